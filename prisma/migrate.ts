@@ -11,7 +11,7 @@ import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { PrismaBetterSqlite3 } from '@prisma/adapter-better-sqlite3';
-import { bindMigrationAwareSqlAdapterFactory } from '@prisma/driver-adapter-utils';
+import { bindMigrationAwareSqlAdapterFactory, type SqlDriverAdapter } from '@prisma/driver-adapter-utils';
 import * as wasmModule from '@prisma/schema-engine-wasm/schema_engine_bg';
 import type { DiffTarget, MigrationList, SchemaEngine } from '@prisma/schema-engine-wasm/schema_engine_bg';
 import { sqliteFilePath } from '../src/db-url.js';
@@ -39,7 +39,7 @@ function loadWasm(): Promise<void> {
 
 export interface EngineHandle {
   engine: SchemaEngine;
-  close(): void;
+  close(): Promise<void>;
 }
 
 /** Opens a schema engine bound to the SQLite database at `url` (`file:<path>`). */
@@ -47,14 +47,34 @@ export async function openEngine(url: string, log: (message: string) => void = (
   await loadWasm();
   const filePath = sqliteFilePath(url);
   if (filePath !== ':memory:') await mkdir(dirname(resolve(filePath)), { recursive: true });
-  const factory = bindMigrationAwareSqlAdapterFactory(new PrismaBetterSqlite3({ url: filePath }));
+  // The engine does not close the connections it opens; left open, one holds SQLite's lock
+  // and the next engine on the same file times out. Track them and close them with the engine.
+  const base = new PrismaBetterSqlite3({ url: filePath, timeout: 5000 });
+  const opened: SqlDriverAdapter[] = [];
+  const track = async (connect: Promise<SqlDriverAdapter>) => {
+    const adapter = await connect;
+    opened.push(adapter);
+    return adapter;
+  };
+  const factory = bindMigrationAwareSqlAdapterFactory({
+    provider: base.provider,
+    adapterName: base.adapterName,
+    connect: () => track(base.connect()),
+    connectToShadowDb: () => track(base.connectToShadowDb()),
+  });
   const schema = await readFile(schemaPath, 'utf8');
   const engine = await wasmModule.SchemaEngine.new(
     { datamodels: [[schemaPath, schema]] },
     (line: string) => log(line),
     factory,
   );
-  return { engine, close: () => engine.free() };
+  return {
+    engine,
+    close: async () => {
+      engine.free();
+      await Promise.all(opened.map((adapter) => adapter.dispose()));
+    },
+  };
 }
 
 async function loadMigrations(): Promise<MigrationList> {
@@ -88,7 +108,7 @@ export async function applyMigrations(url: string): Promise<string[]> {
     });
     return appliedMigrationNames;
   } finally {
-    close();
+    await close();
   }
 }
 
@@ -111,7 +131,7 @@ export async function driftFromSchema(url: string): Promise<string> {
     const script = await diffScript(engine, { tag: 'schemaDatasource', files, configDir: prismaDir }, { tag: 'schemaDatamodel', files });
     return isEmptyScript(script) ? '' : script;
   } finally {
-    close();
+    await close();
   }
 }
 

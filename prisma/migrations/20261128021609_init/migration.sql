@@ -57,6 +57,7 @@ CREATE TABLE "Quote" (
     "end" INTEGER NOT NULL,
     "bodyStart" INTEGER,
     "bodyEnd" INTEGER,
+    "createdAt" DATETIME NOT NULL DEFAULT CURRENT_TIMESTAMP,
     CONSTRAINT "Quote_commentId_fkey" FOREIGN KEY ("commentId") REFERENCES "Comment" ("id") ON DELETE RESTRICT ON UPDATE CASCADE,
     CONSTRAINT "Quote_quotedCommentId_fkey" FOREIGN KEY ("quotedCommentId") REFERENCES "Comment" ("id") ON DELETE RESTRICT ON UPDATE CASCADE
 );

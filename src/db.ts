@@ -1,0 +1,32 @@
+import { PrismaBetterSqlite3 } from '@prisma/adapter-better-sqlite3';
+import { loadConfig } from './config.js';
+import { sqliteFilePath } from './db-url.js';
+import { PrismaClient } from './generated/prisma/client.js';
+
+export type { PrismaClient } from './generated/prisma/client.js';
+export type Db = PrismaClient;
+/** A Prisma client or the transaction client handed to `$transaction(async (tx) => …)`. */
+export type DbTx = Omit<PrismaClient, '$connect' | '$disconnect' | '$on' | '$transaction' | '$extends'>;
+
+type QueryListener = (sql: string) => void;
+const queryListeners = new Set<QueryListener>();
+
+/** Calls `listener` with every SQL statement Prisma sends; returns the unsubscribe function. */
+export function onQuery(listener: QueryListener): () => void {
+  queryListeners.add(listener);
+  return () => queryListeners.delete(listener);
+}
+
+export function createPrismaClient(databaseUrl: string) {
+  // A busy timeout lets concurrent writers wait for the lock instead of failing at once
+  // (see prisma/orm#29933 on SQLITE_BUSY at COMMIT).
+  const adapter = new PrismaBetterSqlite3({ url: sqliteFilePath(databaseUrl), timeout: 5000 });
+  const client = new PrismaClient({ adapter, log: [{ emit: 'event', level: 'query' }] });
+  client.$on('query', (event) => {
+    for (const listener of queryListeners) listener(event.query);
+  });
+  return client;
+}
+
+/** The application's one Prisma client, on DATABASE_URL. */
+export const prisma = createPrismaClient(loadConfig().databaseUrl);

@@ -1,0 +1,72 @@
+import linkifyStr from 'linkify-string';
+import sanitizeHtml from 'sanitize-html';
+
+/** A pasted quote inside a comment body, and the number of the comment it came from. */
+export interface QuoteMark {
+  bodyStart: number | null;
+  bodyEnd: number | null;
+  quotedNumber: number;
+}
+
+const escapeAttribute = (value: string) => value.replace(/&/g, '&amp;').replace(/"/g, '&quot;');
+
+function paragraphs(text: string): string {
+  return text
+    .split(/\n[ \t]*\n+/)
+    .map((paragraph) => paragraph.trim())
+    .filter((paragraph) => paragraph !== '')
+    .map((paragraph) => {
+      const html = linkifyStr(paragraph, {
+        nl2br: true,
+        defaultProtocol: 'https',
+        rel: 'nofollow ugc noopener',
+        validate: { url: (value) => /^(https?:\/\/|www\.)/i.test(value) },
+      });
+      return `<p>${html}</p>`;
+    })
+    .join('');
+}
+
+/** Ranges of the body that hold pasted quotes, in order, dropping any that are out of range or overlap. */
+function quoteRanges(body: string, quotes: readonly QuoteMark[]) {
+  const ranges = quotes
+    .filter((q): q is QuoteMark & { bodyStart: number; bodyEnd: number } =>
+      q.bodyStart != null && q.bodyEnd != null && q.bodyStart >= 0 && q.bodyStart < q.bodyEnd && q.bodyEnd <= body.length)
+    .sort((a, b) => a.bodyStart - b.bodyStart);
+  const kept: typeof ranges = [];
+  for (const range of ranges) {
+    const previous = kept[kept.length - 1];
+    if (!previous || range.bodyStart >= previous.bodyEnd) kept.push(range);
+  }
+  return kept;
+}
+
+/**
+ * Renders a plain-text comment body as safe HTML: paragraphs, line breaks and links, with
+ * pasted quotes as blockquotes that link to the quoted comment (`#comment-<number>`).
+ */
+export function renderBodyHtml(body: string, quotes: readonly QuoteMark[] = []): string {
+  let html = '';
+  let position = 0;
+  for (const quote of quoteRanges(body, quotes)) {
+    html += paragraphs(body.slice(position, quote.bodyStart));
+    const anchor = escapeAttribute(`#comment-${quote.quotedNumber}`);
+    html +=
+      `<blockquote class="quote" cite="${anchor}">${paragraphs(body.slice(quote.bodyStart, quote.bodyEnd))}` +
+      `<footer><a class="quote-source" href="${anchor}">#${quote.quotedNumber}</a></footer></blockquote>`;
+    position = quote.bodyEnd;
+  }
+  html += paragraphs(body.slice(position));
+  return sanitize(html);
+}
+
+function sanitize(html: string): string {
+  return sanitizeHtml(html, {
+    allowedTags: ['p', 'br', 'a', 'blockquote', 'footer'],
+    allowedAttributes: { a: ['href', 'rel', 'class'], blockquote: ['class', 'cite'] },
+    allowedSchemes: ['http', 'https'],
+    allowedSchemesAppliedToAttributes: ['href', 'cite'],
+    allowProtocolRelative: false,
+    disallowedTagsMode: 'escape',
+  });
+}

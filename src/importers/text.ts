@@ -1,0 +1,284 @@
+/**
+ * The plain-text thread format: a title line; the article body up to `FILED UNDER: a, b`;
+ * the author's name, `About <name>` and a bio; then comments, each `N. <Name> says:` followed
+ * by indented paragraphs. Replies, mentions and quotes are recovered from the text (see README).
+ */
+import { createHash } from 'node:crypto';
+import { type AuthorRecord, type CommentRecord, ImportFormatError, type QuoteRecord, slugify, type ThreadRecord } from './records.js';
+
+const headerPattern = /^([ \t]*)(\d+)\.[ \t]+(.+?)[ \t]+says:[ \t]*$/;
+const filedUnderPattern = /^FILED UNDER:(.*)$/;
+/** Comment headers are indented less than this; their paragraphs more. */
+const bodyIndent = 4;
+/** A pasted paragraph shorter than this many words is not taken for a quote. */
+const minQuoteWords = 4;
+const quoteMarks = '"“”„‘’\'«»';
+
+interface RawComment {
+  number: number;
+  name: string;
+  line: number;
+  body: string;
+  /** Offsets in `body` where each paragraph starts and ends. */
+  paragraphs: { start: number; end: number }[];
+}
+
+const indentOf = (line: string) => (line.match(/^[ \t]*/)?.[0] ?? '').replace(/\t/g, '    ').length;
+const isBlank = (line: string) => line.trim() === '';
+
+function joinParagraphs(lines: string[]): { text: string; paragraphs: { start: number; end: number }[] } {
+  const blocks: string[][] = [[]];
+  for (const line of lines) {
+    if (isBlank(line)) blocks.push([]);
+    else blocks[blocks.length - 1]!.push(line.trimEnd());
+  }
+  let text = '';
+  const paragraphs: { start: number; end: number }[] = [];
+  for (const block of blocks.filter((b) => b.length > 0)) {
+    if (text !== '') text += '\n\n';
+    const start = text.length;
+    text += block.join('\n');
+    paragraphs.push({ start, end: text.length });
+  }
+  return { text, paragraphs };
+}
+
+function dedent(lines: string[]): string[] {
+  const indents = lines.filter((line) => !isBlank(line)).map(indentOf);
+  const common = indents.length ? Math.min(...indents) : 0;
+  return lines.map((line) => line.replace(/\t/g, '    ').slice(common));
+}
+
+export function authorFor(name: string, bio: string | null = null): AuthorRecord {
+  const handle = slugify(name) || `author-${createHash('sha256').update(name).digest('hex').slice(0, 10)}`;
+  return { handle, name, bio };
+}
+
+/** Parses the text format; throws ImportFormatError naming the offending line. */
+export function parseTextThread(source: string): ThreadRecord {
+  const lines = source.replace(/^\uFEFF/, '').split(/\r?\n/);
+  const lineNo = (index: number) => index + 1;
+  let i = lines.findIndex((line) => !isBlank(line));
+  if (i < 0) throw new ImportFormatError('the file is empty');
+
+  const title = lines[i]!.trim();
+  if (filedUnderPattern.test(title) || headerPattern.test(lines[i]!)) {
+    throw new ImportFormatError('expected the article title on the first line', lineNo(i));
+  }
+  const filed = lines.findIndex((line, index) => index > i && filedUnderPattern.test(line.trim()));
+  if (filed < 0) {
+    throw new ImportFormatError(
+      `expected a line "FILED UNDER: tag, tag" after the article body; the file ended first`,
+      lines.length,
+    );
+  }
+  const articleBody = joinParagraphs(lines.slice(i + 1, filed).map((line) => line.trim())).text;
+  if (articleBody === '') throw new ImportFormatError('the article has no body before "FILED UNDER:"', lineNo(filed));
+  const tagNames = (lines[filed]!.trim().match(filedUnderPattern)?.[1] ?? '')
+    .split(',')
+    .map((tag) => tag.trim())
+    .filter((tag) => tag !== '');
+  const tags = [...new Map(tagNames.map((name) => [slugify(name), { slug: slugify(name), name }])).values()].filter(
+    (tag) => tag.slug !== '',
+  );
+
+  const next = (from: number) => {
+    let index = from;
+    while (index < lines.length && isBlank(lines[index]!)) index++;
+    return index;
+  };
+  const isHeader = (line: string) => headerPattern.test(line) && indentOf(line) < bodyIndent;
+
+  const nameLine = next(filed + 1);
+  if (nameLine >= lines.length || isHeader(lines[nameLine]!)) {
+    throw new ImportFormatError(`expected the article author's name after "FILED UNDER:"`, lineNo(Math.min(nameLine, lines.length - 1)));
+  }
+  const authorName = lines[nameLine]!.trim();
+  const aboutLine = next(nameLine + 1);
+  if (aboutLine >= lines.length || lines[aboutLine]!.trim() !== `About ${authorName}`) {
+    throw new ImportFormatError(`expected "About ${authorName}" after the author's name`, lineNo(Math.min(aboutLine, lines.length - 1)));
+  }
+  let cursor = aboutLine + 1;
+  const bioLines: string[] = [];
+  while (cursor < lines.length && !isHeader(lines[cursor]!)) bioLines.push(lines[cursor++]!.trim());
+  const bio = joinParagraphs(bioLines).text || null;
+
+  const raw: RawComment[] = [];
+  while (cursor < lines.length) {
+    const headerLine = cursor;
+    const match = lines[cursor]!.match(headerPattern)!;
+    const number = Number(match[2]);
+    const expected = raw.length + 1;
+    if (number !== expected) {
+      throw new ImportFormatError(`expected comment ${expected} here, found comment ${number}`, lineNo(headerLine));
+    }
+    cursor++;
+    const bodyLines: string[] = [];
+    while (cursor < lines.length && !isHeader(lines[cursor]!)) {
+      const line = lines[cursor]!;
+      if (!isBlank(line) && indentOf(line) < bodyIndent) {
+        throw new ImportFormatError(
+          `expected an indented line of comment ${number} or a header "${number + 1}. Name says:"; found "${line.trim().slice(0, 40)}"`,
+          lineNo(cursor),
+        );
+      }
+      bodyLines.push(line);
+      cursor++;
+    }
+    const { text, paragraphs } = joinParagraphs(dedent(bodyLines));
+    if (text === '') {
+      throw new ImportFormatError(`comment ${number} has no text (is the file cut short?)`, lineNo(headerLine));
+    }
+    raw.push({ number, name: match[3]!.trim(), line: lineNo(headerLine), body: text, paragraphs });
+  }
+
+  return {
+    article: {
+      slug: slugify(title) || 'article',
+      title,
+      body: articleBody,
+      publishedAt: null,
+      author: authorFor(authorName, bio),
+      tags,
+    },
+    comments: linkComments(raw),
+  };
+}
+
+const isWordChar = (char: string | undefined) => char !== undefined && /[\p{L}\p{N}_]/u.test(char);
+
+/** Recovers replies, mentions and quotes from the comments' text; see "How import works" in the README. */
+function linkComments(raw: RawComment[]): CommentRecord[] {
+  const latestByName = new Map<string, number>();
+  const authorsByName = new Map<string, AuthorRecord>();
+  const byNumber = new Map<number, RawComment>();
+  let names: string[] = [];
+
+  const nameAt = (text: string, position: number): string | undefined => {
+    for (const name of names) {
+      const candidate = text.slice(position, position + name.length);
+      if (candidate.toLowerCase() === name && !isWordChar(text[position + name.length])) return name;
+    }
+    return undefined;
+  };
+
+  const records: CommentRecord[] = [];
+  for (const comment of raw) {
+    const { body } = comment;
+    let parentNumber: number | null = null;
+    let prefixEnd = 0;
+    const mentioned: string[] = [];
+    const unresolved: string[] = [];
+    const leading = new Set<number>();
+
+    // Leading "@Name:" tokens: the first one is the reply, any others are mentions.
+    for (let position = 0; body[position] === '@'; ) {
+      const name = nameAt(body, position + 1);
+      if (!name || body[position + 1 + name.length] !== ':') break;
+      if (position === 0) parentNumber = latestByName.get(name)!;
+      else mentioned.push(name);
+      leading.add(position);
+      position += name.length + 2;
+      while (position < body.length && /\s/.test(body[position]!)) position++;
+      prefixEnd = position;
+    }
+
+    for (let position = body.indexOf('@'); position >= 0; position = body.indexOf('@', position + 1)) {
+      if (leading.has(position) || isWordChar(body[position - 1])) continue;
+      const name = nameAt(body, position + 1);
+      if (name) {
+        mentioned.push(name);
+        continue;
+      }
+      const word = body.slice(position + 1).match(/^[\p{L}\p{N}_][\p{L}\p{N}_.'’-]*/u)?.[0]?.replace(/[.'’-]+$/, '');
+      if (word) unresolved.push(word);
+    }
+
+    const quotes = findQuotes(comment, prefixEnd, parentNumber, records, byNumber);
+    if (parentNumber == null && quotes.length > 0) parentNumber = quotes[0]!.quotedNumber;
+
+    const name = comment.name.toLowerCase();
+    const author = authorsByName.get(name) ?? authorFor(comment.name);
+    authorsByName.set(name, author);
+    const ownHandle = author.handle;
+    const mentions = [...new Set(mentioned.map((n) => authorsByName.get(n)!.handle))].filter((h) => h !== ownHandle);
+
+    records.push({
+      number: comment.number,
+      author,
+      body,
+      parentNumber,
+      mentions,
+      unresolvedMentions: [...new Set(unresolved)],
+      quotes,
+      createdAt: null,
+    });
+    byNumber.set(comment.number, comment);
+    latestByName.set(name, comment.number);
+    if (!names.includes(name)) names = [...names, name].sort((a, b) => b.length - a.length);
+  }
+  return records;
+}
+
+/** Strips whitespace and the quote marks a quoter adds around a pasted passage. */
+function unwrapQuote(text: string, offset: number): { text: string; start: number } {
+  let start = 0;
+  let end = text.length;
+  while (start < end && (/\s/.test(text[start]!) || quoteMarks.includes(text[start]!))) start++;
+  while (end > start && (/\s/.test(text[end - 1]!) || quoteMarks.includes(text[end - 1]!))) end--;
+  return { text: text.slice(start, end), start: offset + start };
+}
+
+function findQuotes(
+  comment: RawComment,
+  prefixEnd: number,
+  parentNumber: number | null,
+  earlier: readonly CommentRecord[],
+  byNumber: ReadonlyMap<number, RawComment>,
+): QuoteRecord[] {
+  const quotes: QuoteRecord[] = [];
+  for (const paragraph of comment.paragraphs) {
+    const from = Math.max(paragraph.start, prefixEnd);
+    if (from >= paragraph.end) continue;
+    const pasted = comment.body.slice(from, paragraph.end);
+    const trimmedStart = from + (pasted.length - pasted.trimStart().length);
+    const trimmedEnd = from + pasted.trimEnd().length;
+    // Try the passage as written first: a quote mark may belong to the source's own text.
+    const candidates = [
+      { text: comment.body.slice(trimmedStart, trimmedEnd), start: trimmedStart },
+      unwrapQuote(comment.body.slice(trimmedStart, trimmedEnd), trimmedStart),
+    ];
+    for (const candidate of candidates) {
+      if (candidate.text.split(/\s+/).filter(Boolean).length < minQuoteWords) continue;
+      const source = sourceOf(candidate.text, parentNumber, earlier, byNumber);
+      if (!source) continue;
+      const start = source.body.indexOf(candidate.text);
+      quotes.push({
+        quotedNumber: source.number,
+        text: candidate.text,
+        start,
+        end: start + candidate.text.length,
+        bodyStart: trimmedStart,
+        bodyEnd: trimmedEnd,
+      });
+      break;
+    }
+  }
+  return quotes;
+}
+
+/** The comment a passage was taken from: the replied-to comment if it holds it, else the earliest that does. */
+function sourceOf(
+  text: string,
+  parentNumber: number | null,
+  earlier: readonly CommentRecord[],
+  byNumber: ReadonlyMap<number, RawComment>,
+): RawComment | undefined {
+  const parent = parentNumber == null ? undefined : byNumber.get(parentNumber);
+  if (parent?.body.includes(text)) return parent;
+  for (const record of earlier) {
+    const candidate = byNumber.get(record.number);
+    if (candidate?.body.includes(text)) return candidate;
+  }
+  return undefined;
+}

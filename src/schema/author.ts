@@ -1,0 +1,22 @@
+import { builder } from '../builder.js';
+import { prisma } from '../db.js';
+
+// Author.comments lives in comment.ts and Author.articles in article.ts, beside their connection types.
+export const Author = builder.prismaNode('Author', {
+  id: { field: 'id' },
+  fields: (t) => ({
+    handle: t.exposeString('handle'),
+    name: t.exposeString('name'),
+    bio: t.exposeString('bio', { nullable: true }),
+  }),
+});
+
+builder.queryField('author', (t) =>
+  t.prismaField({
+    type: 'Author',
+    nullable: true,
+    description: 'The author with this handle, or null when there is none.',
+    args: { handle: t.arg.string({ required: true }) },
+    resolve: (query, _root, { handle }) => prisma.author.findUnique({ ...query, where: { handle } }),
+  }),
+);

@@ -1,0 +1,45 @@
+import { applyMigrations } from '../prisma/migrate.js';
+import { buildApp } from './app.js';
+import { loadConfig } from './config.js';
+import { prisma } from './db.js';
+import { createLogger } from './logger.js';
+import { seedDemoIfEmpty } from './seed.js';
+
+const config = loadConfig();
+const logger = createLogger(config.logLevel);
+
+async function main() {
+  const applied = await applyMigrations(config.databaseUrl);
+  if (applied.length > 0) logger.info({ migrations: applied }, 'applied migrations');
+  if (config.seedDemo) {
+    const seeded = await seedDemoIfEmpty(prisma);
+    if (seeded) logger.info({ article: seeded.articleSlug, comments: seeded.commentsCreated }, 'empty database: imported the demo thread');
+  }
+
+  const app = buildApp({ logger, graphiql: true });
+  const address = await app.start(config.port, config.host);
+  logger.info({ url: `http://${address.address}:${address.port}/graphql` }, 'Threadline is listening');
+
+  let stopping = false;
+  const stop = async (signal: NodeJS.Signals) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'shutting down');
+    try {
+      await app.stop();
+      await prisma.$disconnect();
+      logger.info('stopped');
+      process.exit(0);
+    } catch (error) {
+      logger.error({ err: error }, 'unclean shutdown');
+      process.exit(1);
+    }
+  };
+  process.once('SIGTERM', stop);
+  process.once('SIGINT', stop);
+}
+
+main().catch((error: unknown) => {
+  logger.fatal({ err: error }, 'failed to start');
+  process.exit(1);
+});
