@@ -1,6 +1,14 @@
+import { createRequire } from 'node:module';
 import { defineConfig } from 'vitest/config';
 
+const require = createRequire(import.meta.url);
+
 export default defineConfig({
+  resolve: {
+    // graphql 16 ships CommonJS (what Node, and so Pothos and Yoga, load) beside an .mjs build
+    // (what Vite would pick): two copies of graphql cannot share a schema. Use Node's.
+    alias: { graphql: require.resolve('graphql') },
+  },
   test: {
     include: ['tests/**/*.test.ts'],
     setupFiles: ['tests/setup.ts'],

@@ -21,7 +21,8 @@ export const Comment = builder.prismaNode('Comment', {
       select: {
         body: true,
         deletedAt: true,
-        quotes: { select: { bodyStart: true, bodyEnd: true, quotedComment: { select: { number: true } } } },
+        // The same arguments as the `quotes` field, so that plugin-prisma loads the relation once for both.
+        quotes: { orderBy: { ordinal: 'asc' }, include: { quotedComment: { select: { number: true } } } },
       },
       resolve: (comment) =>
         comment.deletedAt
