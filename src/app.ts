@@ -5,6 +5,7 @@ import { createYoga, useReadinessCheck } from 'graphql-yoga';
 import { WebSocketServer } from 'ws';
 import { createContext } from './context.js';
 import { prisma } from './db.js';
+import { maskError } from './errors.js';
 import type { Logger } from './logger.js';
 import { schema } from './schema/index.js';
 
@@ -29,7 +30,7 @@ function buildYoga({ logger, graphiql = true }: AppOptions) {
     graphiql: graphiql ? { title: 'Threadline', subscriptionsProtocol: 'WS' } : false,
     landingPage: false,
     // Unexpected errors reach clients as "Unexpected error." with no stack or SQL, whatever NODE_ENV says.
-    maskedErrors: { isDev: false },
+    maskedErrors: { isDev: false, maskError },
     healthCheckEndpoint: '/live',
     logging: logger.child({ component: 'yoga' }),
     plugins: [

@@ -16,7 +16,7 @@ export const readExample = () => readFileSync(examplePath, 'utf8');
 /** Runs an operation in-process against the real schema and database. */
 export async function run<TResult, TVariables extends Record<string, unknown>>(
   document: TypedDocumentNode<TResult, TVariables>,
-  ...[variables]: TVariables extends Record<string, never> ? [] : [TVariables]
+  variables?: NoInfer<TVariables>,
 ): Promise<ExecutionResult<TResult>> {
   return (await execute({
     schema,
@@ -29,9 +29,9 @@ export async function run<TResult, TVariables extends Record<string, unknown>>(
 /** Like `run`, but fails on GraphQL errors and returns the data. */
 export async function query<TResult, TVariables extends Record<string, unknown>>(
   document: TypedDocumentNode<TResult, TVariables>,
-  ...rest: TVariables extends Record<string, never> ? [] : [TVariables]
+  variables?: NoInfer<TVariables>,
 ): Promise<TResult> {
-  const result = await run(document, ...rest);
+  const result = await run(document, variables);
   if (result.errors?.length) throw new Error(result.errors.map((e) => e.message).join('\n'));
   return result.data as TResult;
 }

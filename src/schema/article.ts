@@ -6,6 +6,8 @@ import './tag.js';
 
 export const Article = builder.prismaNode('Article', {
   id: { field: 'id' },
+  // node(id:) answers null for a row that is not there.
+  nullable: true,
   fields: (t) => ({
     slug: t.exposeString('slug'),
     title: t.exposeString('title'),

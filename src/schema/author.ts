@@ -4,6 +4,8 @@ import { prisma } from '../db.js';
 // Author.comments lives in comment.ts and Author.articles in article.ts, beside their connection types.
 export const Author = builder.prismaNode('Author', {
   id: { field: 'id' },
+  // node(id:) answers null for a row that is not there.
+  nullable: true,
   fields: (t) => ({
     handle: t.exposeString('handle'),
     name: t.exposeString('name'),

@@ -7,6 +7,8 @@ import { CommentOrder, commentOrderBy } from './order.js';
 
 export const Comment = builder.prismaNode('Comment', {
   id: { field: 'id' },
+  // node(id:) answers null for a row that is not there.
+  nullable: true,
   fields: (t) => ({
     number: t.exposeInt('number', { description: '1-based position in its article, in posting order; never reused.' }),
     article: t.relation('article'),

@@ -4,6 +4,8 @@ import { prisma } from '../db.js';
 // Tag.articles lives in article.ts, beside ArticleConnection.
 export const Tag = builder.prismaNode('Tag', {
   id: { field: 'id' },
+  // node(id:) answers null for a row that is not there.
+  nullable: true,
   fields: (t) => ({
     slug: t.exposeString('slug'),
     name: t.exposeString('name'),
