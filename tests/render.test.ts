@@ -1,0 +1,66 @@
+import { parseDocument } from 'htmlparser2';
+import { describe, expect, it } from 'vitest';
+import { renderBodyHtml } from '../src/domain/render.js';
+
+describe('renderBodyHtml', () => {
+  it('turns paragraphs, line breaks and links into HTML', () => {
+    expect(renderBodyHtml('First line\nsecond line\n\nSee https://example.org/a?b=1&c=2 now.')).toBe(
+      '<p>First line<br />\nsecond line</p>' +
+        '<p>See <a href="https://example.org/a?b=1&amp;c=2" rel="nofollow ugc noopener">https://example.org/a?b=1&amp;c=2</a> now.</p>',
+    );
+  });
+
+  it('renders a pasted quote as a blockquote linking to its source', () => {
+    const body = 'Earlier you said:\n\n“wheels are round”\n\nQuite.';
+    const start = body.indexOf('“');
+    expect(renderBodyHtml(body, [{ bodyStart: start, bodyEnd: start + '“wheels are round”'.length, quotedNumber: 7 }])).toBe(
+      '<p>Earlier you said:</p>' +
+        '<blockquote class="quote" cite="#comment-7"><p>“wheels are round”</p>' +
+        '<footer><a class="quote-source" href="#comment-7">#7</a></footer></blockquote>' +
+        '<p>Quite.</p>',
+    );
+  });
+
+  it('ignores quote positions outside the body', () => {
+    expect(renderBodyHtml('short', [{ bodyStart: 2, bodyEnd: 99, quotedNumber: 1 }])).toBe('<p>short</p>');
+  });
+
+  const payloads = [
+    '<script>alert(1)</script>',
+    '<img src=x onerror=alert(1)>',
+    '<svg onload=alert(1)>',
+    '<a href="javascript:alert(1)">click</a>',
+    'javascript:alert(1)',
+    '<iframe src="https://evil.example"></iframe>',
+    '"><script>alert(1)</script>',
+    "'';!--\"<XSS>=&{()}",
+    '<body onload=alert(1)>',
+    '<div style="background:url(javascript:alert(1))">',
+    'http://example.org/"onmouseover="alert(1)',
+    '<a href="data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==">x</a>',
+  ];
+  /** Every element and attribute a browser would see in the HTML. */
+  function elementsOf(html: string) {
+    const found: { tag: string; attributes: Record<string, string> }[] = [];
+    const walk = (nodes: ReturnType<typeof parseDocument>['children']) => {
+      for (const node of nodes) {
+        if ('name' in node) found.push({ tag: node.name, attributes: node.attribs });
+        if ('children' in node) walk(node.children);
+      }
+    };
+    walk(parseDocument(html).children);
+    return found;
+  }
+
+  it.each(payloads)('never lets raw HTML through: %s', (payload) => {
+    for (const html of [renderBodyHtml(payload), renderBodyHtml(payload, [{ bodyStart: 0, bodyEnd: Math.min(5, payload.length), quotedNumber: 1 }])]) {
+      for (const { tag, attributes } of elementsOf(html)) {
+        expect(['p', 'br', 'a', 'blockquote', 'footer']).toContain(tag);
+        for (const [name, value] of Object.entries(attributes)) {
+          expect(['href', 'rel', 'class', 'cite']).toContain(name);
+          if (name === 'href' || name === 'cite') expect(value).toMatch(/^(https?:\/\/|#comment-\d+$)/);
+        }
+      }
+    }
+  });
+});

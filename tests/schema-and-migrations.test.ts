@@ -1,0 +1,61 @@
+import { readFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { applyMigrations, createMigration, driftFromSchema } from '../prisma/migrate.js';
+import { printSchemaSorted } from '../src/schema/print.js';
+
+describe('schema/schema.graphql', () => {
+  it('is the printed, sorted Pothos schema (run `npm run schema:print` after changing the schema)', () => {
+    expect(readFileSync(new URL('../schema/schema.graphql', import.meta.url), 'utf8')).toBe(printSchemaSorted());
+  });
+
+  it('keeps the names of the public contract', () => {
+    const sdl = printSchemaSorted();
+    for (const name of [
+      'node(id: ID!): Node',
+      'nodes(ids: [ID!]!): [Node]!',
+      'article(slug: String!): Article',
+      'author(handle: String!): Author',
+      'tag(slug: String!): Tag',
+      'commentCount: Int!',
+      'commentsLocked: Boolean!',
+      'replyCount: Int!',
+      'quotes: [Quote!]!',
+      'mentions: [Author!]!',
+      'revisions: [CommentRevision!]!',
+      'sourceChanged: Boolean!',
+      'parent: Comment',
+      'enum CommentOrder',
+    ]) {
+      expect(sdl).toContain(name);
+    }
+    expect(sdl).toMatch(/comments\(\s*after: String\s*before: String\s*first: Int\s*last: Int\s*orderBy: CommentOrder = OLDEST[\s\S]*?topLevelOnly: Boolean = false\s*\): CommentConnection!/);
+    expect(sdl).toMatch(/articles\(\s*after: String\s*\n\s*"""An author handle."""\s*author: String/);
+  });
+});
+
+describe('migrations', () => {
+  it('applied to an empty database leave no difference from schema.prisma, and apply once', async () => {
+    const url = `file:${join(mkdtempSync(join(tmpdir(), 'threadline-migrate-')), 'fresh.db')}`;
+    const applied = await applyMigrations(url);
+    expect(applied.length).toBeGreaterThan(0);
+    expect(await driftFromSchema(url)).toBe('');
+    expect(await applyMigrations(url)).toEqual([]);
+  });
+
+  it('have nothing left to create: the checked-in migrations build schema.prisma', async () => {
+    expect(await createMigration('nothing')).toBeNull();
+  });
+
+  it('notice a database that differs from schema.prisma', async () => {
+    const url = `file:${join(mkdtempSync(join(tmpdir(), 'threadline-migrate-')), 'drifted.db')}`;
+    await applyMigrations(url);
+    const { default: Database } = await import('better-sqlite3');
+    const db = new Database(url.slice('file:'.length));
+    db.exec('DROP INDEX "Comment_articleId_path_idx"');
+    db.close();
+    expect(await driftFromSchema(url)).toMatch(/CREATE INDEX "Comment_articleId_path_idx"/);
+  });
+});
