@@ -1,5 +1,5 @@
 import { PrismaBetterSqlite3 } from '@prisma/adapter-better-sqlite3';
-import { loadConfig } from './config.js';
+import { defaultDatabaseUrl } from './config.js';
 import { sqliteFilePath } from './db-url.js';
 import { PrismaClient } from './generated/prisma/client.js';
 
@@ -29,4 +29,4 @@ export function createPrismaClient(databaseUrl: string) {
 }
 
 /** The application's one Prisma client, on DATABASE_URL. */
-export const prisma = createPrismaClient(loadConfig().databaseUrl);
+export const prisma = createPrismaClient(process.env.DATABASE_URL || defaultDatabaseUrl);

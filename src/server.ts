@@ -1,14 +1,14 @@
 import { applyMigrations } from '../prisma/migrate.js';
 import { buildApp } from './app.js';
-import { loadConfig } from './config.js';
+import { ConfigError, loadConfig } from './config.js';
 import { prisma } from './db.js';
 import { createLogger } from './logger.js';
 import { seedDemoIfEmpty } from './seed.js';
 
-const config = loadConfig();
-const logger = createLogger(config.logLevel);
+const logger = createLogger();
 
 async function main() {
+  const config = loadConfig();
   const applied = await applyMigrations(config.databaseUrl);
   if (applied.length > 0) logger.info({ migrations: applied }, 'applied migrations');
   if (config.seedDemo) {
@@ -40,6 +40,7 @@ async function main() {
 }
 
 main().catch((error: unknown) => {
-  logger.fatal({ err: error }, 'failed to start');
+  if (error instanceof ConfigError) logger.fatal(`failed to start: ${error.message}`);
+  else logger.fatal({ err: error }, 'failed to start');
   process.exit(1);
 });

@@ -44,7 +44,7 @@ describe('renderBodyHtml', () => {
     const found: { tag: string; attributes: Record<string, string> }[] = [];
     const walk = (nodes: ReturnType<typeof parseDocument>['children']) => {
       for (const node of nodes) {
-        if ('name' in node) found.push({ tag: node.name, attributes: node.attribs });
+        if ('attribs' in node) found.push({ tag: node.name, attributes: node.attribs });
         if ('children' in node) walk(node.children);
       }
     };

@@ -1,0 +1,29 @@
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { print } from 'graphql';
+import { type App, buildApp } from '../src/app.js';
+import { prisma } from '../src/db.js';
+import { createLogger } from '../src/logger.js';
+import { seedDemoIfEmpty } from '../src/seed.js';
+import { ArticleThreadDocument } from '../schema/generated/graphql.js';
+import { demoSlug } from './helpers.js';
+
+let app: App;
+beforeAll(async () => {
+  await seedDemoIfEmpty(prisma);
+  app = buildApp({ logger: createLogger('silent') });
+});
+afterAll(() => app.stop());
+
+it('masks an unexpected failure: no SQL, no stack, no driver message reach the client', async () => {
+  // A real failure below the API: the table Mention disappears from this test's own database.
+  await prisma.$executeRawUnsafe('DROP TABLE "Mention"');
+  const response = await app.yoga.fetch('http://localhost/graphql', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ query: print(ArticleThreadDocument), variables: { slug: demoSlug } }),
+  });
+  const body = await response.text();
+  const { errors } = JSON.parse(body);
+  expect(errors[0].message).toBe('Unexpected error.');
+  expect(body).not.toMatch(/SELECT|Mention|no such table|prisma|\.ts:\d+|\.js:\d+|stack/i);
+});

@@ -1,0 +1,141 @@
+// The two commands a user runs, as real processes: the server and the importer.
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import Database from 'better-sqlite3';
+import { afterEach, describe, expect, it } from 'vitest';
+import { examplePath, readExample } from './helpers.js';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const children: ChildProcess[] = [];
+afterEach(() => {
+  for (const child of children.splice(0)) if (child.exitCode === null) child.kill('SIGKILL');
+});
+
+const freshDatabase = () => join(mkdtempSync(join(tmpdir(), 'threadline-proc-')), 'threadline.db');
+
+function start(script: string, args: string[], env: Record<string, string>) {
+  const child = spawn(process.execPath, ['--import', 'tsx', script, ...args], {
+    cwd: root,
+    env: { ...process.env, LOG_LEVEL: 'info', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  children.push(child);
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  let stdout = '';
+  let stderr = '';
+  child.stdout!.on('data', (chunk) => (stdout += chunk));
+  child.stderr!.on('data', (chunk) => (stderr += chunk));
+  return { child, exited, output: () => ({ stdout, stderr }) };
+}
+
+async function run(script: string, args: string[], env: Record<string, string>) {
+  const proc = start(script, args, env);
+  const code = await proc.exited;
+  return { code, ...proc.output() };
+}
+
+describe('npm start', () => {
+  it('migrates and seeds an empty database, serves it, and stops cleanly on SIGTERM', async () => {
+    const db = freshDatabase();
+    const server = start('src/server.ts', [], { PORT: '0', HOST: '127.0.0.1', DATABASE_URL: `file:${db}` });
+    const logs: Record<string, unknown>[] = [];
+    const url = await new Promise<string>((resolve, reject) => {
+      const lines = createInterface({ input: server.child.stdout! });
+      lines.on('line', (line) => {
+        const entry = JSON.parse(line) as Record<string, unknown>;
+        logs.push(entry);
+        if (entry.msg === 'Threadline is listening') resolve(entry.url as string);
+      });
+      server.exited.then((code) => reject(new Error(`server exited with ${code}: ${server.output().stderr}`)));
+    });
+    expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/graphql$/);
+    expect(logs.map((l) => l.msg)).toEqual(
+      expect.arrayContaining(['applied migrations', 'empty database: imported the demo thread']),
+    );
+
+    expect((await fetch(new URL('/health', url))).status).toBe(200);
+    const response = await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ query: '{ articles(first: 5) { totalCount edges { node { title commentCount } } } }' }),
+    });
+    const { data } = await response.json();
+    expect(data.articles.totalCount).toBe(1);
+    expect(data.articles.edges[0].node.commentCount).toBeGreaterThanOrEqual(30);
+
+    server.child.kill('SIGTERM');
+    expect(await server.exited).toBe(0);
+    expect(server.output().stdout).toContain('"msg":"stopped"');
+  });
+
+  it('refuses a bad PORT with a clear message', async () => {
+    const { code, stdout } = await run('src/server.ts', [], { PORT: 'eighty', DATABASE_URL: `file:${freshDatabase()}` });
+    expect(code).toBe(1);
+    expect(stdout).toContain('PORT must be an integer from 0 to 65535; got \\"eighty\\"');
+  });
+});
+
+describe('npm run import', () => {
+  const counts = (db: string) => {
+    const sqlite = new Database(db, { readonly: true });
+    try {
+      return Object.fromEntries(
+        ['Article', 'Comment', 'Quote', 'Mention', 'Author'].map((table) => [
+          table,
+          (sqlite.prepare(`SELECT count(*) AS n FROM "${table}"`).get() as { n: number }).n,
+        ]),
+      );
+    } finally {
+      sqlite.close();
+    }
+  };
+
+  it('imports the example with progress and a summary, and a second run changes nothing', async () => {
+    const db = freshDatabase();
+    const first = await run('src/cli/import.ts', [examplePath], { DATABASE_URL: `file:${db}` });
+    expect(first.code).toBe(0);
+    expect(first.stderr).toContain('parsed "Trump Told Russians');
+    expect(first.stderr).toContain('comments 26/26 (100%)');
+    expect(first.stdout).toMatch(/comments\s+26 in the file, 26 new/);
+    expect(first.stdout).toMatch(/replies linked\s+14/);
+    expect(first.stdout).toMatch(/quotes linked\s+7/);
+    expect(first.stdout).toMatch(/unresolved @\s+1 \(@Guarneri\)/);
+    const after = counts(db);
+    expect(after).toMatchObject({ Article: 1, Comment: 26, Quote: 7 });
+
+    const second = await run('src/cli/import.ts', [examplePath, '--format', 'text'], { DATABASE_URL: `file:${db}` });
+    expect(second.code).toBe(0);
+    expect(second.stdout).toMatch(/comments\s+26 in the file, 0 new/);
+    expect(counts(db)).toEqual(after);
+  });
+
+  it.each([
+    ['a missing file', () => '/nonexistent/thread.txt', 2, /cannot read \/nonexistent\/thread\.txt: no such file/],
+    ['a folder', () => tmpdir(), 2, /it is a folder/],
+    ['an empty file', () => writeTemp(''), 1, /the file is empty/],
+    ['a file cut in the middle of a comment', () => writeTemp(readExample().split('  19. DrDaveT says:')[0] + '  19. DrDaveT says:\n'), 1, /line \d+: comment 19 has no text/],
+  ])('refuses %s with a clear message and writes nothing', async (_name, file, exitCode, message) => {
+    const db = freshDatabase();
+    const { code, stderr } = await run('src/cli/import.ts', [file()], { DATABASE_URL: `file:${db}` });
+    expect(code).toBe(exitCode);
+    expect(stderr).toMatch(message);
+    expect(stderr).toContain('nothing was written');
+    expect(stderr).not.toMatch(/\.ts:\d+/);
+  });
+
+  it('refuses an unknown format', async () => {
+    const { code, stderr } = await run('src/cli/import.ts', [examplePath, '--format', 'csv'], { DATABASE_URL: `file:${freshDatabase()}` });
+    expect(code).toBe(2);
+    expect(stderr).toContain('unknown --format "csv"');
+  });
+});
+
+function writeTemp(text: string) {
+  const file = join(mkdtempSync(join(tmpdir(), 'threadline-file-')), 'thread.txt');
+  writeFileSync(file, text);
+  return file;
+}
