@@ -1,6 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { useServer } from 'graphql-ws/use/ws';
+import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
 import { createYoga, useReadinessCheck } from 'graphql-yoga';
 import { WebSocketServer } from 'ws';
 import { createContext } from './context.js';
@@ -28,6 +29,9 @@ function buildYoga({ logger, graphiql = true }: AppOptions) {
     graphqlEndpoint: '/graphql',
     context: createContext,
     graphiql: graphiql ? { title: 'Threadline', subscriptionsProtocol: 'WS' } : false,
+    // GraphiQL's assets served from this process: Yoga's default loads them from a CDN,
+    // which leaves the page blank on a machine without Internet access.
+    renderGraphiQL,
     landingPage: false,
     // Unexpected errors reach clients as "Unexpected error." with no stack or SQL, whatever NODE_ENV says.
     maskedErrors: { isDev: false, maskError },
