@@ -10,4 +10,4 @@ fi
 echo "installing chromium from Debian's packages for the browser tests…" >&2
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
-apt-get install -y -qq --no-install-recommends chromium >/dev/null
+apt-get install -y -qq chromium >/dev/null
