@@ -4,7 +4,6 @@ export interface Config {
   port: number;
   host: string;
   databaseUrl: string;
-  production: boolean;
   /** Import the demo thread into a database that has no articles. */
   seedDemo: boolean;
 }
@@ -30,7 +29,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     port: parsePort(env.PORT),
     host: env.HOST || '127.0.0.1',
     databaseUrl: env.DATABASE_URL || defaultDatabaseUrl,
-    production: env.NODE_ENV === 'production',
     seedDemo: env.SEED_DEMO !== 'false',
   };
 }

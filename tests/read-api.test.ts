@@ -238,5 +238,7 @@ describe('permalink', () => {
     expect((await query(CommentPermalinkDocument, { commentId: globalId('Comment', 424242) })).permalink).toBeNull();
     const result = await run(CommentPermalinkDocument, { commentId: await commentId(exampleSlug, 1), pageSize: 101 });
     expect(result.errors?.[0]?.message).toMatch(/between 0 and 100/);
+    const empty = await run(CommentPermalinkDocument, { commentId: await commentId(exampleSlug, 1), pageSize: 0 });
+    expect(empty.errors?.[0]?.message).toMatch(/"pageSize" must be between 1 and 100/);
   });
 });

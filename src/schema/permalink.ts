@@ -1,4 +1,5 @@
 import { formatPrismaCursor, queryFromInfo } from '@pothos/plugin-prisma';
+import { GraphQLError } from 'graphql';
 import { builder } from '../builder.js';
 import { prisma } from '../db.js';
 import type { Prisma } from '../generated/prisma/client.js';
@@ -79,6 +80,9 @@ builder.queryField('permalink', (t) =>
     resolve: async (_root, { commentId, pageSize }) => {
       const size = pageSize ?? 20;
       checkPageSize({ first: size });
+      if (size < 1) {
+        throw new GraphQLError('"pageSize" must be between 1 and 100; got 0.', { extensions: { code: 'BAD_USER_INPUT' } });
+      }
       const comment = await prisma.comment.findUnique({
         where: { id: Number(commentId.id) },
         select: { id: true, articleId: true, path: true },
