@@ -77,33 +77,33 @@ export async function openEngine(url: string, log: (message: string) => void = (
   };
 }
 
-async function loadMigrations(): Promise<MigrationList> {
-  const entries = await readdir(migrationsDir, { withFileTypes: true }).catch(() => []);
+async function loadMigrations(directory: string): Promise<MigrationList> {
+  const entries = await readdir(directory, { withFileTypes: true }).catch(() => []);
   const folders = entries.filter((entry) => entry.isDirectory()).map((entry) => entry.name).sort();
   const migrationDirectories = await Promise.all(
     folders.map(async (path) => ({
       path,
       migrationFile: {
         path: 'migration.sql',
-        content: { tag: 'ok' as const, value: await readFile(join(migrationsDir, path, 'migration.sql'), 'utf8') },
+        content: { tag: 'ok' as const, value: await readFile(join(directory, path, 'migration.sql'), 'utf8') },
       },
     })),
   );
-  const lockfileContent = await readFile(join(migrationsDir, lockfileName), 'utf8').catch(() => null);
+  const lockfileContent = await readFile(join(directory, lockfileName), 'utf8').catch(() => null);
   return {
-    baseDir: migrationsDir,
+    baseDir: directory,
     lockfile: { path: lockfileName, content: lockfileContent },
     migrationDirectories,
     shadowDbInitScript: '',
   };
 }
 
-/** Applies every pending migration; returns the names of those applied now. */
-export async function applyMigrations(url: string): Promise<string[]> {
+/** Applies every pending migration in `directory`; returns the names of those applied now. */
+export async function applyMigrations(url: string, directory = migrationsDir): Promise<string[]> {
   const { engine, close } = await openEngine(url);
   try {
     const { appliedMigrationNames } = await engine.applyMigrations({
-      migrationsList: await loadMigrations(),
+      migrationsList: await loadMigrations(directory),
       filters: noFilters,
     });
     return appliedMigrationNames;

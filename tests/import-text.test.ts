@@ -133,6 +133,7 @@ describe('loading into the database', () => {
   it('stores replies, depth, quotes with their spans, and mentions', async () => {
     const article = await prisma.article.findUniqueOrThrow({ where: { slug: example.article.slug }, include: { tags: true } });
     expect(article.tags).toHaveLength(6);
+    expect(article.lastCommentNumber).toBe(26);
     const rows = await prisma.comment.findMany({
       where: { articleId: article.id },
       include: { parent: true, quotes: { include: { quotedComment: true } }, mentions: { include: { author: true } } },

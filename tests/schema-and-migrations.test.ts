@@ -1,9 +1,8 @@
-import { readFileSync } from 'node:fs';
-import { mkdtempSync } from 'node:fs';
+import { cpSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { applyMigrations, createMigration, driftFromSchema } from '../prisma/migrate.js';
+import { applyMigrations, createMigration, driftFromSchema, migrationsDir } from '../prisma/migrate.js';
 import { printSchemaSorted } from '../src/schema/print.js';
 
 describe('schema/schema.graphql', () => {
@@ -57,5 +56,31 @@ describe('migrations', () => {
     db.exec('DROP INDEX "Comment_articleId_path_idx"');
     db.close();
     expect(await driftFromSchema(url)).toMatch(/CREATE INDEX "Comment_articleId_path_idx"/);
+  });
+});
+
+describe('the writes migration', () => {
+  it('continues each existing article\'s numbering after its latest comment', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'threadline-upgrade-'));
+    const before = join(dir, 'migrations');
+    cpSync(migrationsDir, before, { recursive: true, filter: (source) => !source.includes('_writes') });
+    const url = `file:${join(dir, 'old.db')}`;
+    await applyMigrations(url, before);
+
+    const { default: Database } = await import('better-sqlite3');
+    const db = new Database(url.slice('file:'.length));
+    db.exec(`
+      INSERT INTO Author (id, handle, name) VALUES (1, 'a', 'A');
+      INSERT INTO Article (id, slug, title, body, authorId) VALUES (1, 'one', 'One', 'b', 1), (2, 'two', 'Two', 'b', 1);
+      INSERT INTO Comment (articleId, number, authorId, depth, path, body) VALUES
+        (1, 1, 1, 0, '00000001/', 'x'), (1, 2, 1, 0, '00000002/', 'y'), (1, 7, 1, 0, '00000007/', 'z');
+    `);
+    expect(readdirSync(migrationsDir).some((name) => name.endsWith('_writes'))).toBe(true);
+    await applyMigrations(url);
+    expect(db.prepare('SELECT slug, lastCommentNumber FROM Article ORDER BY id').all()).toEqual([
+      { slug: 'one', lastCommentNumber: 7 },
+      { slug: 'two', lastCommentNumber: 0 },
+    ]);
+    db.close();
   });
 });

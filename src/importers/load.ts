@@ -116,6 +116,12 @@ export async function loadThread(
         onProgress({ done: ++done, total: comments.length });
       }
 
+      const lastNumber = Math.max(0, ...known.keys());
+      await tx.article.updateMany({
+        where: { id: articleRow.id, lastCommentNumber: { lt: lastNumber } },
+        data: { lastCommentNumber: lastNumber },
+      });
+
       return {
         articleSlug: article.slug,
         articleCreated,
