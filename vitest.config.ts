@@ -15,6 +15,6 @@ export default defineConfig({
     pool: 'forks',
     testTimeout: 60_000,
     hookTimeout: 120_000,
-    env: { LOG_LEVEL: 'silent', NODE_ENV: 'test' },
+    env: { LOG_LEVEL: 'silent', NODE_ENV: 'test', THREADLINE_JWT_SECRET: 'test-secret-for-vitest-only-0123456789abcdef' },
   },
 });

@@ -31,6 +31,7 @@ const { default: Database } = await import('better-sqlite3');
 const { print } = await import('graphql');
 const { applyMigrations } = await import('../prisma/migrate.js');
 const { buildApp } = await import('../src/app.js');
+const { secretFrom } = await import('../src/auth.js');
 const { prisma } = await import('../src/db.js');
 const { loadThread } = await import('../src/importers/load.js');
 const { createLogger } = await import('../src/logger.js');
@@ -44,7 +45,7 @@ const s2 = generatedThread('bench-s2', { topLevel: 100, fanout: [3, 2] });
 await loadThread(prisma, s1);
 await loadThread(prisma, s2);
 
-const app = buildApp({ logger: createLogger('silent'), graphiql: false });
+const app = buildApp({ logger: createLogger('silent'), secret: secretFrom('bench-secret-0123456789abcdef0123456789'), graphiql: false });
 const { port } = await app.start(0, '127.0.0.1');
 const endpoint = `http://127.0.0.1:${port}/graphql`;
 const sqlite = new Database(dbFile, { readonly: true });

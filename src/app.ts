@@ -4,16 +4,25 @@ import { useServer } from 'graphql-ws/use/ws';
 import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
 import { createYoga, useReadinessCheck } from 'graphql-yoga';
 import { WebSocketServer } from 'ws';
-import { createContext } from './context.js';
+import { AuthenticationError, type Secret, viewerFromAuthorization } from './auth.js';
+import { defaultRequestLimits, defaultWriteLimits, type RequestLimits, type WriteLimits } from './config.js';
+import { authorizationOf, type Context, contextFactory } from './context.js';
 import { prisma } from './db.js';
 import { maskError } from './errors.js';
 import type { Logger } from './logger.js';
 import { schema } from './schema/index.js';
+import { limitBodySize } from './security/body-limit.js';
+import { requestLimitPlugins } from './security/index.js';
 
 export interface AppOptions {
   logger: Logger;
+  secret: Secret;
+  writeLimits?: WriteLimits;
+  requestLimits?: RequestLimits;
   /** Shows GraphiQL at /graphql in a browser. */
   graphiql?: boolean;
+  /** Outside development, GraphQL's "did you mean" suggestions are not sent (they reveal the schema). */
+  development?: boolean;
 }
 
 export interface App {
@@ -23,11 +32,19 @@ export interface App {
   stop(): Promise<void>;
 }
 
-function buildYoga({ logger, graphiql = true }: AppOptions) {
-  return createYoga({
+function buildYoga({
+  logger,
+  secret,
+  writeLimits = defaultWriteLimits,
+  requestLimits = defaultRequestLimits,
+  graphiql = true,
+  development = false,
+}: AppOptions) {
+  return createYoga<object, Context>({
     schema,
     graphqlEndpoint: '/graphql',
-    context: createContext,
+    context: contextFactory({ secret, writeLimits }),
+    batching: false,
     graphiql: graphiql ? { title: 'Threadline', subscriptionsProtocol: 'WS' } : false,
     // GraphiQL's assets served from this process: Yoga's default loads them from a CDN,
     // which leaves the page blank on a machine without Internet access.
@@ -38,6 +55,7 @@ function buildYoga({ logger, graphiql = true }: AppOptions) {
     healthCheckEndpoint: '/live',
     logging: logger.child({ component: 'yoga' }),
     plugins: [
+      ...requestLimitPlugins(requestLimits, { development }),
       useReadinessCheck({
         endpoint: '/health',
         check: async () => {
@@ -57,11 +75,22 @@ function buildYoga({ logger, graphiql = true }: AppOptions) {
 /** Yoga over HTTP and graphql-ws on the same path and port, sharing one envelop pipeline. */
 export function buildApp(options: AppOptions): App {
   const yoga = buildYoga(options);
-  const server = createServer(yoga);
-  const sockets = new WebSocketServer({ server, path: yoga.graphqlEndpoint });
+  const { maxBodyBytes } = options.requestLimits ?? defaultRequestLimits;
+  const server = createServer(limitBodySize(maxBodyBytes, yoga));
+  const sockets = new WebSocketServer({ server, path: yoga.graphqlEndpoint, maxPayload: maxBodyBytes });
 
   const wsServer = useServer(
     {
+      // Bad credentials close the socket at connection_init (4403), before any operation.
+      onConnect: async (ctx) => {
+        try {
+          await viewerFromAuthorization(authorizationOf({ connectionParams: ctx.connectionParams }), options.secret);
+          return true;
+        } catch (error) {
+          if (error instanceof AuthenticationError) return false;
+          throw error;
+        }
+      },
       execute: (args) => (args.rootValue as Envelope).execute(args),
       subscribe: (args) => (args.rootValue as Envelope).subscribe(args),
       onSubscribe: async (ctx, _id, payload) => {

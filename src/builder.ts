@@ -2,12 +2,14 @@ import SchemaBuilder from '@pothos/core';
 import ErrorsPlugin from '@pothos/plugin-errors';
 import PrismaPlugin from '@pothos/plugin-prisma';
 import RelayPlugin from '@pothos/plugin-relay';
+import ScopeAuthPlugin from '@pothos/plugin-scope-auth';
 import { DateTimeResolver } from 'graphql-scalars';
 import type { Context } from './context.js';
 import { prisma } from './db.js';
+import { ForbiddenError } from './domain/errors.js';
 import type PrismaTypes from './generated/pothos-types.js';
 import { getDatamodel } from './generated/pothos-types.js';
-import { checkPageSize, maxPageSize } from './schema/pagination.js';
+import { checkPageSize } from './schema/pagination.js';
 
 export const builder = new SchemaBuilder<{
   Context: Context;
@@ -15,9 +17,21 @@ export const builder = new SchemaBuilder<{
   Scalars: { DateTime: { Input: Date; Output: Date } };
   Connection: { totalCount: number | (() => number | Promise<number>) };
   DefaultFieldNullability: false;
+  AuthScopes: { signedIn: boolean; moderator: boolean; admin: boolean };
 }>({
-  plugins: [ErrorsPlugin, PrismaPlugin, RelayPlugin],
+  // Scope checks run inside the errors plugin's wrapper, so a refusal becomes a ForbiddenError
+  // member of the payload union rather than a top-level error.
+  plugins: [ErrorsPlugin, ScopeAuthPlugin, PrismaPlugin, RelayPlugin],
   defaultFieldNullability: false,
+  scopeAuth: {
+    authScopes: ({ viewer }) => ({
+      signedIn: viewer != null,
+      moderator: viewer?.role === 'MODERATOR' || viewer?.role === 'ADMIN',
+      admin: viewer?.role === 'ADMIN',
+    }),
+    unauthorizedError: (_parent, { viewer }) =>
+      new ForbiddenError(viewer ? 'Your role does not allow this.' : 'Sign in to do this: send a bearer token.'),
+  },
   prisma: {
     client: prisma,
     dmmf: getDatamodel(),
@@ -40,11 +54,10 @@ export const builder = new SchemaBuilder<{
 
 builder.addScalarType('DateTime', DateTimeResolver);
 builder.queryType({});
+builder.mutationType({});
 
 builder.globalConnectionField('totalCount', (t) =>
   t.int({
     resolve: ({ totalCount }) => (typeof totalCount === 'function' ? totalCount() : totalCount),
   }),
 );
-
-export { maxPageSize };

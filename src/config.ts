@@ -1,12 +1,4 @@
-import { resolve } from 'node:path';
-
-export interface Config {
-  port: number;
-  host: string;
-  databaseUrl: string;
-  /** Import the demo thread into a database that has no articles. */
-  seedDemo: boolean;
-}
+import { dirname, resolve } from 'node:path';
 
 export class ConfigError extends Error {
   override name = 'ConfigError';
@@ -14,21 +6,108 @@ export class ConfigError extends Error {
 
 export const defaultDatabaseUrl = 'file:./data/threadline.db';
 
-function parsePort(value: string | undefined): number {
-  if (value === undefined || value === '') return 4000;
-  const port = Number(value);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) {
-    throw new ConfigError(`PORT must be an integer from 0 to 65535; got "${value}"`);
+/** The folder beside the SQLite file, where Threadline keeps its other local files. */
+export function dataDirOf(databaseUrl: string): string {
+  const path = databaseUrl.startsWith('file:') ? databaseUrl.slice('file:'.length).split('?')[0]! : './data/threadline.db';
+  return dirname(resolve(path));
+}
+
+/** What one author may write, and when. */
+export interface WriteLimits {
+  /** Longest comment body, in Unicode code points. */
+  maxCommentLength: number;
+  maxQuotes: number;
+  maxQuoteLength: number;
+  /** How long after posting its author may edit a comment. */
+  editWindowSeconds: number;
+  /** Per author: at least this long between two comments… */
+  minIntervalSeconds: number;
+  /** …and at most `windowMax` comments in any `windowSeconds`. Moderators are exempt. */
+  windowSeconds: number;
+  windowMax: number;
+  /** The same body under the same parent within this long is a duplicate. */
+  duplicateWindowSeconds: number;
+  /** Idempotency keys are honoured for at least this long. */
+  idempotencyKeySeconds: number;
+}
+
+/** What one GraphQL request may ask for. */
+export interface RequestLimits {
+  maxDepth: number;
+  maxAliases: number;
+  maxTokens: number;
+  maxCost: number;
+  maxBodyBytes: number;
+}
+
+export interface Config {
+  port: number;
+  host: string;
+  databaseUrl: string;
+  production: boolean;
+  /** Import the demo thread into a database that has no articles. */
+  seedDemo: boolean;
+  jwtSecret: string | undefined;
+  writeLimits: WriteLimits;
+  requestLimits: RequestLimits;
+}
+
+export const defaultWriteLimits: WriteLimits = {
+  maxCommentLength: 5000,
+  maxQuotes: 10,
+  maxQuoteLength: 1000,
+  editWindowSeconds: 15 * 60,
+  minIntervalSeconds: 3,
+  windowSeconds: 5 * 60,
+  windowMax: 10,
+  duplicateWindowSeconds: 10 * 60,
+  idempotencyKeySeconds: 24 * 60 * 60,
+};
+
+export const defaultRequestLimits: RequestLimits = {
+  maxDepth: 8,
+  maxAliases: 15,
+  maxTokens: 2000,
+  maxCost: 5000,
+  maxBodyBytes: 64 * 1024,
+};
+
+function integer(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
+  const value = env[name];
+  if (value === undefined || value === '') return fallback;
+  const number = Number(value);
+  if (!Number.isInteger(number) || number < min || number > max) {
+    throw new ConfigError(`${name} must be an integer from ${min} to ${max}; got "${value}"`);
   }
-  return port;
+  return number;
 }
 
 /** Reads and checks the environment once, at start-up. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const w = defaultWriteLimits;
+  const r = defaultRequestLimits;
   return {
-    port: parsePort(env.PORT),
+    port: integer(env, 'PORT', 4000, 0, 65535),
     host: env.HOST || '127.0.0.1',
     databaseUrl: env.DATABASE_URL || defaultDatabaseUrl,
+    production: env.NODE_ENV === 'production',
     seedDemo: env.SEED_DEMO !== 'false',
+    jwtSecret: env.THREADLINE_JWT_SECRET || undefined,
+    writeLimits: {
+      ...w,
+      maxCommentLength: integer(env, 'THREADLINE_MAX_COMMENT_LENGTH', w.maxCommentLength, 1, 1_000_000),
+      editWindowSeconds: integer(env, 'THREADLINE_EDIT_WINDOW_SECONDS', w.editWindowSeconds, 0, 365 * 86400),
+      minIntervalSeconds: integer(env, 'THREADLINE_RATE_MIN_INTERVAL_SECONDS', w.minIntervalSeconds, 0, 86400),
+      windowSeconds: integer(env, 'THREADLINE_RATE_WINDOW_SECONDS', w.windowSeconds, 1, 86400),
+      windowMax: integer(env, 'THREADLINE_RATE_WINDOW_MAX', w.windowMax, 1, 1_000_000),
+      duplicateWindowSeconds: integer(env, 'THREADLINE_DUPLICATE_WINDOW_SECONDS', w.duplicateWindowSeconds, 0, 86400),
+    },
+    requestLimits: {
+      maxDepth: integer(env, 'THREADLINE_MAX_DEPTH', r.maxDepth, 1, 100),
+      maxAliases: integer(env, 'THREADLINE_MAX_ALIASES', r.maxAliases, 1, 1000),
+      maxTokens: integer(env, 'THREADLINE_MAX_TOKENS', r.maxTokens, 10, 1_000_000),
+      maxCost: integer(env, 'THREADLINE_MAX_COST', r.maxCost, 1, 10_000_000),
+      maxBodyBytes: integer(env, 'THREADLINE_MAX_BODY_BYTES', r.maxBodyBytes, 1024, 100 * 1024 * 1024),
+    },
   };
 }

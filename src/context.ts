@@ -1,8 +1,36 @@
+import { GraphQLError } from 'graphql';
+import { AuthenticationError, type Secret, type Viewer, viewerFromAuthorization } from './auth.js';
+import type { WriteLimits } from './config.js';
+
 /** What every resolver gets, for HTTP and WebSocket alike. */
 export interface Context {
-  requestId?: string;
+  /** The signed-in author from the bearer token; null for anonymous (read-only) requests. */
+  viewer: Viewer | null;
+  writeLimits: WriteLimits;
 }
 
-export function createContext(): Context {
-  return {};
+/** What Yoga hands the factory: the HTTP request, or graphql-ws's connection_init payload. */
+export interface InitialContext {
+  request?: Request;
+  connectionParams?: Readonly<Record<string, unknown>>;
+}
+
+export function authorizationOf({ request, connectionParams }: InitialContext): string | null {
+  const header = request?.headers.get('authorization');
+  if (header) return header;
+  const param = connectionParams?.authorization ?? connectionParams?.Authorization;
+  return typeof param === 'string' ? param : null;
+}
+
+export function contextFactory({ secret, writeLimits }: { secret: Secret; writeLimits: WriteLimits }) {
+  return async (initial: InitialContext): Promise<Context> => {
+    try {
+      return { viewer: await viewerFromAuthorization(authorizationOf(initial), secret), writeLimits };
+    } catch (error) {
+      if (error instanceof AuthenticationError) {
+        throw new GraphQLError(error.message, { extensions: { code: 'UNAUTHENTICATED', http: { status: 401 } } });
+      }
+      throw error;
+    }
+  };
 }

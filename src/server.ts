@@ -1,6 +1,7 @@
 import { applyMigrations } from '../prisma/migrate.js';
 import { buildApp } from './app.js';
-import { ConfigError, loadConfig } from './config.js';
+import { loadSecret } from './auth.js';
+import { ConfigError, dataDirOf, loadConfig } from './config.js';
 import { prisma } from './db.js';
 import { createLogger } from './logger.js';
 import { seedDemoIfEmpty } from './seed.js';
@@ -16,7 +17,15 @@ async function main() {
     if (seeded) logger.info({ article: seeded.articleSlug, comments: seeded.commentsCreated }, 'empty database: imported the demo thread');
   }
 
-  const app = buildApp({ logger, graphiql: true });
+  const secret = await loadSecret(config.jwtSecret, dataDirOf(config.databaseUrl), config.production);
+  const app = buildApp({
+    logger,
+    secret,
+    writeLimits: config.writeLimits,
+    requestLimits: config.requestLimits,
+    graphiql: true,
+    development: process.env.NODE_ENV === 'development',
+  });
   const address = await app.start(config.port, config.host);
   logger.info({ url: `http://${address.address}:${address.port}/graphql` }, 'Threadline is listening');
 

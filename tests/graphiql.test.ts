@@ -6,10 +6,10 @@ import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { type Browser, chromium } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { type App, buildApp } from '../src/app.js';
+import type { App } from '../src/app.js';
 import { prisma } from '../src/db.js';
-import { createLogger } from '../src/logger.js';
 import { seedDemoIfEmpty } from '../src/seed.js';
+import { testApp } from './helpers.js';
 
 let app: App;
 let address: AddressInfo;
@@ -17,7 +17,7 @@ let browser: Browser;
 
 beforeAll(async () => {
   await seedDemoIfEmpty(prisma);
-  app = buildApp({ logger: createLogger('silent') });
+  app = testApp();
   address = await app.start(0, '127.0.0.1');
   const executablePath = execFileSync('which', ['chromium'], { encoding: 'utf8' }).trim();
   browser = await chromium.launch({

@@ -1,11 +1,15 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
-import { type ExecutionResult, execute } from 'graphql';
-import { createContext } from '../src/context.js';
+import { type ExecutionResult, execute, print } from 'graphql';
+import { type App, buildApp } from '../src/app.js';
+import { type Role, secretFrom, signToken, type Viewer } from '../src/auth.js';
+import { defaultWriteLimits, type WriteLimits } from '../src/config.js';
+import type { Context } from '../src/context.js';
 import { onQuery, prisma } from '../src/db.js';
 import { loadThread } from '../src/importers/load.js';
 import { parseTextThread } from '../src/importers/text.js';
+import { createLogger } from '../src/logger.js';
 import { schema } from '../src/schema/index.js';
 
 export const examplePath = fileURLToPath(new URL('../../shared/seed/000_a475c58050193623.txt', import.meta.url));
@@ -13,27 +17,55 @@ export const exampleSlug = 'trump-told-russians-he-didnt-care-if-they-interfered
 export const demoSlug = 'why-the-alder-hollow-library-started-lending-bike-tools';
 export const readExample = () => readFileSync(examplePath, 'utf8');
 
-/** Runs an operation in-process against the real schema and database. */
+/** The secret vitest.config.ts puts in THREADLINE_JWT_SECRET. */
+export const testSecret = secretFrom(process.env.THREADLINE_JWT_SECRET!);
+
+export const viewer = (handle: string, role: Role = 'AUTHOR', name = handle): Viewer => ({ handle, name, role });
+export const tokenFor = (who: Viewer, expiresIn?: string | number) => signToken(who, testSecret, expiresIn);
+
+export interface RunOptions {
+  viewer?: Viewer | null;
+  writeLimits?: WriteLimits;
+}
+
+/** Runs an operation in-process against the real schema and database, as `viewer`. */
 export async function run<TResult, TVariables extends Record<string, unknown>>(
   document: TypedDocumentNode<TResult, TVariables>,
   variables?: NoInfer<TVariables>,
+  { viewer = null, writeLimits = defaultWriteLimits }: RunOptions = {},
 ): Promise<ExecutionResult<TResult>> {
-  return (await execute({
-    schema,
-    document,
-    variableValues: variables,
-    contextValue: createContext(),
-  })) as ExecutionResult<TResult>;
+  const contextValue: Context = { viewer, writeLimits };
+  return (await execute({ schema, document, variableValues: variables, contextValue })) as ExecutionResult<TResult>;
 }
 
 /** Like `run`, but fails on GraphQL errors and returns the data. */
 export async function query<TResult, TVariables extends Record<string, unknown>>(
   document: TypedDocumentNode<TResult, TVariables>,
   variables?: NoInfer<TVariables>,
+  options?: RunOptions,
 ): Promise<TResult> {
-  const result = await run(document, variables);
+  const result = await run(document, variables, options);
   if (result.errors?.length) throw new Error(result.errors.map((e) => e.message).join('\n'));
   return result.data as TResult;
+}
+
+export function testApp(options: Partial<Parameters<typeof buildApp>[0]> = {}): App {
+  return buildApp({ logger: createLogger('silent'), secret: testSecret, ...options });
+}
+
+/** POSTs an operation to the app over its fetch interface; returns the status and the parsed body. */
+export async function post<TResult, TVariables>(
+  app: App,
+  document: TypedDocumentNode<TResult, TVariables> | string,
+  variables?: TVariables,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; body: ExecutionResult<TResult> }> {
+  const response = await app.yoga.fetch('http://localhost/graphql', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json', ...headers },
+    body: JSON.stringify({ query: typeof document === 'string' ? document : print(document), variables }),
+  });
+  return { status: response.status, body: (await response.json()) as ExecutionResult<TResult> };
 }
 
 /** The SQL statements Prisma sends while `action` runs. */
@@ -53,15 +85,17 @@ export async function importExample() {
 }
 
 export async function rowCounts() {
-  const [authors, articles, tags, comments, quotes, mentions] = await Promise.all([
+  const [authors, articles, tags, comments, quotes, mentions, revisions, idempotencyKeys] = await Promise.all([
     prisma.author.count(),
     prisma.article.count(),
     prisma.tag.count(),
     prisma.comment.count(),
     prisma.quote.count(),
     prisma.mention.count(),
+    prisma.commentRevision.count(),
+    prisma.idempotencyKey.count(),
   ]);
-  return { authors, articles, tags, comments, quotes, mentions };
+  return { authors, articles, tags, comments, quotes, mentions, revisions, idempotencyKeys };
 }
 
 export const globalId = (type: string, id: number) => Buffer.from(`${type}:${id}`).toString('base64');

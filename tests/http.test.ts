@@ -3,19 +3,18 @@ import { createClient } from 'graphql-ws';
 import { print } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { type App, buildApp } from '../src/app.js';
+import type { App } from '../src/app.js';
 import { prisma } from '../src/db.js';
-import { createLogger } from '../src/logger.js';
 import { seedDemoIfEmpty } from '../src/seed.js';
 import { ArticleCommentsDocument } from '../schema/generated/graphql.js';
-import { demoSlug } from './helpers.js';
+import { demoSlug, testApp } from './helpers.js';
 
 let app: App;
 let address: AddressInfo;
 
 beforeAll(async () => {
   await seedDemoIfEmpty(prisma);
-  app = buildApp({ logger: createLogger('silent') });
+  app = testApp();
   address = await app.start(0, '127.0.0.1');
 });
 afterAll(() => app.stop());

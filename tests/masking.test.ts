@@ -1,16 +1,15 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { print } from 'graphql';
-import { type App, buildApp } from '../src/app.js';
+import type { App } from '../src/app.js';
 import { prisma } from '../src/db.js';
-import { createLogger } from '../src/logger.js';
 import { seedDemoIfEmpty } from '../src/seed.js';
 import { ArticleThreadDocument } from '../schema/generated/graphql.js';
-import { demoSlug } from './helpers.js';
+import { demoSlug, testApp } from './helpers.js';
 
 let app: App;
 beforeAll(async () => {
   await seedDemoIfEmpty(prisma);
-  app = buildApp({ logger: createLogger('silent') });
+  app = testApp();
 });
 afterAll(() => app.stop());
 

@@ -1,9 +1,22 @@
+import type { InputObjectRef } from '@pothos/core';
 import { prismaConnectionHelpers } from '@pothos/plugin-prisma';
+import type { Viewer } from '../auth.js';
+import type { Context } from '../context.js';
+import { prisma } from '../db.js';
+import { deleteComment, editComment, postComment, setCommentHidden } from '../domain/comments.js';
 import { builder } from '../builder.js';
 import { renderBodyHtml } from '../domain/render.js';
 import './article.js';
 import { Author } from './author.js';
+import { writeErrors } from './errors.js';
+import { decodeId } from './ids.js';
 import { CommentOrder, commentOrderBy } from './order.js';
+
+const isModerator = (viewer: Viewer | null) => viewer?.role === 'MODERATOR' || viewer?.role === 'ADMIN';
+
+/** Deleted comments are tombstones to everyone; hidden ones to everyone but moderators. */
+const isVisible = (comment: { deletedAt: Date | null; hiddenAt: Date | null }, viewer: Viewer | null) =>
+  comment.deletedAt == null && (comment.hiddenAt == null || isModerator(viewer));
 
 export const Comment = builder.prismaNode('Comment', {
   id: { field: 'id' },
@@ -14,29 +27,39 @@ export const Comment = builder.prismaNode('Comment', {
     article: t.relation('article'),
     author: t.relation('author'),
     body: t.string({
-      description: 'The plain-text body; empty once the comment is deleted.',
-      select: { body: true, deletedAt: true },
-      resolve: (comment) => (comment.deletedAt ? '' : comment.body),
+      description: 'The plain-text body; empty once the comment is deleted (or hidden, to all but moderators).',
+      select: { body: true, deletedAt: true, hiddenAt: true },
+      resolve: (comment, _args, { viewer }) => (isVisible(comment, viewer) ? comment.body : ''),
     }),
     bodyHtml: t.string({
       description: 'The body as sanitized HTML: paragraphs, line breaks, links, and quotes as blockquotes linking to their source.',
       select: {
         body: true,
         deletedAt: true,
+        hiddenAt: true,
         // The same arguments as the `quotes` field, so that plugin-prisma loads the relation once for both.
         quotes: { orderBy: { ordinal: 'asc' }, include: { quotedComment: { select: { number: true } } } },
       },
-      resolve: (comment) =>
-        comment.deletedAt
-          ? ''
-          : renderBodyHtml(
+      resolve: (comment, _args, { viewer }) =>
+        isVisible(comment, viewer)
+          ? renderBodyHtml(
               comment.body,
               comment.quotes.map((quote) => ({ ...quote, quotedNumber: quote.quotedComment.number })),
-            ),
+            )
+          : '',
     }),
     createdAt: t.expose('createdAt', { type: 'DateTime' }),
     editedAt: t.expose('editedAt', { type: 'DateTime', nullable: true }),
-    isDeleted: t.boolean({ select: { deletedAt: true }, resolve: (comment) => comment.deletedAt != null }),
+    isDeleted: t.boolean({
+      description: 'Deleted by its author or a moderator (or hidden, to all but moderators): a tombstone that keeps its number and replies.',
+      select: { deletedAt: true, hiddenAt: true },
+      resolve: (comment, _args, { viewer }) => !isVisible(comment, viewer),
+    }),
+    isHidden: t.boolean({
+      description: 'Hidden by a moderator. Only moderators see true here; everyone else sees a deleted comment.',
+      select: { hiddenAt: true },
+      resolve: (comment, _args, { viewer }) => comment.hiddenAt != null && isModerator(viewer),
+    }),
     parent: t.relation('parent', { nullable: true, description: 'The comment this one replies to.' }),
     depth: t.exposeInt('depth', { description: '0 for a top-level comment.' }),
     replyCount: t.relationCount('replies', { description: 'Number of direct replies.' }),
@@ -44,9 +67,15 @@ export const Comment = builder.prismaNode('Comment', {
       description: 'Spans of earlier comments that this comment quotes, in body order.',
       query: { orderBy: { ordinal: 'asc' } },
     }),
-    revisions: t.relation('revisions', {
-      description: 'Earlier bodies, oldest first (public edit history).',
-      query: { orderBy: { id: 'asc' } },
+    revisions: t.field({
+      type: [CommentRevision],
+      description: 'Earlier bodies, oldest first (public edit history); empty once the comment is deleted.',
+      select: (_args, _ctx, nestedSelection) => ({
+        deletedAt: true,
+        hiddenAt: true,
+        revisions: nestedSelection({ orderBy: { id: 'asc' } }),
+      }),
+      resolve: (comment, _args, { viewer }) => (isVisible(comment, viewer) ? comment.revisions : []),
     }),
   }),
 });
@@ -58,9 +87,11 @@ builder.prismaObjectField('Comment', 'mentions', (t) =>
     type: [Author],
     description: 'Authors this comment mentions with @name.',
     select: (_args, _ctx, nestedSelection) => ({
+      deletedAt: true,
+      hiddenAt: true,
       mentions: { select: { author: nestedSelection(true) }, orderBy: { id: 'asc' } },
     }),
-    resolve: (comment) => comment.mentions.map((mention) => mention.author),
+    resolve: (comment, _args, { viewer }) => (isVisible(comment, viewer) ? comment.mentions.map((mention) => mention.author) : []),
   }),
 );
 
@@ -129,7 +160,7 @@ builder.prismaObjectField('Comment', 'quotedBy', (t) =>
   ),
 );
 
-builder.prismaObject('CommentRevision', {
+const CommentRevision = builder.prismaObject('CommentRevision', {
   fields: (t) => ({
     body: t.exposeString('body'),
     createdAt: t.expose('createdAt', { type: 'DateTime' }),
@@ -152,4 +183,120 @@ builder.prismaObject('Quote', {
         deletedAt != null || (editedAt != null && editedAt > createdAt),
     }),
   }),
+});
+
+const QuoteInput = builder.inputType('QuoteInput', {
+  description: 'A span of an earlier comment of the same article: UTF-16 offsets into its body.',
+  fields: (t) => ({
+    commentId: t.id({ required: true }),
+    start: t.int({ required: true }),
+    end: t.int({ required: true }),
+  }),
+});
+
+const PostCommentInput = builder.inputType('PostCommentInput', {
+  fields: (t) => ({
+    articleId: t.id({ required: true }),
+    body: t.string({ required: true, description: 'Plain text; @handle mentions known authors.' }),
+    replyToId: t.id({ description: 'The comment this one answers; it must belong to the same article.' }),
+    quotes: t.field({ type: [QuoteInput], description: 'At most 10 spans of earlier comments.' }),
+    idempotencyKey: t.string({
+      description: 'Any 1 to 255 characters; retrying with the same key and input returns the same comment.',
+    }),
+  }),
+});
+
+const commentIdInput = (name: string, description: string) =>
+  builder.inputType(name, { description, fields: (t) => ({ commentId: t.id({ required: true }) }) });
+
+const EditCommentInput = builder.inputType('EditCommentInput', {
+  fields: (t) => ({ commentId: t.id({ required: true }), body: t.string({ required: true }) }),
+});
+const DeleteCommentInput = commentIdInput('DeleteCommentInput', 'The comment to delete (its author, or a moderator).');
+const HideCommentInput = commentIdInput('HideCommentInput', 'The comment to hide (moderators).');
+const RestoreCommentInput = commentIdInput('RestoreCommentInput', 'The hidden comment to show again (moderators).');
+
+type Types = typeof builder extends PothosSchemaTypes.SchemaBuilder<infer T> ? T : never;
+
+/** A mutation that writes one comment and answers with it, or with one of `errors`. */
+function commentMutation<Input extends object>(
+  name: string,
+  input: InputObjectRef<Types, Input>,
+  options: {
+    description: string;
+    scope: 'signedIn' | 'moderator';
+    errors: (typeof writeErrors)[keyof typeof writeErrors];
+    write: (input: Input, context: Context) => Promise<{ commentId: number }>;
+  },
+) {
+  const typeName = name[0]!.toUpperCase() + name.slice(1);
+  builder.mutationField(name, (t) =>
+    t.prismaField({
+      type: 'Comment',
+      description: options.description,
+      authScopes: { [options.scope]: true },
+      errors: {
+        types: [...options.errors],
+        union: { name: `${typeName}Payload` },
+        result: { name: `${typeName}Success` },
+        dataField: { name: 'comment' },
+      },
+      args: { input: t.arg({ type: input, required: true }) },
+      resolve: async (query, _root, args, context) => {
+        const { commentId } = await options.write((args as { input: Input }).input, context);
+        return prisma.comment.findUniqueOrThrow({ ...query, where: { id: commentId } });
+      },
+    }),
+  );
+}
+
+commentMutation(
+  'postComment',
+  PostCommentInput,
+  {
+    description: 'Post a comment, a reply (replyToId) or a quoting comment (quotes).',
+    scope: 'signedIn',
+    errors: writeErrors.post,
+    write: (input, { viewer, writeLimits }) =>
+      postComment(prisma, viewer!, writeLimits, {
+        articleId: decodeId(input.articleId, 'Article', 'articleId'),
+        body: input.body,
+        replyToId: input.replyToId == null ? null : decodeId(input.replyToId, 'Comment', 'replyToId'),
+        quotes: input.quotes?.map((quote, index) => ({
+          commentId: decodeId(quote.commentId, 'Comment', `quotes.${index}.commentId`),
+          start: quote.start,
+          end: quote.end,
+        })),
+        idempotencyKey: input.idempotencyKey,
+      }),
+  },
+);
+
+commentMutation('editComment', EditCommentInput, {
+  description: 'Change the body of your own comment, within the edit window; the previous body becomes a revision.',
+  scope: 'signedIn',
+  errors: writeErrors.edit,
+  write: (input, { viewer, writeLimits }) =>
+    editComment(prisma, viewer!, writeLimits, { commentId: decodeId(input.commentId, 'Comment', 'commentId'), body: input.body }),
+});
+
+commentMutation('deleteComment', DeleteCommentInput, {
+  description: 'Delete a comment: it stays as a tombstone that keeps its number, its place and its replies.',
+  scope: 'signedIn',
+  errors: writeErrors.remove,
+  write: (input, { viewer }) => deleteComment(prisma, viewer!, { commentId: decodeId(input.commentId, 'Comment', 'commentId') }),
+});
+
+commentMutation('hideComment', HideCommentInput, {
+  description: 'Hide a comment from everyone but moderators.',
+  scope: 'moderator',
+  errors: writeErrors.remove,
+  write: (input) => setCommentHidden(prisma, { commentId: decodeId(input.commentId, 'Comment', 'commentId'), hidden: true }),
+});
+
+commentMutation('restoreComment', RestoreCommentInput, {
+  description: 'Show a hidden comment again.',
+  scope: 'moderator',
+  errors: writeErrors.remove,
+  write: (input) => setCommentHidden(prisma, { commentId: decodeId(input.commentId, 'Comment', 'commentId'), hidden: false }),
 });

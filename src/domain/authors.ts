@@ -1,0 +1,33 @@
+import type { Viewer } from '../auth.js';
+import type { DbTx } from '../db.js';
+
+/**
+ * The Author row of a signed-in viewer, created on their first write. The host site's token
+ * is the source of truth for name and role, so they follow it.
+ */
+export async function ensureAuthor(tx: DbTx, viewer: Viewer): Promise<{ id: number }> {
+  const existing = await tx.author.findUnique({ where: { handle: viewer.handle }, select: { id: true, name: true, role: true } });
+  if (!existing) {
+    return tx.author.create({ data: { handle: viewer.handle, name: viewer.name, role: viewer.role }, select: { id: true } });
+  }
+  if (existing.name !== viewer.name || existing.role !== viewer.role) {
+    await tx.author.update({ where: { id: existing.id }, data: { name: viewer.name, role: viewer.role } });
+  }
+  return { id: existing.id };
+}
+
+const mentionPattern = /(^|[^\p{L}\p{N}_@])@([a-z0-9][a-z0-9_.-]*[a-z0-9]|[a-z0-9])/giu;
+
+/** Handles written as `@handle` in a body, lowercased, in order, without repeats. */
+export function mentionedHandles(body: string): string[] {
+  return [...new Set([...body.matchAll(mentionPattern)].map((match) => match[2]!.toLowerCase()))];
+}
+
+/** Replaces a comment's mentions with the known authors its body names (never its own author). */
+export async function linkMentions(tx: DbTx, commentId: number, authorId: number, body: string): Promise<void> {
+  await tx.mention.deleteMany({ where: { commentId } });
+  const handles = mentionedHandles(body);
+  if (handles.length === 0) return;
+  const authors = await tx.author.findMany({ where: { handle: { in: handles }, id: { not: authorId } }, select: { id: true } });
+  if (authors.length > 0) await tx.mention.createMany({ data: authors.map((author) => ({ commentId, authorId: author.id })) });
+}

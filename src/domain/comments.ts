@@ -1,0 +1,262 @@
+/**
+ * Writing comments: the rules, each in one place, each write in one transaction.
+ * Functions take decoded database ids and return the id of the comment they touched.
+ */
+import { createHash } from 'node:crypto';
+import type { Viewer } from '../auth.js';
+import type { WriteLimits } from '../config.js';
+import type { Db, DbTx } from '../db.js';
+import { ensureAuthor, linkMentions } from './authors.js';
+import {
+  DuplicateCommentError,
+  ForbiddenError,
+  IdempotencyKeyReusedError,
+  NotFoundError,
+  RateLimitedError,
+  ThreadLockedError,
+  ValidationError,
+} from './errors.js';
+import { childPath } from './thread.js';
+
+export interface QuoteInput {
+  commentId: number;
+  start: number;
+  end: number;
+}
+
+export interface PostCommentInput {
+  articleId: number;
+  body: string;
+  replyToId?: number | null;
+  quotes?: readonly QuoteInput[] | null;
+  idempotencyKey?: string | null;
+}
+
+export interface WriteResult {
+  commentId: number;
+  /** True when an idempotency key returned the comment an earlier request made. */
+  replayed: boolean;
+}
+
+// C0 controls but tab and newline, DEL, and C1 controls.
+const forbiddenControl = /[\u0000-\u0008\u000B-\u001F\u007F-\u009F]/u;
+
+/** A body as stored: line endings normalised, surrounding whitespace trimmed, checked. */
+export function checkBody(raw: string, limits: WriteLimits, field = 'body'): string {
+  const body = raw.replace(/\r\n?/g, '\n').trim();
+  if (body === '') throw new ValidationError(field, 'The comment is empty.');
+  const control = forbiddenControl.exec(body);
+  if (control) {
+    const code = control[0].codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0');
+    throw new ValidationError(field, `The comment contains the control character U+${code}; only line breaks and tabs are allowed.`);
+  }
+  const length = [...body].length;
+  if (length > limits.maxCommentLength) {
+    throw new ValidationError(field, `The comment is ${length} characters long; the limit is ${limits.maxCommentLength}.`);
+  }
+  return body;
+}
+
+const secondsSince = (now: Date, then: Date) => (now.getTime() - then.getTime()) / 1000;
+
+async function checkRate(tx: DbTx, authorId: number, limits: WriteLimits, now: Date): Promise<void> {
+  const latest = await tx.comment.findFirst({ where: { authorId }, orderBy: { createdAt: 'desc' }, select: { createdAt: true } });
+  if (latest) {
+    const wait = limits.minIntervalSeconds - secondsSince(now, latest.createdAt);
+    if (wait > 0) throw new RateLimitedError(Math.ceil(wait));
+  }
+  const windowStart = new Date(now.getTime() - limits.windowSeconds * 1000);
+  const recent = await tx.comment.findMany({
+    where: { authorId, createdAt: { gt: windowStart } },
+    orderBy: { createdAt: 'desc' },
+    take: limits.windowMax,
+    select: { createdAt: true },
+  });
+  if (recent.length >= limits.windowMax) {
+    const oldest = recent[recent.length - 1]!.createdAt;
+    throw new RateLimitedError(Math.max(1, Math.ceil(limits.windowSeconds - secondsSince(now, oldest))));
+  }
+}
+
+async function checkQuotes(tx: DbTx, articleId: number, quotes: readonly QuoteInput[], limits: WriteLimits) {
+  if (quotes.length > limits.maxQuotes) {
+    throw new ValidationError('quotes', `A comment may quote at most ${limits.maxQuotes} passages; this one has ${quotes.length}.`);
+  }
+  const sources = await tx.comment.findMany({
+    where: { id: { in: [...new Set(quotes.map((q) => q.commentId))] } },
+    select: { id: true, articleId: true, body: true, deletedAt: true, hiddenAt: true },
+  });
+  const byId = new Map(sources.map((source) => [source.id, source]));
+  return quotes.map((quote, index) => {
+    const field = `quotes.${index}`;
+    const source = byId.get(quote.commentId);
+    if (!source) throw new NotFoundError(`${field}: the quoted comment does not exist.`);
+    if (source.articleId !== articleId) throw new ValidationError(`${field}.commentId`, 'The quoted comment belongs to another article.');
+    if (source.deletedAt || source.hiddenAt) throw new ValidationError(`${field}.commentId`, 'The quoted comment was removed.');
+    if (!Number.isInteger(quote.start) || quote.start < 0) throw new ValidationError(`${field}.start`, '`start` must be 0 or more.');
+    if (quote.end <= quote.start) throw new ValidationError(`${field}.end`, '`end` must be greater than `start`.');
+    if (quote.end > source.body.length) {
+      throw new ValidationError(`${field}.end`, `\`end\` is past the quoted comment's end (${source.body.length}).`);
+    }
+    if (quote.end - quote.start > limits.maxQuoteLength) {
+      throw new ValidationError(`${field}`, `A quote may be at most ${limits.maxQuoteLength} characters long.`);
+    }
+    return { quotedCommentId: source.id, ordinal: index, text: source.body.slice(quote.start, quote.end), start: quote.start, end: quote.end };
+  });
+}
+
+function requestHash(input: PostCommentInput, body: string): string {
+  const canonical = { articleId: input.articleId, body, replyToId: input.replyToId ?? null, quotes: input.quotes ?? [] };
+  return createHash('sha256').update(JSON.stringify(canonical)).digest('hex');
+}
+
+export async function postComment(
+  db: Db,
+  viewer: Viewer,
+  limits: WriteLimits,
+  input: PostCommentInput,
+  now = new Date(),
+): Promise<WriteResult> {
+  const body = checkBody(input.body, limits);
+  const key = input.idempotencyKey ?? null;
+  if (key !== null && (key.length < 1 || key.length > 255)) {
+    throw new ValidationError('idempotencyKey', 'The idempotency key must be 1 to 255 characters long.');
+  }
+  const quotes = input.quotes ?? [];
+  if (quotes.length > limits.maxQuotes) {
+    throw new ValidationError('quotes', `A comment may quote at most ${limits.maxQuotes} passages; this one has ${quotes.length}.`);
+  }
+  const hash = requestHash(input, body);
+
+  return db.$transaction(async (tx) => {
+    const author = await ensureAuthor(tx, viewer);
+
+    if (key !== null) {
+      const earlier = await tx.idempotencyKey.findUnique({ where: { authorId_key: { authorId: author.id, key } } });
+      if (earlier && secondsSince(now, earlier.createdAt) < limits.idempotencyKeySeconds) {
+        if (earlier.requestHash !== hash) throw new IdempotencyKeyReusedError();
+        return { commentId: earlier.commentId, replayed: true };
+      }
+      if (earlier) await tx.idempotencyKey.delete({ where: { id: earlier.id } });
+    }
+
+    const article = await tx.article.findUnique({ where: { id: input.articleId }, select: { id: true, commentsLocked: true } });
+    if (!article) throw new NotFoundError('The article does not exist.');
+    if (article.commentsLocked) throw new ThreadLockedError();
+
+    let parent: { id: number; path: string; depth: number } | null = null;
+    if (input.replyToId != null) {
+      const found = await tx.comment.findUnique({
+        where: { id: input.replyToId },
+        select: { id: true, articleId: true, path: true, depth: true },
+      });
+      if (!found) throw new NotFoundError('The comment to reply to does not exist.');
+      if (found.articleId !== article.id) throw new ValidationError('replyToId', 'The comment to reply to belongs to another article.');
+      parent = found;
+    }
+
+    const quoteRows = await checkQuotes(tx, article.id, quotes, limits);
+
+    const duplicate = await tx.comment.findFirst({
+      where: {
+        authorId: author.id,
+        articleId: article.id,
+        parentId: parent?.id ?? null,
+        body,
+        deletedAt: null,
+        createdAt: { gt: new Date(now.getTime() - limits.duplicateWindowSeconds * 1000) },
+      },
+      select: { id: true },
+    });
+    if (duplicate) throw new DuplicateCommentError(duplicate.id);
+
+    if (viewer.role === 'AUTHOR') await checkRate(tx, author.id, limits, now);
+
+    const { lastCommentNumber: number } = await tx.article.update({
+      where: { id: article.id },
+      data: { lastCommentNumber: { increment: 1 } },
+      select: { lastCommentNumber: true },
+    });
+    const comment = await tx.comment.create({
+      data: {
+        articleId: article.id,
+        number,
+        authorId: author.id,
+        parentId: parent?.id ?? null,
+        depth: parent ? parent.depth + 1 : 0,
+        path: childPath(parent?.path, number),
+        body,
+        createdAt: now,
+      },
+      select: { id: true },
+    });
+    if (quoteRows.length > 0) {
+      await tx.quote.createMany({ data: quoteRows.map((quote) => ({ ...quote, commentId: comment.id, createdAt: now })) });
+    }
+    await linkMentions(tx, comment.id, author.id, body);
+    if (key !== null) {
+      await tx.idempotencyKey.create({ data: { authorId: author.id, key, requestHash: hash, commentId: comment.id, createdAt: now } });
+    }
+    return { commentId: comment.id, replayed: false };
+  });
+}
+
+async function findComment(tx: DbTx, commentId: number) {
+  const comment = await tx.comment.findUnique({
+    where: { id: commentId },
+    select: { id: true, authorId: true, body: true, createdAt: true, editedAt: true, deletedAt: true, hiddenAt: true, author: { select: { handle: true } } },
+  });
+  if (!comment) throw new NotFoundError('The comment does not exist.');
+  return comment;
+}
+
+const isModerator = (viewer: Viewer) => viewer.role === 'MODERATOR' || viewer.role === 'ADMIN';
+
+export async function editComment(
+  db: Db,
+  viewer: Viewer,
+  limits: WriteLimits,
+  input: { commentId: number; body: string },
+  now = new Date(),
+): Promise<WriteResult> {
+  const body = checkBody(input.body, limits);
+  return db.$transaction(async (tx) => {
+    const comment = await findComment(tx, input.commentId);
+    if (comment.deletedAt) throw new NotFoundError('The comment was deleted.');
+    if (comment.author.handle !== viewer.handle) throw new ForbiddenError('Only its author may edit a comment.');
+    if (comment.hiddenAt) throw new ForbiddenError('A moderator hid this comment; it cannot be edited.');
+    if (secondsSince(now, comment.createdAt) > limits.editWindowSeconds) {
+      throw new ForbiddenError(`Comments can be edited for ${Math.round(limits.editWindowSeconds / 60)} minutes after posting.`);
+    }
+    if (body === comment.body) return { commentId: comment.id, replayed: false };
+    await tx.commentRevision.create({
+      data: { commentId: comment.id, body: comment.body, createdAt: comment.editedAt ?? comment.createdAt },
+    });
+    await tx.comment.update({ where: { id: comment.id }, data: { body, editedAt: now } });
+    await linkMentions(tx, comment.id, comment.authorId, body);
+    return { commentId: comment.id, replayed: false };
+  });
+}
+
+export async function deleteComment(db: Db, viewer: Viewer, input: { commentId: number }, now = new Date()): Promise<WriteResult> {
+  return db.$transaction(async (tx) => {
+    const comment = await findComment(tx, input.commentId);
+    if (comment.deletedAt) throw new NotFoundError('The comment is already deleted.');
+    if (comment.author.handle !== viewer.handle && !isModerator(viewer)) {
+      throw new ForbiddenError('Only its author or a moderator may delete a comment.');
+    }
+    await tx.comment.update({ where: { id: comment.id }, data: { deletedAt: now } });
+    return { commentId: comment.id, replayed: false };
+  });
+}
+
+/** Hides (`hidden: true`) or restores a comment; moderators only, which the schema enforces. */
+export async function setCommentHidden(db: Db, input: { commentId: number; hidden: boolean }, now = new Date()): Promise<WriteResult> {
+  return db.$transaction(async (tx) => {
+    const comment = await findComment(tx, input.commentId);
+    if (input.hidden !== (comment.hiddenAt != null)) {
+      await tx.comment.update({ where: { id: comment.id }, data: { hiddenAt: input.hidden ? now : null } });
+    }
+    return { commentId: comment.id, replayed: false };
+  });
+}

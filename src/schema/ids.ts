@@ -1,0 +1,17 @@
+import { decodeGlobalID } from '@pothos/plugin-relay';
+import { ValidationError } from '../domain/errors.js';
+
+/** The database id in a global ID of `typename`; a ValidationError on `field` for anything else. */
+export function decodeId(globalId: string | number, typename: string, field: string): number {
+  let decoded: { typename: string; id: string };
+  try {
+    decoded = decodeGlobalID(String(globalId));
+  } catch {
+    throw new ValidationError(field, `"${globalId}" is not a valid ID.`);
+  }
+  const id = Number(decoded.id);
+  if (decoded.typename !== typename || !Number.isSafeInteger(id) || id < 1) {
+    throw new ValidationError(field, `"${globalId}" is not the ID of a ${typename}.`);
+  }
+  return id;
+}
