@@ -1,8 +1,12 @@
 import { builder } from '../builder.js';
 import { prisma } from '../db.js';
 import type { Prisma } from '../generated/prisma/client.js';
+import { createArticle, setArticleLocked, setArticleTagged, updateArticle } from '../domain/articles.js';
 import './author.js';
+import { writeErrors } from './errors.js';
+import { decodeId } from './ids.js';
 import './tag.js';
+import { writeMutation } from './write-mutation.js';
 
 export const Article = builder.prismaNode('Article', {
   id: { field: 'id' },
@@ -72,3 +76,95 @@ function articleFilter({ tag, author }: { tag?: string | null; author?: string |
     ...(author != null ? { author: { handle: author } } : {}),
   };
 }
+
+const articleIdInput = (name: string, description: string) =>
+  builder.inputType(name, { description, fields: (t) => ({ articleId: t.id({ required: true }) }) });
+
+const LockArticleInput = articleIdInput('LockArticleInput', 'The article whose comments to lock (moderators).');
+const UnlockArticleInput = articleIdInput('UnlockArticleInput', 'The article whose comments to unlock (moderators).');
+
+const CreateArticleInput = builder.inputType('CreateArticleInput', {
+  fields: (t) => ({
+    title: t.string({ required: true }),
+    body: t.string({ required: true }),
+    slug: t.string({ description: 'Derived from the title when left out.' }),
+    publishedAt: t.field({ type: 'DateTime' }),
+    tagIds: t.idList({ description: 'Tags to file the article under.' }),
+  }),
+});
+
+const UpdateArticleInput = builder.inputType('UpdateArticleInput', {
+  description: 'Fields left out keep their value.',
+  fields: (t) => ({
+    articleId: t.id({ required: true }),
+    title: t.string(),
+    body: t.string(),
+    slug: t.string(),
+    publishedAt: t.field({ type: 'DateTime' }),
+  }),
+});
+
+const ArticleTagInput = builder.inputType('ArticleTagInput', {
+  fields: (t) => ({ articleId: t.id({ required: true }), tagId: t.id({ required: true }) }),
+});
+
+const loadArticle = (query: object, id: number) => prisma.article.findUniqueOrThrow({ ...query, where: { id } });
+const articleId = (value: string | number) => decodeId(value, 'Article', 'articleId');
+
+writeMutation('lockArticle', 'Article', LockArticleInput, {
+  description: 'Stop new comments on an article: posting then fails with ThreadLockedError.',
+  scope: 'moderator',
+  errors: writeErrors.remove,
+  dataField: 'article',
+  load: loadArticle,
+  write: (input) => setArticleLocked(prisma, articleId(input.articleId), true),
+});
+
+writeMutation('unlockArticle', 'Article', UnlockArticleInput, {
+  description: 'Take comments on an article again.',
+  scope: 'moderator',
+  errors: writeErrors.remove,
+  dataField: 'article',
+  load: loadArticle,
+  write: (input) => setArticleLocked(prisma, articleId(input.articleId), false),
+});
+
+writeMutation('createArticle', 'Article', CreateArticleInput, {
+  description: 'Publish an article written by the signed-in administrator.',
+  scope: 'admin',
+  errors: writeErrors.admin,
+  dataField: 'article',
+  load: loadArticle,
+  write: (input, { viewer }) =>
+    createArticle(prisma, viewer!, {
+      ...input,
+      tagIds: input.tagIds?.map((id, index) => decodeId(id, 'Tag', `tagIds.${index}`)),
+    }),
+});
+
+writeMutation('updateArticle', 'Article', UpdateArticleInput, {
+  description: "Change an article's title, body, slug or publication date.",
+  scope: 'admin',
+  errors: writeErrors.admin,
+  dataField: 'article',
+  load: loadArticle,
+  write: ({ articleId: id, ...fields }) => updateArticle(prisma, articleId(id), fields),
+});
+
+writeMutation('tagArticle', 'Article', ArticleTagInput, {
+  description: 'File an article under a tag.',
+  scope: 'admin',
+  errors: writeErrors.admin,
+  dataField: 'article',
+  load: loadArticle,
+  write: (input) => setArticleTagged(prisma, articleId(input.articleId), decodeId(input.tagId, 'Tag', 'tagId'), true),
+});
+
+writeMutation('untagArticle', 'Article', ArticleTagInput, {
+  description: 'Take a tag off an article.',
+  scope: 'admin',
+  errors: writeErrors.admin,
+  dataField: 'article',
+  load: loadArticle,
+  write: (input) => setArticleTagged(prisma, articleId(input.articleId), decodeId(input.tagId, 'Tag', 'tagId'), false),
+});

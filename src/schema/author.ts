@@ -1,5 +1,6 @@
 import { builder } from '../builder.js';
 import { prisma } from '../db.js';
+import { ensureAuthor } from '../domain/authors.js';
 
 // Author.comments lives in comment.ts and Author.articles in article.ts, beside their connection types.
 export const Author = builder.prismaNode('Author', {
@@ -20,5 +21,19 @@ builder.queryField('author', (t) =>
     description: 'The author with this handle, or null when there is none.',
     args: { handle: t.arg.string({ required: true }) },
     resolve: (query, _root, { handle }) => prisma.author.findUnique({ ...query, where: { handle } }),
+  }),
+);
+
+builder.queryField('viewer', (t) =>
+  t.prismaField({
+    type: 'Author',
+    nullable: true,
+    description: 'The signed-in author (from the bearer token), or null without one.',
+    resolve: async (query, _root, _args, { viewer }) => {
+      if (!viewer) return null;
+      // The host site's token introduces the author; the first request that needs the row makes it.
+      const { id } = await ensureAuthor(prisma, viewer);
+      return prisma.author.findUniqueOrThrow({ ...query, where: { id } });
+    },
   }),
 );

@@ -1,4 +1,3 @@
-import type { InputObjectRef } from '@pothos/core';
 import { prismaConnectionHelpers } from '@pothos/plugin-prisma';
 import type { Viewer } from '../auth.js';
 import type { Context } from '../context.js';
@@ -10,6 +9,7 @@ import './article.js';
 import { Author } from './author.js';
 import { writeErrors } from './errors.js';
 import { decodeId } from './ids.js';
+import { writeMutation } from './write-mutation.js';
 import { CommentOrder, commentOrderBy } from './order.js';
 
 const isModerator = (viewer: Viewer | null) => viewer?.role === 'MODERATOR' || viewer?.role === 'ADMIN';
@@ -216,38 +216,21 @@ const DeleteCommentInput = commentIdInput('DeleteCommentInput', 'The comment to 
 const HideCommentInput = commentIdInput('HideCommentInput', 'The comment to hide (moderators).');
 const RestoreCommentInput = commentIdInput('RestoreCommentInput', 'The hidden comment to show again (moderators).');
 
-type Types = typeof builder extends PothosSchemaTypes.SchemaBuilder<infer T> ? T : never;
+const loadComment = (query: object, id: number) => prisma.comment.findUniqueOrThrow({ ...query, where: { id } });
 
-/** A mutation that writes one comment and answers with it, or with one of `errors`. */
 function commentMutation<Input extends object>(
   name: string,
-  input: InputObjectRef<Types, Input>,
-  options: {
-    description: string;
-    scope: 'signedIn' | 'moderator';
-    errors: (typeof writeErrors)[keyof typeof writeErrors];
+  input: Parameters<typeof writeMutation<Input, 'Comment'>>[2],
+  options: Omit<Parameters<typeof writeMutation<Input, 'Comment'>>[3], 'dataField' | 'load' | 'write'> & {
     write: (input: Input, context: Context) => Promise<{ commentId: number }>;
   },
 ) {
-  const typeName = name[0]!.toUpperCase() + name.slice(1);
-  builder.mutationField(name, (t) =>
-    t.prismaField({
-      type: 'Comment',
-      description: options.description,
-      authScopes: { [options.scope]: true },
-      errors: {
-        types: [...options.errors],
-        union: { name: `${typeName}Payload` },
-        result: { name: `${typeName}Success` },
-        dataField: { name: 'comment' },
-      },
-      args: { input: t.arg({ type: input, required: true }) },
-      resolve: async (query, _root, args, context) => {
-        const { commentId } = await options.write((args as { input: Input }).input, context);
-        return prisma.comment.findUniqueOrThrow({ ...query, where: { id: commentId } });
-      },
-    }),
-  );
+  writeMutation(name, 'Comment', input, {
+    ...options,
+    dataField: 'comment',
+    load: loadComment,
+    write: async (value, context) => (await options.write(value, context)).commentId,
+  });
 }
 
 commentMutation(

@@ -1,5 +1,9 @@
 import { builder } from '../builder.js';
 import { prisma } from '../db.js';
+import { createTag, updateTag } from '../domain/articles.js';
+import { writeErrors } from './errors.js';
+import { decodeId } from './ids.js';
+import { writeMutation } from './write-mutation.js';
 
 // Tag.articles lives in article.ts, beside ArticleConnection.
 export const Tag = builder.prismaNode('Tag', {
@@ -21,3 +25,30 @@ builder.queryField('tag', (t) =>
     resolve: (query, _root, { slug }) => prisma.tag.findUnique({ ...query, where: { slug } }),
   }),
 );
+
+const CreateTagInput = builder.inputType('CreateTagInput', {
+  fields: (t) => ({ name: t.string({ required: true }), slug: t.string({ description: 'Derived from the name when left out.' }) }),
+});
+const UpdateTagInput = builder.inputType('UpdateTagInput', {
+  fields: (t) => ({ tagId: t.id({ required: true }), name: t.string({ required: true }) }),
+});
+
+const loadTag = (query: object, id: number) => prisma.tag.findUniqueOrThrow({ ...query, where: { id } });
+
+writeMutation('createTag', 'Tag', CreateTagInput, {
+  description: 'Create a tag.',
+  scope: 'admin',
+  errors: writeErrors.admin,
+  dataField: 'tag',
+  load: loadTag,
+  write: (input) => createTag(prisma, input),
+});
+
+writeMutation('updateTag', 'Tag', UpdateTagInput, {
+  description: "Rename a tag (its slug stays, so links keep working).",
+  scope: 'admin',
+  errors: writeErrors.admin,
+  dataField: 'tag',
+  load: loadTag,
+  write: (input) => updateTag(prisma, decodeId(input.tagId, 'Tag', 'tagId'), { name: input.name }),
+});

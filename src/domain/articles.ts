@@ -1,0 +1,126 @@
+/** Moderating and administering articles and tags; each write in one transaction. */
+import type { Viewer } from '../auth.js';
+import type { Db, DbTx } from '../db.js';
+import { slugify } from '../importers/records.js';
+import { ensureAuthor } from './authors.js';
+import { NotFoundError, ValidationError } from './errors.js';
+
+const slugPattern = /^[a-z0-9]+(?:-[a-z0-9]+)*$/;
+
+function checkText(value: string, field: string, max: number): string {
+  const text = value.trim();
+  if (text === '') throw new ValidationError(field, `\`${field}\` must not be empty.`);
+  if ([...text].length > max) throw new ValidationError(field, `\`${field}\` must be at most ${max} characters long.`);
+  return text;
+}
+
+function checkSlug(value: string | null | undefined, fallbackFrom: string, field: string): string {
+  const slug = value ?? slugify(fallbackFrom);
+  if (!slugPattern.test(slug) || slug.length > 200) {
+    throw new ValidationError(field, '`slug` must be lowercase letters and digits separated by single hyphens.');
+  }
+  return slug;
+}
+
+async function articleExists(db: DbTx, articleId: number) {
+  const article = await db.article.findUnique({ where: { id: articleId }, select: { id: true } });
+  if (!article) throw new NotFoundError('The article does not exist.');
+}
+
+async function tagExists(db: DbTx, tagId: number) {
+  const tag = await db.tag.findUnique({ where: { id: tagId }, select: { id: true } });
+  if (!tag) throw new NotFoundError('The tag does not exist.');
+}
+
+export async function setArticleLocked(db: Db, articleId: number, locked: boolean): Promise<number> {
+  return db.$transaction(async (tx) => {
+    await articleExists(tx, articleId);
+    await tx.article.update({ where: { id: articleId }, data: { commentsLocked: locked } });
+    return articleId;
+  });
+}
+
+export interface ArticleFields {
+  slug?: string | null;
+  title?: string | null;
+  body?: string | null;
+  publishedAt?: Date | null;
+}
+
+export async function createArticle(db: Db, viewer: Viewer, input: ArticleFields & { title: string; body: string; tagIds?: number[] | null }): Promise<number> {
+  const title = checkText(input.title, 'title', 300);
+  const body = checkText(input.body, 'body', 200_000);
+  const slug = checkSlug(input.slug, title, 'slug');
+  return db.$transaction(async (tx) => {
+    if (await tx.article.findUnique({ where: { slug }, select: { id: true } })) {
+      throw new ValidationError('slug', `An article with the slug "${slug}" exists already.`);
+    }
+    const tagIds = [...new Set(input.tagIds ?? [])];
+    if (tagIds.length > 0 && (await tx.tag.count({ where: { id: { in: tagIds } } })) !== tagIds.length) {
+      throw new NotFoundError('A tag in `tagIds` does not exist.');
+    }
+    const author = await ensureAuthor(tx, viewer);
+    const created = await tx.article.create({
+      data: {
+        slug,
+        title,
+        body,
+        publishedAt: input.publishedAt ?? null,
+        authorId: author.id,
+        tags: { connect: tagIds.map((id) => ({ id })) },
+      },
+      select: { id: true },
+    });
+    return created.id;
+  });
+}
+
+export async function updateArticle(db: Db, articleId: number, input: ArticleFields): Promise<number> {
+  const data = {
+    ...(input.title != null ? { title: checkText(input.title, 'title', 300) } : {}),
+    ...(input.body != null ? { body: checkText(input.body, 'body', 200_000) } : {}),
+    ...(input.slug != null ? { slug: checkSlug(input.slug, '', 'slug') } : {}),
+    ...(input.publishedAt !== undefined ? { publishedAt: input.publishedAt } : {}),
+  };
+  return db.$transaction(async (tx) => {
+    await articleExists(tx, articleId);
+    if (data.slug) {
+      const other = await tx.article.findUnique({ where: { slug: data.slug }, select: { id: true } });
+      if (other && other.id !== articleId) throw new ValidationError('slug', `An article with the slug "${data.slug}" exists already.`);
+    }
+    await tx.article.update({ where: { id: articleId }, data });
+    return articleId;
+  });
+}
+
+export async function createTag(db: Db, input: { name: string; slug?: string | null }): Promise<number> {
+  const name = checkText(input.name, 'name', 100);
+  const slug = checkSlug(input.slug, name, 'slug');
+  return db.$transaction(async (tx) => {
+    if (await tx.tag.findUnique({ where: { slug }, select: { id: true } })) {
+      throw new ValidationError('slug', `A tag with the slug "${slug}" exists already.`);
+    }
+    return (await tx.tag.create({ data: { slug, name }, select: { id: true } })).id;
+  });
+}
+
+export async function updateTag(db: Db, tagId: number, input: { name: string }): Promise<number> {
+  const name = checkText(input.name, 'name', 100);
+  return db.$transaction(async (tx) => {
+    await tagExists(tx, tagId);
+    await tx.tag.update({ where: { id: tagId }, data: { name } });
+    return tagId;
+  });
+}
+
+export async function setArticleTagged(db: Db, articleId: number, tagId: number, tagged: boolean): Promise<number> {
+  return db.$transaction(async (tx) => {
+    await articleExists(tx, articleId);
+    await tagExists(tx, tagId);
+    await tx.article.update({
+      where: { id: articleId },
+      data: { tags: tagged ? { connect: { id: tagId } } : { disconnect: { id: tagId } } },
+    });
+    return articleId;
+  });
+}

@@ -1,0 +1,45 @@
+import type { InputObjectRef } from '@pothos/core';
+import { builder } from '../builder.js';
+import type { Context } from '../context.js';
+import type { ThreadlineError } from '../domain/errors.js';
+import type PrismaTypes from '../generated/pothos-types.js';
+
+type Types = typeof builder extends PothosSchemaTypes.SchemaBuilder<infer T> ? T : never;
+type Model = 'Comment' | 'Article' | 'Tag';
+
+/**
+ * A mutation with a single `input` that writes one row and answers `<Name>Payload`: either
+ * `<Name>Success { <dataField> }`, loaded with the client's selection, or one of `errors`.
+ */
+export function writeMutation<Input extends object, M extends Model>(
+  name: string,
+  model: M,
+  input: InputObjectRef<Types, Input>,
+  options: {
+    description: string;
+    scope: 'signedIn' | 'moderator' | 'admin';
+    errors: readonly (new (...args: never[]) => ThreadlineError)[];
+    dataField: string;
+    write: (input: Input, context: Context) => Promise<number>;
+    load: (query: object, id: number) => Promise<PrismaTypes[M]['Shape']>;
+  },
+) {
+  const typeName = name[0]!.toUpperCase() + name.slice(1);
+  builder.mutationField(name, (t) =>
+    t.prismaField({
+      type: model as Model,
+      description: options.description,
+      authScopes: { [options.scope]: true },
+      errors: {
+        types: [...options.errors] as (new (...args: unknown[]) => ThreadlineError)[],
+        union: { name: `${typeName}Payload` },
+        result: { name: `${typeName}Success` },
+        dataField: { name: options.dataField },
+      },
+      args: { input: t.arg({ type: input, required: true }) },
+      resolve: async (query, _root, args, context) =>
+        // The shape matches the model's by construction; Pothos cannot see through the generic.
+        options.load(query, await options.write((args as { input: Input }).input, context)) as never,
+    }),
+  );
+}
