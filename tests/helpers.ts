@@ -35,7 +35,9 @@ export async function run<TResult, TVariables extends Record<string, unknown>>(
   { viewer = null, writeLimits = defaultWriteLimits }: RunOptions = {},
 ): Promise<ExecutionResult<TResult>> {
   const contextValue: Context = { viewer, writeLimits };
-  return (await execute({ schema, document, variableValues: variables, contextValue })) as ExecutionResult<TResult>;
+  const result = await execute({ schema, document, variableValues: variables, contextValue });
+  // What a client receives: JSON (scalars such as DateTime serialise to strings on the wire).
+  return JSON.parse(JSON.stringify(result)) as ExecutionResult<TResult>;
 }
 
 /** Like `run`, but fails on GraphQL errors and returns the data. */
