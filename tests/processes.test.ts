@@ -1,12 +1,13 @@
 // The two commands a user runs, as real processes: the server and the importer.
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
+import { secretFrom, viewerFromAuthorization } from '../src/auth.js';
 import { examplePath, readExample } from './helpers.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -76,6 +77,38 @@ describe('npm start', () => {
     const { code, stdout } = await run('src/server.ts', [], { PORT: 'eighty', DATABASE_URL: `file:${freshDatabase()}` });
     expect(code).toBe(1);
     expect(stdout).toContain('PORT must be an integer from 0 to 65535; got \\"eighty\\"');
+  });
+});
+
+describe('npm run token', () => {
+  it('prints a token signed with the development secret it keeps beside the database', async () => {
+    const db = freshDatabase();
+    const { code, stdout } = await run('src/cli/token.ts', ['kathy', '--role', 'MODERATOR', '--name', 'Kathy'], {
+      DATABASE_URL: `file:${db}`,
+      THREADLINE_JWT_SECRET: '',
+    });
+    expect(code).toBe(0);
+    const secretFile = join(dirname(db), 'jwt-secret');
+    expect(statSync(secretFile).mode & 0o777).toBe(0o600);
+    const viewer = await viewerFromAuthorization(`Bearer ${stdout.trim()}`, secretFrom(readFileSync(secretFile, 'utf8').trim()));
+    expect(viewer).toEqual({ handle: 'kathy', name: 'Kathy', role: 'MODERATOR' });
+  });
+
+  it('refuses an unknown role', async () => {
+    const { code, stderr } = await run('src/cli/token.ts', ['kathy', '--role', 'OWNER'], { DATABASE_URL: `file:${freshDatabase()}` });
+    expect(code).toBe(2);
+    expect(stderr).toContain('--role must be one of AUTHOR, MODERATOR, ADMIN');
+  });
+
+  it('is needed in production: the server will not start without THREADLINE_JWT_SECRET', async () => {
+    const { code, stdout } = await run('src/server.ts', [], {
+      PORT: '0',
+      DATABASE_URL: `file:${freshDatabase()}`,
+      NODE_ENV: 'production',
+      THREADLINE_JWT_SECRET: '',
+    });
+    expect(code).toBe(1);
+    expect(stdout).toContain('THREADLINE_JWT_SECRET must be set in production');
   });
 });
 

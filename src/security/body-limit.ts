@@ -1,6 +1,4 @@
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
-import { Readable } from 'node:stream';
-import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 
 interface FetchHandler {
   fetch(request: Request, context: { req: IncomingMessage; res: ServerResponse }): Promise<Response> | Response;
@@ -25,7 +23,8 @@ async function respond(res: ServerResponse, response: Response) {
     res.end();
     return;
   }
-  Readable.fromWeb(response.body as WebReadableStream).pipe(res);
+  for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) res.write(chunk);
+  res.end();
 }
 
 /**

@@ -1,0 +1,38 @@
+/**
+ *   npm run token -- <author-handle> [--role AUTHOR|MODERATOR|ADMIN] [--name "Display Name"] [--expires 30d]
+ * Prints a bearer token signed with THREADLINE_JWT_SECRET (or the development secret kept in
+ * the data folder), for trying the API locally.
+ */
+import { parseArgs } from 'node:util';
+import { loadSecret, type Role, roles, signToken } from '../auth.js';
+import { ConfigError, dataDirOf, loadConfig } from '../config.js';
+
+function main(argv: string[]) {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      role: { type: 'string', default: 'AUTHOR' },
+      name: { type: 'string' },
+      expires: { type: 'string', default: '30d' },
+    },
+  });
+  const [handle, ...extra] = positionals;
+  if (!handle || extra.length > 0) throw new ConfigError('usage: npm run token -- <author-handle> [--role MODERATOR] [--name "Name"]');
+  const role = values.role!.toUpperCase();
+  if (!(roles as readonly string[]).includes(role)) throw new ConfigError(`--role must be one of ${roles.join(', ')}; got "${values.role}"`);
+  if (!/^[a-z0-9][a-z0-9_.-]{0,63}$/.test(handle)) {
+    throw new ConfigError('the handle must be lowercase letters, digits, ".", "_" or "-" (at most 64)');
+  }
+  return { handle, role: role as Role, name: values.name ?? handle, expires: values.expires! };
+}
+
+try {
+  const { handle, role, name, expires } = main(process.argv.slice(2));
+  const config = loadConfig();
+  const secret = await loadSecret(config.jwtSecret, dataDirOf(config.databaseUrl), config.production);
+  console.log(await signToken({ handle, name, role }, secret, expires));
+} catch (error) {
+  console.error(error instanceof ConfigError ? error.message : error instanceof Error ? error.message : String(error));
+  process.exit(2);
+}

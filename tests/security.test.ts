@@ -1,0 +1,204 @@
+// Authentication and request limits, through Yoga's HTTP handling and real sockets.
+import { request as httpRequest } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { print } from 'graphql';
+import { createClient } from 'graphql-ws';
+import { SignJWT } from 'jose';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import type { App } from '../src/app.js';
+import { defaultRequestLimits } from '../src/config.js';
+import { prisma } from '../src/db.js';
+import { seedDemoIfEmpty } from '../src/seed.js';
+import { ArticleThreadDocument, PostCommentDocument, ViewerDocument } from '../schema/generated/graphql.js';
+import { demoSlug, globalId, post, rowCounts, statementsOf, testApp, testSecret, tokenFor, viewer } from './helpers.js';
+
+let app: App;
+let address: AddressInfo;
+let demoId: string;
+
+beforeAll(async () => {
+  await seedDemoIfEmpty(prisma);
+  demoId = globalId('Article', (await prisma.article.findUniqueOrThrow({ where: { slug: demoSlug } })).id);
+  app = testApp();
+  address = await app.start(0, '127.0.0.1');
+});
+afterAll(() => app.stop());
+
+const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
+const base64url = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');
+
+describe('authentication', () => {
+  it('knows the viewer from a valid token and creates the author from its claims', async () => {
+    const who = viewer('new-reader', 'AUTHOR', 'New Reader');
+    const { status, body } = await post(app, ViewerDocument, {}, bearer(await tokenFor(who)));
+    expect(status).toBe(200);
+    expect(body.data?.viewer).toMatchObject({ handle: 'new-reader', name: 'New Reader' });
+    expect((await post(app, ViewerDocument, {})).body.data?.viewer).toBeNull();
+  });
+
+  it('posts as the token’s author, and refuses to post without a token', async () => {
+    const token = await tokenFor(viewer('http-poster', 'AUTHOR', 'Poster'));
+    const ok = await post(app, PostCommentDocument, { input: { articleId: demoId, body: 'Over HTTP.' } }, bearer(token));
+    expect(ok.body.data?.postComment).toMatchObject({ __typename: 'PostCommentSuccess', comment: { author: { handle: 'http-poster' } } });
+    const anonymous = await post(app, PostCommentDocument, { input: { articleId: demoId, body: 'Anonymous.' } });
+    expect(anonymous.body.data?.postComment).toMatchObject({ __typename: 'ForbiddenError' });
+  });
+
+  const now = () => Math.floor(Date.now() / 1000);
+  const badTokens: [string, () => Promise<string>, RegExp][] = [
+    ['an expired token', async () => `Bearer ${await tokenFor(viewer('late'), now() - 60)}`, /expired/],
+    [
+      'a token signed with another secret',
+      async () => `Bearer ${await new SignJWT({ name: 'X', role: 'ADMIN' }).setProtectedHeader({ alg: 'HS256' }).setSubject('x').sign(new TextEncoder().encode('another-secret-another-secret-another'))}`,
+      /signature/,
+    ],
+    ['an unsigned token (alg: none)', async () => `Bearer ${base64url({ alg: 'none', typ: 'JWT' })}.${base64url({ sub: 'x', name: 'X', role: 'ADMIN' })}.`, /HS256/],
+    [
+      'an unknown role',
+      async () => `Bearer ${await new SignJWT({ name: 'X', role: 'OWNER' }).setProtectedHeader({ alg: 'HS256' }).setSubject('x').setExpirationTime('1h').sign(testSecret)}`,
+      /"role" must be one of AUTHOR, MODERATOR, ADMIN/,
+    ],
+    [
+      'a token without a name',
+      async () => `Bearer ${await new SignJWT({ role: 'AUTHOR' }).setProtectedHeader({ alg: 'HS256' }).setSubject('x').sign(testSecret)}`,
+      /"name"/,
+    ],
+    ['a malformed header', async () => 'Token abc', /Bearer <token>/],
+    ['garbage', async () => 'Bearer not.a.jwt', /not a valid JWT/],
+  ];
+  it.each(badTokens)('refuses %s with 401 and a code, writing nothing', async (_name, header, message) => {
+    const before = await rowCounts();
+    const { status, body } = await post(
+      app,
+      PostCommentDocument,
+      { input: { articleId: demoId, body: 'Should not land.' } },
+      { authorization: await header() },
+    );
+    expect(status).toBe(401);
+    expect(body.errors?.[0]).toMatchObject({ message: expect.stringMatching(message), extensions: { code: 'UNAUTHENTICATED' } });
+    expect(body.data ?? null).toBeNull();
+    expect(await rowCounts()).toEqual(before);
+  });
+
+  it('checks graphql-ws credentials at connection_init', async () => {
+    const connect = (authorization: string) =>
+      createClient({ url: `ws://127.0.0.1:${address.port}/graphql`, webSocketImpl: WebSocket, retryAttempts: 0, connectionParams: { authorization } });
+    const once = (client: ReturnType<typeof connect>) =>
+      new Promise<unknown>((resolve, reject) => {
+        let value: unknown;
+        client.subscribe({ query: print(ViewerDocument) }, { next: (v) => (value = v), error: reject, complete: () => resolve(value) });
+      });
+
+    const good = connect(`Bearer ${await tokenFor(viewer('ws-reader', 'AUTHOR', 'WS Reader'))}`);
+    expect(await once(good)).toMatchObject({ data: { viewer: { handle: 'ws-reader' } } });
+    await good.dispose();
+
+    const bad = connect('Bearer not.a.jwt');
+    const error = await once(bad).then(
+      () => null,
+      (e: unknown) => e,
+    );
+    expect(error).toMatchObject({ code: 4403 });
+    await bad.dispose();
+  });
+});
+
+describe('request limits', () => {
+  async function rejected(document: string, code: string, variables?: Record<string, unknown>) {
+    const before = await rowCounts();
+    let result: Awaited<ReturnType<typeof post>> | undefined;
+    const statements = await statementsOf(async () => {
+      result = await post(app, document, variables, bearer(await tokenFor(viewer('limits', 'MODERATOR'))));
+    });
+    expect(result!.body.errors?.map((e) => e.extensions?.code)).toContain(code);
+    expect(result!.body.data ?? null).toBeNull();
+    // Refused before execution: no resolver ran, no statement reached the database.
+    expect(statements).toEqual([]);
+    expect(await rowCounts()).toEqual(before);
+    return result!;
+  }
+
+  it('refuses 16 aliased mutations in one document', async () => {
+    const fields = Array.from(
+      { length: 16 },
+      (_, i) => `m${i}: postComment(input: { articleId: "${demoId}", body: "flood ${i}" }) { __typename }`,
+    );
+    await rejected(`mutation { ${fields.join('\n')} }`, 'TOO_MANY_ALIASES');
+  });
+
+  it('refuses a query 12 levels deep, and lets the 8-level thread query through', async () => {
+    const parents = 'parent { '.repeat(10) + 'id' + ' }'.repeat(10);
+    const { body } = await rejected(`{ article(slug: "${demoSlug}") { comments(first: 1) { edges { node { ${parents} } } } } }`, 'QUERY_TOO_DEEP');
+    expect(body.errors?.[0]?.message).toBe('The query is 12 levels deep; the limit is 8.');
+    const thread = await post(app, ArticleThreadDocument, { slug: demoSlug });
+    expect(thread.body.errors).toBeUndefined();
+    expect(thread.body.data?.article?.comments.totalCount).toBeGreaterThan(0);
+  });
+
+  it('refuses a query over the token limit', async () => {
+    const fields = Array.from({ length: 2100 }, () => '__typename').join(' ');
+    await rejected(`{ ${fields} }`, 'TOO_MANY_TOKENS');
+  });
+
+  it('refuses a query over the cost limit', async () => {
+    const strict = testApp({ requestLimits: { ...defaultRequestLimits, maxCost: 100 } });
+    const { body } = await post(strict, ArticleThreadDocument, { slug: demoSlug });
+    expect(body.errors?.[0]).toMatchObject({ extensions: { code: 'QUERY_TOO_COSTLY' }, message: expect.stringMatching(/costs \d+; the limit is 100/) });
+    await strict.stop();
+  });
+
+  it('does not batch: a JSON array of operations is refused', async () => {
+    const response = await app.yoga.fetch('http://localhost/graphql', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify([{ query: '{ __typename }' }, { query: '{ __typename }' }]),
+    });
+    expect(response.status).toBeGreaterThanOrEqual(400);
+    const body = await response.json();
+    expect(body.errors?.[0]?.message).toBeTruthy();
+  });
+
+  const send = (body: string, headers: Record<string, string>) =>
+    new Promise<{ status: number; body: string }>((resolve, reject) => {
+      const req = httpRequest(
+        { host: '127.0.0.1', port: address.port, path: '/graphql', method: 'POST', headers: { 'content-type': 'application/json', ...headers } },
+        (res) => {
+          let text = '';
+          res.on('data', (chunk) => (text += chunk));
+          res.on('end', () => resolve({ status: res.statusCode!, body: text }));
+        },
+      );
+      req.on('error', reject);
+      if (headers['transfer-encoding']) {
+        for (let i = 0; i < body.length; i += 16_384) req.write(body.slice(i, i + 16_384));
+        req.end();
+      } else req.end(body);
+    });
+
+  it('refuses a 1 MB body with 413, declared or chunked', async () => {
+    const big = JSON.stringify({ query: `{ __typename } # ${'x'.repeat(1024 * 1024)}` });
+    const ways: Record<string, string>[] = [{ 'content-length': String(Buffer.byteLength(big)) }, { 'transfer-encoding': 'chunked' }];
+    for (const headers of ways) {
+      const response = await send(big, headers);
+      expect(response.status).toBe(413);
+      expect(JSON.parse(response.body).errors[0].extensions.code).toBe('PAYLOAD_TOO_LARGE');
+    }
+  });
+
+  it('serves a small chunked body normally', async () => {
+    const response = await send(JSON.stringify({ query: '{ __typename }' }), { 'transfer-encoding': 'chunked' });
+    expect(response.status).toBe(200);
+    expect(JSON.parse(response.body)).toEqual({ data: { __typename: 'Query' } });
+  });
+
+  it('hides field suggestions outside development', async () => {
+    const typo = `{ artcle(slug: "${demoSlug}") { id } }`;
+    const quiet = await post(app, typo);
+    expect(quiet.body.errors?.[0]?.message).not.toMatch(/Did you mean/);
+    const dev = testApp({ development: true });
+    const helpful = await post(dev, typo);
+    expect(helpful.body.errors?.[0]?.message).toMatch(/Did you mean "article"/);
+    await dev.stop();
+  });
+});
