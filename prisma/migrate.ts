@@ -7,10 +7,12 @@
  *   tsx prisma/migrate.ts create <name>          write the next migration from changes to schema.prisma
  *   tsx prisma/migrate.ts check [DATABASE_URL]   exit 1 when the database differs from schema.prisma
  */
+import { existsSync } from 'node:fs';
 import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { PrismaBetterSqlite3 } from '@prisma/adapter-better-sqlite3';
+import Database from 'better-sqlite3';
 import { bindMigrationAwareSqlAdapterFactory, type SqlDriverAdapter } from '@prisma/driver-adapter-utils';
 import * as wasmModule from '@prisma/schema-engine-wasm/schema_engine_bg';
 import type { DiffTarget, MigrationList, SchemaEngine } from '@prisma/schema-engine-wasm/schema_engine_bg';
@@ -98,15 +100,40 @@ async function loadMigrations(directory: string): Promise<MigrationList> {
   };
 }
 
+/** Names of the migrations recorded as applied, read without the engine (which locks the file). */
+function appliedMigrations(filePath: string): Set<string> | null {
+  if (filePath === ':memory:' || !existsSync(filePath)) return null;
+  const db = new Database(filePath, { readonly: true, timeout: 5000 });
+  try {
+    const table = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = '_prisma_migrations'").get();
+    if (!table) return null;
+    const rows = db
+      .prepare('SELECT migration_name AS name FROM _prisma_migrations WHERE finished_at IS NOT NULL AND rolled_back_at IS NULL')
+      .all() as { name: string }[];
+    return new Set(rows.map((row) => row.name));
+  } finally {
+    db.close();
+  }
+}
+
 /** Applies every pending migration in `directory`; returns the names of those applied now. */
 export async function applyMigrations(url: string, directory = migrationsDir): Promise<string[]> {
+  const migrationsList = await loadMigrations(directory);
+  // Prisma's SQLite engine takes the file in EXCLUSIVE locking mode. Skipping it when nothing
+  // is pending lets a second process (another server, an import) start beside a running one.
+  const applied = appliedMigrations(sqliteFilePath(url));
+  if (applied && migrationsList.migrationDirectories.every((migration) => applied.has(migration.path))) return [];
   const { engine, close } = await openEngine(url);
   try {
-    const { appliedMigrationNames } = await engine.applyMigrations({
-      migrationsList: await loadMigrations(directory),
-      filters: noFilters,
-    });
+    const { appliedMigrationNames } = await engine.applyMigrations({ migrationsList, filters: noFilters });
     return appliedMigrationNames;
+  } catch (error) {
+    if (error instanceof Error && /SocketTimeout|database is locked/.test(error.message)) {
+      throw new Error(
+        'migrations need the database to themselves: another process has it open. Stop it (the server or an import), then start again.',
+      );
+    }
+    throw error;
   } finally {
     await close();
   }

@@ -30,3 +30,22 @@ export function createPrismaClient(databaseUrl: string) {
 
 /** The application's one Prisma client, on DATABASE_URL. */
 export const prisma = createPrismaClient(process.env.DATABASE_URL || defaultDatabaseUrl);
+
+/**
+ * `$transaction` for writes. SQLite starts a transaction reading and upgrades it to writing
+ * at its first write; two processes upgrading at once deadlock, and one fails with
+ * SQLITE_BUSY at once, without waiting (prisma/orm#29933 is a cousin). Writing first takes
+ * the write lock up front, as BEGIN IMMEDIATE would, so a second writer waits its turn
+ * (busy timeout) instead of failing.
+ */
+export function writeTransaction<T>(db: Db, work: (tx: DbTx) => Promise<T>, options?: { timeout?: number; maxWait?: number }): Promise<T> {
+  return db.$transaction(async (tx) => {
+    await tx.$executeRaw`UPDATE "Article" SET "id" = "id" WHERE 0 = 1`;
+    return work(tx);
+  }, options);
+}
+
+/** Settings kept in the SQLite file: write-ahead logging lets readers go on while one process writes. */
+export async function configureDatabase(db: Db): Promise<void> {
+  await db.$queryRawUnsafe('PRAGMA journal_mode = WAL');
+}

@@ -2,7 +2,7 @@ import { applyMigrations } from '../prisma/migrate.js';
 import { buildApp } from './app.js';
 import { loadSecret } from './auth.js';
 import { ConfigError, dataDirOf, loadConfig } from './config.js';
-import { prisma } from './db.js';
+import { configureDatabase, prisma } from './db.js';
 import { createLogger } from './logger.js';
 import { seedDemoIfEmpty } from './seed.js';
 
@@ -12,6 +12,7 @@ async function main() {
   const config = loadConfig();
   const applied = await applyMigrations(config.databaseUrl);
   if (applied.length > 0) logger.info({ migrations: applied }, 'applied migrations');
+  await configureDatabase(prisma);
   if (config.seedDemo) {
     const seeded = await seedDemoIfEmpty(prisma);
     if (seeded) logger.info({ article: seeded.articleSlug, comments: seeded.commentsCreated }, 'empty database: imported the demo thread');

@@ -2,6 +2,8 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
 import { type ExecutionResult, execute, print } from 'graphql';
+import { parseDocument } from 'htmlparser2';
+import { expect } from 'vitest';
 import { type App, buildApp } from '../src/app.js';
 import { type Role, secretFrom, signToken, type Viewer } from '../src/auth.js';
 import { defaultWriteLimits, type WriteLimits } from '../src/config.js';
@@ -101,3 +103,20 @@ export async function rowCounts() {
 }
 
 export const globalId = (type: string, id: number) => Buffer.from(`${type}:${id}`).toString('base64');
+
+/** Fails unless every element and attribute a browser would see is on bodyHtml's allow-list. */
+export function expectInertHtml(html: string) {
+  const walk = (nodes: ReturnType<typeof parseDocument>['children']) => {
+    for (const node of nodes) {
+      if ('attribs' in node) {
+        expect(['p', 'br', 'a', 'blockquote', 'footer']).toContain(node.name);
+        for (const [name, value] of Object.entries(node.attribs)) {
+          expect(['href', 'rel', 'class', 'cite']).toContain(name);
+          if (name === 'href' || name === 'cite') expect(value).toMatch(/^(https?:\/\/|#comment-\d+$)/);
+        }
+      }
+      if ('children' in node) walk(node.children);
+    }
+  };
+  walk(parseDocument(html).children);
+}

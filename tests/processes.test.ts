@@ -7,7 +7,7 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
-import { secretFrom, viewerFromAuthorization } from '../src/auth.js';
+import { secretFrom, signToken, viewerFromAuthorization } from '../src/auth.js';
 import { examplePath, readExample } from './helpers.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -39,20 +39,26 @@ async function run(script: string, args: string[], env: Record<string, string>) 
   return { code, ...proc.output() };
 }
 
+/** Starts `npm start`'s server on a free port; resolves with its GraphQL URL and its log so far. */
+async function startServer(env: Record<string, string>) {
+  const server = start('src/server.ts', [], { PORT: '0', HOST: '127.0.0.1', ...env });
+  const logs: Record<string, unknown>[] = [];
+  const url = await new Promise<string>((resolve, reject) => {
+    const lines = createInterface({ input: server.child.stdout! });
+    lines.on('line', (line) => {
+      const entry = JSON.parse(line) as Record<string, unknown>;
+      logs.push(entry);
+      if (entry.msg === 'Threadline is listening') resolve(entry.url as string);
+    });
+    server.exited.then((code) => reject(new Error(`server exited with ${code}: ${JSON.stringify(logs)} ${server.output().stderr}`)));
+  });
+  return { server, url, logs };
+}
+
 describe('npm start', () => {
   it('migrates and seeds an empty database, serves it, and stops cleanly on SIGTERM', async () => {
     const db = freshDatabase();
-    const server = start('src/server.ts', [], { PORT: '0', HOST: '127.0.0.1', DATABASE_URL: `file:${db}` });
-    const logs: Record<string, unknown>[] = [];
-    const url = await new Promise<string>((resolve, reject) => {
-      const lines = createInterface({ input: server.child.stdout! });
-      lines.on('line', (line) => {
-        const entry = JSON.parse(line) as Record<string, unknown>;
-        logs.push(entry);
-        if (entry.msg === 'Threadline is listening') resolve(entry.url as string);
-      });
-      server.exited.then((code) => reject(new Error(`server exited with ${code}: ${server.output().stderr}`)));
-    });
+    const { server, url, logs } = await startServer({ DATABASE_URL: `file:${db}` });
     expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/graphql$/);
     expect(logs.map((l) => l.msg)).toEqual(
       expect.arrayContaining(['applied migrations', 'empty database: imported the demo thread']),
@@ -77,6 +83,44 @@ describe('npm start', () => {
     const { code, stdout } = await run('src/server.ts', [], { PORT: 'eighty', DATABASE_URL: `file:${freshDatabase()}` });
     expect(code).toBe(1);
     expect(stdout).toContain('PORT must be an integer from 0 to 65535; got \\"eighty\\"');
+  });
+});
+
+describe('two servers on one SQLite file', () => {
+  it('both take writes at once, and comments are numbered without gaps or repeats', async () => {
+    const db = freshDatabase();
+    const first = await startServer({ DATABASE_URL: `file:${db}` });
+    const second = await startServer({ DATABASE_URL: `file:${db}` });
+    const secret = secretFrom(process.env.THREADLINE_JWT_SECRET!);
+    const token = await signToken({ handle: 'two-writers', name: 'Two Writers', role: 'MODERATOR' }, secret);
+    const gql = async (url: string, query: string, variables: Record<string, unknown> = {}) => {
+      const response = await fetch(url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+        body: JSON.stringify({ query, variables }),
+      });
+      return (await response.json()) as { data: Record<string, any>; errors?: unknown[] };
+    };
+    const { data } = await gql(first.url, '{ articles(first: 1) { edges { node { id commentCount } } } }');
+    const article = data.articles.edges[0].node;
+
+    const mutation = 'mutation ($input: PostCommentInput!) { postComment(input: $input) { __typename ... on PostCommentSuccess { comment { number } } } }';
+    const results: { data: Record<string, any> }[] = [];
+    // 60 posts, alternating servers, eight in flight at a time.
+    for (let batch = 0; batch < 60; batch += 8) {
+      const posts = Array.from({ length: Math.min(8, 60 - batch) }, (_, i) => batch + i).map((n) =>
+        gql(n % 2 ? second.url : first.url, mutation, { input: { articleId: article.id, body: `Writer test ${n}` } }),
+      );
+      results.push(...(await Promise.all(posts)));
+    }
+    expect(results.map((r) => r.data.postComment.__typename)).toEqual(Array(60).fill('PostCommentSuccess'));
+    const numbers = results.map((r) => r.data.postComment.comment.number as number).sort((a, b) => a - b);
+    expect(numbers).toEqual(Array.from({ length: 60 }, (_, i) => article.commentCount + 1 + i));
+
+    for (const { server } of [first, second]) {
+      server.child.kill('SIGTERM');
+      expect(await server.exited).toBe(0);
+    }
   });
 });
 

@@ -18,7 +18,7 @@ import {
   UpdateArticleDocument,
   UpdateTagDocument,
 } from '../schema/generated/graphql.js';
-import { demoSlug, exampleSlug, globalId, importExample, query, rowCounts, run, viewer } from './helpers.js';
+import { demoSlug, exampleSlug, expectInertHtml, globalId, importExample, query, rowCounts, run, viewer } from './helpers.js';
 
 const moderator = viewer('mod-mia', 'MODERATOR', 'Mia Moderator');
 const admin = viewer('admin-ada', 'ADMIN', 'Ada Admin');
@@ -175,6 +175,16 @@ describe('idempotency keys', () => {
     expect(await unchanged(() => post(who, { body: 'Another body', idempotencyKey: 'reused' }))).toMatchObject({
       __typename: 'IdempotencyKeyReusedError',
     });
+  });
+
+  it('are honoured for 24 hours, after which the key is free again', async () => {
+    const who = someone();
+    const first = posted(await post(who, { body: 'Yesterday', idempotencyKey: 'daily' }));
+    await prisma.idempotencyKey.updateMany({ where: { key: 'daily' }, data: { createdAt: new Date(Date.now() - 25 * 3600_000) } });
+    await prisma.comment.updateMany({ where: { author: { handle: who.handle } }, data: { createdAt: new Date(Date.now() - 25 * 3600_000) } });
+    const second = posted(await post(who, { body: 'Today', idempotencyKey: 'daily' }));
+    expect(second.id).not.toBe(first.id);
+    expect(await prisma.idempotencyKey.count({ where: { key: 'daily' } })).toBe(1);
   });
 
   it('belong to one author: another author may use the same key', async () => {
@@ -363,6 +373,28 @@ describe('administration', () => {
       query(TagArticleDocument, { input: { articleId: exampleId, tagId: globalId('Tag', 99999) } }, { viewer: admin }),
     );
     expect(missing.tagArticle).toMatchObject({ __typename: 'NotFoundError' });
+  });
+});
+
+describe('content security', () => {
+  const payloads = [
+    '<script>alert(document.cookie)</script>',
+    '<img src=x onerror=alert(1)>',
+    '<svg/onload=alert(1)>',
+    '<a href="javascript:alert(1)">click me</a>',
+    'javascript:alert(1)',
+    '<iframe src=javascript:alert(1)>',
+    '"><script>alert(1)</script>',
+    '<body onload=alert(1)>',
+    '<math><mtext><table><mglyph><style><img src=x onerror=alert(1)>',
+    '<a href="jav&#x09;ascript:alert(1)">x</a>',
+    'https://example.org/"onmouseover="alert(1)',
+    '[click](javascript:alert(1))',
+  ];
+  it.each(payloads)('posted as a body, renders as inert text: %s', async (payload) => {
+    const comment = posted(await post(moderator, { body: `Look: ${payload}` }));
+    expect(comment.body).toBe(`Look: ${payload}`);
+    expectInertHtml(comment.bodyHtml);
   });
 });
 

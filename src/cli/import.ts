@@ -7,7 +7,7 @@ import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { applyMigrations } from '../../prisma/migrate.js';
 import { loadConfig } from '../config.js';
-import { prisma } from '../db.js';
+import { configureDatabase, prisma } from '../db.js';
 import { loadThread, type LoadProgress } from '../importers/load.js';
 import { ImportFormatError } from '../importers/records.js';
 import { parseTextThread } from '../importers/text.js';
@@ -58,6 +58,7 @@ async function main(argv: string[]): Promise<number> {
 
   const { databaseUrl } = loadConfig();
   await applyMigrations(databaseUrl);
+  await configureDatabase(prisma);
   const summary = await loadThread(prisma, thread, progressPrinter(process.stderr));
 
   const unresolved = summary.unresolvedMentions;

@@ -1,6 +1,6 @@
 /** Moderating and administering articles and tags; each write in one transaction. */
 import type { Viewer } from '../auth.js';
-import type { Db, DbTx } from '../db.js';
+import { type Db, type DbTx, writeTransaction } from '../db.js';
 import { slugify } from '../importers/records.js';
 import { ensureAuthor } from './authors.js';
 import { NotFoundError, ValidationError } from './errors.js';
@@ -33,7 +33,7 @@ async function tagExists(db: DbTx, tagId: number) {
 }
 
 export async function setArticleLocked(db: Db, articleId: number, locked: boolean): Promise<number> {
-  return db.$transaction(async (tx) => {
+  return writeTransaction(db, async (tx) => {
     await articleExists(tx, articleId);
     await tx.article.update({ where: { id: articleId }, data: { commentsLocked: locked } });
     return articleId;
@@ -51,7 +51,7 @@ export async function createArticle(db: Db, viewer: Viewer, input: ArticleFields
   const title = checkText(input.title, 'title', 300);
   const body = checkText(input.body, 'body', 200_000);
   const slug = checkSlug(input.slug, title, 'slug');
-  return db.$transaction(async (tx) => {
+  return writeTransaction(db, async (tx) => {
     if (await tx.article.findUnique({ where: { slug }, select: { id: true } })) {
       throw new ValidationError('slug', `An article with the slug "${slug}" exists already.`);
     }
@@ -82,7 +82,7 @@ export async function updateArticle(db: Db, articleId: number, input: ArticleFie
     ...(input.slug != null ? { slug: checkSlug(input.slug, '', 'slug') } : {}),
     ...(input.publishedAt !== undefined ? { publishedAt: input.publishedAt } : {}),
   };
-  return db.$transaction(async (tx) => {
+  return writeTransaction(db, async (tx) => {
     await articleExists(tx, articleId);
     if (data.slug) {
       const other = await tx.article.findUnique({ where: { slug: data.slug }, select: { id: true } });
@@ -96,7 +96,7 @@ export async function updateArticle(db: Db, articleId: number, input: ArticleFie
 export async function createTag(db: Db, input: { name: string; slug?: string | null }): Promise<number> {
   const name = checkText(input.name, 'name', 100);
   const slug = checkSlug(input.slug, name, 'slug');
-  return db.$transaction(async (tx) => {
+  return writeTransaction(db, async (tx) => {
     if (await tx.tag.findUnique({ where: { slug }, select: { id: true } })) {
       throw new ValidationError('slug', `A tag with the slug "${slug}" exists already.`);
     }
@@ -106,7 +106,7 @@ export async function createTag(db: Db, input: { name: string; slug?: string | n
 
 export async function updateTag(db: Db, tagId: number, input: { name: string }): Promise<number> {
   const name = checkText(input.name, 'name', 100);
-  return db.$transaction(async (tx) => {
+  return writeTransaction(db, async (tx) => {
     await tagExists(tx, tagId);
     await tx.tag.update({ where: { id: tagId }, data: { name } });
     return tagId;
@@ -114,7 +114,7 @@ export async function updateTag(db: Db, tagId: number, input: { name: string }):
 }
 
 export async function setArticleTagged(db: Db, articleId: number, tagId: number, tagged: boolean): Promise<number> {
-  return db.$transaction(async (tx) => {
+  return writeTransaction(db, async (tx) => {
     await articleExists(tx, articleId);
     await tagExists(tx, tagId);
     await tx.article.update({

@@ -5,7 +5,7 @@
 import { createHash } from 'node:crypto';
 import type { Viewer } from '../auth.js';
 import type { WriteLimits } from '../config.js';
-import type { Db, DbTx } from '../db.js';
+import { type Db, type DbTx, writeTransaction } from '../db.js';
 import { ensureAuthor, linkMentions } from './authors.js';
 import {
   DuplicateCommentError,
@@ -128,7 +128,7 @@ export async function postComment(
   }
   const hash = requestHash(input, body);
 
-  return db.$transaction(async (tx) => {
+  return writeTransaction(db, async (tx) => {
     const author = await ensureAuthor(tx, viewer);
 
     if (key !== null) {
@@ -195,6 +195,9 @@ export async function postComment(
     }
     await linkMentions(tx, comment.id, author.id, body);
     if (key !== null) {
+      // Keys are honoured for idempotencyKeySeconds; past that, the author's old ones go.
+      const expired = new Date(now.getTime() - limits.idempotencyKeySeconds * 1000);
+      await tx.idempotencyKey.deleteMany({ where: { authorId: author.id, createdAt: { lt: expired } } });
       await tx.idempotencyKey.create({ data: { authorId: author.id, key, requestHash: hash, commentId: comment.id, createdAt: now } });
     }
     return { commentId: comment.id, replayed: false };
@@ -220,7 +223,7 @@ export async function editComment(
   now = new Date(),
 ): Promise<WriteResult> {
   const body = checkBody(input.body, limits);
-  return db.$transaction(async (tx) => {
+  return writeTransaction(db, async (tx) => {
     const comment = await findComment(tx, input.commentId);
     if (comment.deletedAt) throw new NotFoundError('The comment was deleted.');
     if (comment.author.handle !== viewer.handle) throw new ForbiddenError('Only its author may edit a comment.');
@@ -239,7 +242,7 @@ export async function editComment(
 }
 
 export async function deleteComment(db: Db, viewer: Viewer, input: { commentId: number }, now = new Date()): Promise<WriteResult> {
-  return db.$transaction(async (tx) => {
+  return writeTransaction(db, async (tx) => {
     const comment = await findComment(tx, input.commentId);
     if (comment.deletedAt) throw new NotFoundError('The comment is already deleted.');
     if (comment.author.handle !== viewer.handle && !isModerator(viewer)) {
@@ -252,7 +255,7 @@ export async function deleteComment(db: Db, viewer: Viewer, input: { commentId: 
 
 /** Hides (`hidden: true`) or restores a comment; moderators only, which the schema enforces. */
 export async function setCommentHidden(db: Db, input: { commentId: number; hidden: boolean }, now = new Date()): Promise<WriteResult> {
-  return db.$transaction(async (tx) => {
+  return writeTransaction(db, async (tx) => {
     const comment = await findComment(tx, input.commentId);
     if (input.hidden !== (comment.hiddenAt != null)) {
       await tx.comment.update({ where: { id: comment.id }, data: { hiddenAt: input.hidden ? now : null } });

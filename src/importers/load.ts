@@ -1,4 +1,4 @@
-import type { Db, DbTx } from '../db.js';
+import { type Db, type DbTx, writeTransaction } from '../db.js';
 import { childPath } from '../domain/thread.js';
 import type { AuthorRecord, ThreadRecord } from './records.js';
 
@@ -44,7 +44,8 @@ export async function loadThread(
   onProgress: (progress: LoadProgress) => void = () => {},
 ): Promise<LoadSummary> {
   const { article, comments } = thread;
-  return db.$transaction(
+  return writeTransaction(
+    db,
     async (tx) => {
       const authorIds = await ensureAuthors(tx, [article.author, ...comments.map((c) => c.author)]);
       for (const tag of article.tags) {
