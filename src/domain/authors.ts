@@ -23,9 +23,15 @@ export function mentionedHandles(body: string): string[] {
   return [...new Set([...body.matchAll(mentionPattern)].map((match) => match[2]!.toLowerCase()))];
 }
 
-/** Replaces a comment's mentions with the known authors its body names (never its own author). */
-export async function linkMentions(tx: DbTx, commentId: number, authorId: number, body: string): Promise<void> {
-  await tx.mention.deleteMany({ where: { commentId } });
+/** Sets a comment's mentions to the known authors its body names (never its own author). */
+export async function linkMentions(
+  tx: DbTx,
+  commentId: number,
+  authorId: number,
+  body: string,
+  { replace = true }: { replace?: boolean } = {},
+): Promise<void> {
+  if (replace) await tx.mention.deleteMany({ where: { commentId } });
   const handles = mentionedHandles(body);
   if (handles.length === 0) return;
   const authors = await tx.author.findMany({ where: { handle: { in: handles }, id: { not: authorId } }, select: { id: true, handle: true } });

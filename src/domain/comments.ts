@@ -79,6 +79,7 @@ async function checkRate(tx: DbTx, authorId: number, limits: WriteLimits, now: D
 }
 
 async function checkQuotes(tx: DbTx, articleId: number, quotes: readonly QuoteInput[], limits: WriteLimits) {
+  if (quotes.length === 0) return [];
   if (quotes.length > limits.maxQuotes) {
     throw new ValidationError('quotes', `A comment may quote at most ${limits.maxQuotes} passages; this one has ${quotes.length}.`);
   }
@@ -193,7 +194,7 @@ export async function postComment(
     if (quoteRows.length > 0) {
       await tx.quote.createMany({ data: quoteRows.map((quote) => ({ ...quote, commentId: comment.id, createdAt: now })) });
     }
-    await linkMentions(tx, comment.id, author.id, body);
+    await linkMentions(tx, comment.id, author.id, body, { replace: false });
     if (key !== null) {
       // Keys are honoured for idempotencyKeySeconds; past that, the author's old ones go.
       const expired = new Date(now.getTime() - limits.idempotencyKeySeconds * 1000);
