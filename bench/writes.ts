@@ -22,7 +22,9 @@ const secretText = 'bench-secret-0123456789abcdef0123456789';
 const dbFile = join(mkdtempSync(join(tmpdir(), 'threadline-bench-writes-')), 'bench.db');
 const root = new URL('..', import.meta.url).pathname;
 
-const server = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
+// BENCH_CPU_PROF=<folder> writes the server's CPU profile there (read it with bench/profile-summary.ts).
+const profile = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
+const server = spawn(process.execPath, [...profile, '--import', 'tsx', 'src/server.ts'], {
   cwd: root,
   env: { ...process.env, PORT: '0', DATABASE_URL: `file:${dbFile}`, THREADLINE_JWT_SECRET: secretText, LOG_LEVEL: 'info', NODE_ENV: 'production' },
   stdio: ['ignore', 'pipe', 'inherit'],
