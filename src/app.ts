@@ -10,6 +10,7 @@ import { authorizationOf, type Context, contextFactory } from './context.js';
 import { prisma } from './db.js';
 import { maskError } from './errors.js';
 import type { Logger } from './logger.js';
+import { LivePubSub } from './live/pubsub.js';
 import { schema } from './schema/index.js';
 import { limitBodySize } from './security/body-limit.js';
 import { requestLimitPlugins } from './security/index.js';
@@ -23,10 +24,12 @@ export interface AppOptions {
   graphiql?: boolean;
   /** Outside development, GraphQL's "did you mean" suggestions are not sent (they reveal the schema). */
   development?: boolean;
+  pubsub?: LivePubSub;
 }
 
 export interface App {
   yoga: ReturnType<typeof buildYoga>;
+  pubsub: LivePubSub;
   server: Server;
   start(port: number, host: string): Promise<AddressInfo>;
   stop(): Promise<void>;
@@ -35,15 +38,16 @@ export interface App {
 function buildYoga({
   logger,
   secret,
+  pubsub,
   writeLimits = defaultWriteLimits,
   requestLimits = defaultRequestLimits,
   graphiql = true,
   development = false,
-}: AppOptions) {
+}: AppOptions & { pubsub: LivePubSub }) {
   return createYoga<object, Context>({
     schema,
     graphqlEndpoint: '/graphql',
-    context: contextFactory({ secret, writeLimits }),
+    context: contextFactory({ secret, writeLimits, pubsub }),
     batching: false,
     graphiql: graphiql ? { title: 'Threadline', subscriptionsProtocol: 'WS' } : false,
     // GraphiQL's assets served from this process: Yoga's default loads them from a CDN,
@@ -74,7 +78,8 @@ function buildYoga({
 
 /** Yoga over HTTP and graphql-ws on the same path and port, sharing one envelop pipeline. */
 export function buildApp(options: AppOptions): App {
-  const yoga = buildYoga(options);
+  const pubsub = options.pubsub ?? new LivePubSub();
+  const yoga = buildYoga({ ...options, pubsub });
   const { maxBodyBytes } = options.requestLimits ?? defaultRequestLimits;
   const server = createServer(limitBodySize(maxBodyBytes, yoga));
   const sockets = new WebSocketServer({ server, path: yoga.graphqlEndpoint, maxPayload: maxBodyBytes });
@@ -112,6 +117,7 @@ export function buildApp(options: AppOptions): App {
 
   return {
     yoga,
+    pubsub,
     server,
     start: (port, host) =>
       new Promise((resolve, reject) => {

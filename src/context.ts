@@ -1,12 +1,15 @@
 import { GraphQLError } from 'graphql';
 import { AuthenticationError, type Secret, type Viewer, viewerFromAuthorization } from './auth.js';
 import type { WriteLimits } from './config.js';
+import type { LivePubSub } from './live/pubsub.js';
 
 /** What every resolver gets, for HTTP and WebSocket alike. */
 export interface Context {
   /** The signed-in author from the bearer token; null for anonymous (read-only) requests. */
   viewer: Viewer | null;
   writeLimits: WriteLimits;
+  /** Where writes publish their committed events and subscriptions listen. */
+  pubsub: LivePubSub;
 }
 
 /** What Yoga hands the factory: the HTTP request, or graphql-ws's connection_init payload. */
@@ -22,10 +25,10 @@ export function authorizationOf({ request, connectionParams }: InitialContext): 
   return typeof param === 'string' ? param : null;
 }
 
-export function contextFactory({ secret, writeLimits }: { secret: Secret; writeLimits: WriteLimits }) {
+export function contextFactory({ secret, writeLimits, pubsub }: { secret: Secret; writeLimits: WriteLimits; pubsub: LivePubSub }) {
   return async (initial: InitialContext): Promise<Context> => {
     try {
-      return { viewer: await viewerFromAuthorization(authorizationOf(initial), secret), writeLimits };
+      return { viewer: await viewerFromAuthorization(authorizationOf(initial), secret), writeLimits, pubsub };
     } catch (error) {
       if (error instanceof AuthenticationError) {
         throw new GraphQLError(error.message, { extensions: { code: 'UNAUTHENTICATED', http: { status: 401 } } });

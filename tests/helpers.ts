@@ -11,6 +11,7 @@ import type { Context } from '../src/context.js';
 import { onQuery, prisma } from '../src/db.js';
 import { loadThread } from '../src/importers/load.js';
 import { parseTextThread } from '../src/importers/text.js';
+import { LivePubSub } from '../src/live/pubsub.js';
 import { createLogger } from '../src/logger.js';
 import { schema } from '../src/schema/index.js';
 
@@ -18,6 +19,9 @@ export const examplePath = fileURLToPath(new URL('../../shared/seed/000_a475c580
 export const exampleSlug = 'trump-told-russians-he-didnt-care-if-they-interfered-in-2016-election';
 export const demoSlug = 'why-the-alder-hollow-library-started-lending-bike-tools';
 export const readExample = () => readFileSync(examplePath, 'utf8');
+
+/** The pubsub in-process operations publish to. */
+export const testPubSub = new LivePubSub();
 
 /** The secret vitest.config.ts puts in THREADLINE_JWT_SECRET. */
 export const testSecret = secretFrom(process.env.THREADLINE_JWT_SECRET!);
@@ -36,7 +40,7 @@ export async function run<TResult, TVariables extends Record<string, unknown>>(
   variables?: NoInfer<TVariables>,
   { viewer = null, writeLimits = defaultWriteLimits }: RunOptions = {},
 ): Promise<ExecutionResult<TResult>> {
-  const contextValue: Context = { viewer, writeLimits };
+  const contextValue: Context = { viewer, writeLimits, pubsub: testPubSub };
   const result = await execute({ schema, document, variableValues: variables, contextValue });
   // What a client receives: JSON (scalars such as DateTime serialise to strings on the wire).
   return JSON.parse(JSON.stringify(result)) as ExecutionResult<TResult>;

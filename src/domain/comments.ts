@@ -16,6 +16,7 @@ import {
   ThreadLockedError,
   ValidationError,
 } from './errors.js';
+import { appendEvent, type CommentEventKind, type LiveEvent } from '../live/events.js';
 import { childPath } from './thread.js';
 
 export interface QuoteInput {
@@ -36,6 +37,8 @@ export interface WriteResult {
   commentId: number;
   /** True when an idempotency key returned the comment an earlier request made. */
   replayed: boolean;
+  /** What the write logged, to publish once it has committed. */
+  events: LiveEvent[];
 }
 
 // C0 controls but tab and newline, DEL, and C1 controls.
@@ -136,7 +139,7 @@ export async function postComment(
       const earlier = await tx.idempotencyKey.findUnique({ where: { authorId_key: { authorId: author.id, key } } });
       if (earlier && secondsSince(now, earlier.createdAt) < limits.idempotencyKeySeconds) {
         if (earlier.requestHash !== hash) throw new IdempotencyKeyReusedError();
-        return { commentId: earlier.commentId, replayed: true };
+        return { commentId: earlier.commentId, replayed: true, events: [] };
       }
       if (earlier) await tx.idempotencyKey.delete({ where: { id: earlier.id } });
     }
@@ -189,7 +192,7 @@ export async function postComment(
         body,
         createdAt: now,
       },
-      select: { id: true },
+      select: { id: true, path: true },
     });
     if (quoteRows.length > 0) {
       await tx.quote.createMany({ data: quoteRows.map((quote) => ({ ...quote, commentId: comment.id, createdAt: now })) });
@@ -201,18 +204,33 @@ export async function postComment(
       await tx.idempotencyKey.deleteMany({ where: { authorId: author.id, createdAt: { lt: expired } } });
       await tx.idempotencyKey.create({ data: { authorId: author.id, key, requestHash: hash, commentId: comment.id, createdAt: now } });
     }
-    return { commentId: comment.id, replayed: false };
+    const event = await appendEvent(tx, { articleId: article.id, commentId: comment.id, path: comment.path, kind: 'ADDED' }, now);
+    return { commentId: comment.id, replayed: false, events: [event] };
   });
 }
 
 async function findComment(tx: DbTx, commentId: number) {
   const comment = await tx.comment.findUnique({
     where: { id: commentId },
-    select: { id: true, authorId: true, body: true, createdAt: true, editedAt: true, deletedAt: true, hiddenAt: true, author: { select: { handle: true } } },
+    select: {
+      id: true,
+      articleId: true,
+      path: true,
+      authorId: true,
+      body: true,
+      createdAt: true,
+      editedAt: true,
+      deletedAt: true,
+      hiddenAt: true,
+      author: { select: { handle: true } },
+    },
   });
   if (!comment) throw new NotFoundError('The comment does not exist.');
   return comment;
 }
+
+const logChange = (tx: DbTx, comment: { id: number; articleId: number; path: string }, kind: CommentEventKind, now: Date) =>
+  appendEvent(tx, { articleId: comment.articleId, commentId: comment.id, path: comment.path, kind }, now);
 
 const isModerator = (viewer: Viewer) => viewer.role === 'MODERATOR' || viewer.role === 'ADMIN';
 
@@ -232,13 +250,13 @@ export async function editComment(
     if (secondsSince(now, comment.createdAt) > limits.editWindowSeconds) {
       throw new ForbiddenError(`Comments can be edited for ${Math.round(limits.editWindowSeconds / 60)} minutes after posting.`);
     }
-    if (body === comment.body) return { commentId: comment.id, replayed: false };
+    if (body === comment.body) return { commentId: comment.id, replayed: false, events: [] };
     await tx.commentRevision.create({
       data: { commentId: comment.id, body: comment.body, createdAt: comment.editedAt ?? comment.createdAt },
     });
     await tx.comment.update({ where: { id: comment.id }, data: { body, editedAt: now } });
     await linkMentions(tx, comment.id, comment.authorId, body);
-    return { commentId: comment.id, replayed: false };
+    return { commentId: comment.id, replayed: false, events: [await logChange(tx, comment, 'EDITED', now)] };
   });
 }
 
@@ -250,7 +268,7 @@ export async function deleteComment(db: Db, viewer: Viewer, input: { commentId: 
       throw new ForbiddenError('Only its author or a moderator may delete a comment.');
     }
     await tx.comment.update({ where: { id: comment.id }, data: { deletedAt: now } });
-    return { commentId: comment.id, replayed: false };
+    return { commentId: comment.id, replayed: false, events: [await logChange(tx, comment, 'DELETED', now)] };
   });
 }
 
@@ -258,9 +276,8 @@ export async function deleteComment(db: Db, viewer: Viewer, input: { commentId: 
 export async function setCommentHidden(db: Db, input: { commentId: number; hidden: boolean }, now = new Date()): Promise<WriteResult> {
   return writeTransaction(db, async (tx) => {
     const comment = await findComment(tx, input.commentId);
-    if (input.hidden !== (comment.hiddenAt != null)) {
-      await tx.comment.update({ where: { id: comment.id }, data: { hiddenAt: input.hidden ? now : null } });
-    }
-    return { commentId: comment.id, replayed: false };
+    if (input.hidden === (comment.hiddenAt != null)) return { commentId: comment.id, replayed: false, events: [] };
+    await tx.comment.update({ where: { id: comment.id }, data: { hiddenAt: input.hidden ? now : null } });
+    return { commentId: comment.id, replayed: false, events: [await logChange(tx, comment, input.hidden ? 'HIDDEN' : 'RESTORED', now)] };
   });
 }

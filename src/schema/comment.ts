@@ -2,7 +2,7 @@ import { prismaConnectionHelpers } from '@pothos/plugin-prisma';
 import type { Viewer } from '../auth.js';
 import type { Context } from '../context.js';
 import { prisma } from '../db.js';
-import { deleteComment, editComment, postComment, setCommentHidden } from '../domain/comments.js';
+import { deleteComment, editComment, postComment, setCommentHidden, type WriteResult } from '../domain/comments.js';
 import { builder } from '../builder.js';
 import { renderBodyHtml } from '../domain/render.js';
 import './article.js';
@@ -218,18 +218,23 @@ const RestoreCommentInput = commentIdInput('RestoreCommentInput', 'The hidden co
 
 const loadComment = (query: object, id: number) => prisma.comment.findUniqueOrThrow({ ...query, where: { id } });
 
+/** A comment write: once it has committed, its events go to live subscribers. */
 function commentMutation<Input extends object>(
   name: string,
   input: Parameters<typeof writeMutation<Input, 'Comment'>>[2],
   options: Omit<Parameters<typeof writeMutation<Input, 'Comment'>>[3], 'dataField' | 'load' | 'write'> & {
-    write: (input: Input, context: Context) => Promise<{ commentId: number }>;
+    write: (input: Input, context: Context) => Promise<WriteResult>;
   },
 ) {
   writeMutation(name, 'Comment', input, {
     ...options,
     dataField: 'comment',
     load: loadComment,
-    write: async (value, context) => (await options.write(value, context)).commentId,
+    write: async (value, context) => {
+      const { commentId, events } = await options.write(value, context);
+      for (const event of events) context.pubsub.publish(event);
+      return commentId;
+    },
   });
 }
 

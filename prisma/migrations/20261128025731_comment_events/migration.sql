@@ -1,0 +1,43 @@
+-- CreateTable
+CREATE TABLE "CommentEvent" (
+    "id" INTEGER NOT NULL PRIMARY KEY AUTOINCREMENT,
+    "articleId" INTEGER NOT NULL,
+    "seq" INTEGER NOT NULL,
+    "commentId" INTEGER NOT NULL,
+    "kind" TEXT NOT NULL,
+    "createdAt" DATETIME NOT NULL DEFAULT CURRENT_TIMESTAMP,
+    CONSTRAINT "CommentEvent_articleId_fkey" FOREIGN KEY ("articleId") REFERENCES "Article" ("id") ON DELETE RESTRICT ON UPDATE CASCADE,
+    CONSTRAINT "CommentEvent_commentId_fkey" FOREIGN KEY ("commentId") REFERENCES "Comment" ("id") ON DELETE RESTRICT ON UPDATE CASCADE
+);
+
+-- RedefineTables
+PRAGMA defer_foreign_keys=ON;
+PRAGMA foreign_keys=OFF;
+CREATE TABLE "new_Article" (
+    "id" INTEGER NOT NULL PRIMARY KEY AUTOINCREMENT,
+    "slug" TEXT NOT NULL,
+    "title" TEXT NOT NULL,
+    "body" TEXT NOT NULL,
+    "publishedAt" DATETIME,
+    "authorId" INTEGER NOT NULL,
+    "commentsLocked" BOOLEAN NOT NULL DEFAULT false,
+    "lastCommentNumber" INTEGER NOT NULL DEFAULT 0,
+    "lastEventSeq" INTEGER NOT NULL DEFAULT 0,
+    "createdAt" DATETIME NOT NULL DEFAULT CURRENT_TIMESTAMP,
+    "updatedAt" DATETIME NOT NULL DEFAULT CURRENT_TIMESTAMP,
+    CONSTRAINT "Article_authorId_fkey" FOREIGN KEY ("authorId") REFERENCES "Author" ("id") ON DELETE RESTRICT ON UPDATE CASCADE
+);
+INSERT INTO "new_Article" ("authorId", "body", "commentsLocked", "createdAt", "id", "lastCommentNumber", "publishedAt", "slug", "title", "updatedAt") SELECT "authorId", "body", "commentsLocked", "createdAt", "id", "lastCommentNumber", "publishedAt", "slug", "title", "updatedAt" FROM "Article";
+DROP TABLE "Article";
+ALTER TABLE "new_Article" RENAME TO "Article";
+CREATE UNIQUE INDEX "Article_slug_key" ON "Article"("slug");
+CREATE INDEX "Article_authorId_id_idx" ON "Article"("authorId", "id");
+CREATE INDEX "Article_publishedAt_id_idx" ON "Article"("publishedAt", "id");
+PRAGMA foreign_keys=ON;
+PRAGMA defer_foreign_keys=OFF;
+
+-- CreateIndex
+CREATE INDEX "CommentEvent_createdAt_idx" ON "CommentEvent"("createdAt");
+
+-- CreateIndex
+CREATE UNIQUE INDEX "CommentEvent_articleId_seq_key" ON "CommentEvent"("articleId", "seq");

@@ -1,0 +1,45 @@
+import type { DbTx } from '../db.js';
+import type { CommentEventKind } from '../generated/prisma/client.js';
+
+export type { CommentEventKind };
+
+/** What a write tells live subscribers: small and JSON-safe; subscribers load the rest. */
+export interface LiveEvent {
+  articleId: number;
+  /** The event's place in its article's log: 1, 2, 3, … in commit order. */
+  seq: number;
+  commentId: number;
+  /** The comment's materialized path, so "replies below X" needs no query. */
+  path: string;
+  kind: CommentEventKind;
+}
+
+/**
+ * Logs an event inside the write's transaction. The sequence number comes from the article's
+ * row, which the transaction holds locked from here to its commit, so an article's events
+ * commit in sequence order and a subscriber resuming after seq N misses nothing.
+ */
+export async function appendEvent(
+  tx: DbTx,
+  event: { articleId: number; commentId: number; path: string; kind: CommentEventKind },
+  now = new Date(),
+): Promise<LiveEvent> {
+  const { lastEventSeq: seq } = await tx.article.update({
+    where: { id: event.articleId },
+    data: { lastEventSeq: { increment: 1 } },
+    select: { lastEventSeq: true },
+  });
+  await tx.commentEvent.create({
+    data: { articleId: event.articleId, seq, commentId: event.commentId, kind: event.kind, createdAt: now },
+  });
+  return { ...event, seq };
+}
+
+/** Opaque to clients: base64 of "CommentEvent:<article id>:<seq>". */
+export const encodeCursor = (articleId: number, seq: number) => Buffer.from(`CommentEvent:${articleId}:${seq}`).toString('base64');
+
+export function decodeCursor(cursor: string): { articleId: number; seq: number } | null {
+  const match = /^CommentEvent:(\d+):(\d+)$/.exec(Buffer.from(cursor, 'base64').toString('utf8'));
+  if (!match) return null;
+  return { articleId: Number(match[1]), seq: Number(match[2]) };
+}
