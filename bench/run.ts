@@ -42,8 +42,8 @@ const { floorFirstPage, floorWholeThread } = await import('./floor.js');
 await applyMigrations(process.env.DATABASE_URL);
 const s1 = generatedThread('bench-s1', { topLevel: 25, fanout: [3, 3, 3] });
 const s2 = generatedThread('bench-s2', { topLevel: 100, fanout: [3, 2] });
-await loadThread(prisma, s1);
-await loadThread(prisma, s2);
+await loadThread(s1);
+await loadThread(s2);
 
 const app = buildApp({ logger: createLogger('silent'), secret: secretFrom('bench-secret-0123456789abcdef0123456789'), graphiql: false });
 const { port } = await app.start(0, '127.0.0.1');

@@ -32,14 +32,21 @@ export function createPrismaClient(databaseUrl: string) {
 export const prisma = createPrismaClient(process.env.DATABASE_URL || defaultDatabaseUrl);
 
 /**
- * `$transaction` for writes. SQLite starts a transaction reading and upgrades it to writing
- * at its first write; two processes upgrading at once deadlock, and one fails with
- * SQLITE_BUSY at once, without waiting (prisma/orm#29933 is a cousin). Writing first takes
- * the write lock up front, as BEGIN IMMEDIATE would, so a second writer waits its turn
- * (busy timeout) instead of failing.
+ * A second connection, for writes only. better-sqlite3 is one connection per client, and
+ * Prisma runs every query of a client on it: a read arriving while a write transaction is
+ * open would see (and a plain write would join) that uncommitted transaction. Writes go
+ * here; reads, on `prisma`, see only what has committed (WAL gives each its snapshot).
  */
-export function writeTransaction<T>(db: Db, work: (tx: DbTx) => Promise<T>, options?: { timeout?: number; maxWait?: number }): Promise<T> {
-  return db.$transaction(async (tx) => {
+export const writer = createPrismaClient(process.env.DATABASE_URL || defaultDatabaseUrl);
+
+/**
+ * A write transaction, on the writer connection. SQLite starts a transaction reading and
+ * upgrades it to writing at its first write; two processes upgrading at once deadlock, and
+ * one fails with SQLITE_BUSY without waiting. Writing first takes the write lock up front,
+ * as BEGIN IMMEDIATE would, so a second writer waits its turn instead.
+ */
+export function writeTransaction<T>(work: (tx: DbTx) => Promise<T>, options?: { timeout?: number; maxWait?: number }): Promise<T> {
+  return writer.$transaction(async (tx) => {
     await tx.$executeRaw`UPDATE "Article" SET "id" = "id" WHERE 0 = 1`;
     return work(tx);
   }, options);

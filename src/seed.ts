@@ -1,13 +1,13 @@
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
-import type { Db } from './db.js';
+import { prisma } from './db.js';
 import { loadThread, type LoadSummary } from './importers/load.js';
 import { parseTextThread } from './importers/text.js';
 
 export const demoThreadPath = fileURLToPath(new URL('../prisma/demo-thread.txt', import.meta.url));
 
 /** Fills a database that has no articles with the demo thread; returns null when there was something already. */
-export async function seedDemoIfEmpty(db: Db): Promise<LoadSummary | null> {
-  if ((await db.article.count()) > 0) return null;
-  return loadThread(db, parseTextThread(await readFile(demoThreadPath, 'utf8')));
+export async function seedDemoIfEmpty(): Promise<LoadSummary | null> {
+  if ((await prisma.article.count()) > 0) return null;
+  return loadThread(parseTextThread(await readFile(demoThreadPath, 'utf8')));
 }

@@ -14,7 +14,7 @@ async function main() {
   if (applied.length > 0) logger.info({ migrations: applied }, 'applied migrations');
   await configureDatabase(prisma);
   if (config.seedDemo) {
-    const seeded = await seedDemoIfEmpty(prisma);
+    const seeded = await seedDemoIfEmpty();
     if (seeded) logger.info({ article: seeded.articleSlug, comments: seeded.commentsCreated }, 'empty database: imported the demo thread');
   }
 

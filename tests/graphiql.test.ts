@@ -16,7 +16,7 @@ let address: AddressInfo;
 let browser: Browser;
 
 beforeAll(async () => {
-  await seedDemoIfEmpty(prisma);
+  await seedDemoIfEmpty();
   app = testApp();
   address = await app.start(0, '127.0.0.1');
   const executablePath = execFileSync('which', ['chromium'], { encoding: 'utf8' }).trim();

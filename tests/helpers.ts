@@ -89,7 +89,7 @@ export async function statementsOf(action: () => Promise<unknown>): Promise<stri
 }
 
 export async function importExample() {
-  return loadThread(prisma, parseTextThread(readExample()));
+  return loadThread(parseTextThread(readExample()));
 }
 
 export async function rowCounts() {

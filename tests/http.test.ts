@@ -13,7 +13,7 @@ let app: App;
 let address: AddressInfo;
 
 beforeAll(async () => {
-  await seedDemoIfEmpty(prisma);
+  await seedDemoIfEmpty();
   app = testApp();
   address = await app.start(0, '127.0.0.1');
 });

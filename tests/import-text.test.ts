@@ -166,7 +166,7 @@ describe('loading into the database', () => {
     // several comments were written inside the transaction.
     const broken: ThreadRecord = structuredClone(thread);
     broken.comments[20]!.quotes.push({ quotedNumber: 999, text: 'x', start: 0, end: 1, bodyStart: null, bodyEnd: null });
-    await expect(loadThread(prisma, broken)).rejects.toThrow();
+    await expect(loadThread(broken)).rejects.toThrow();
     expect(await rowCounts()).toEqual(before);
     expect(await prisma.article.findUnique({ where: { slug: thread.article.slug } })).toBeNull();
   });

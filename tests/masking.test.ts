@@ -8,7 +8,7 @@ import { demoSlug, testApp } from './helpers.js';
 
 let app: App;
 beforeAll(async () => {
-  await seedDemoIfEmpty(prisma);
+  await seedDemoIfEmpty();
   app = testApp();
 });
 afterAll(() => app.stop());

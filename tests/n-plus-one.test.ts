@@ -25,7 +25,7 @@ describe('fetching a whole thread costs a fixed number of SQL statements', () =>
     // 25 top-level comments × (1 + 3 + 9 + 27) = 1,000 comments, three levels of replies.
     const thread = generatedThread(generatedSlug, { topLevel: 25, fanout: [3, 3, 3] });
     expect(thread.comments).toHaveLength(1000);
-    await loadThread(prisma, thread);
+    await loadThread(thread);
   });
 
   it('is the same count for the 26-comment example and a 1,000-comment thread', async () => {

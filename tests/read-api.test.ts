@@ -20,7 +20,7 @@ const commentId = async (slug: string, number: number) => {
 };
 
 beforeAll(async () => {
-  await seedDemoIfEmpty(prisma);
+  await seedDemoIfEmpty();
   await importExample();
 });
 
@@ -51,9 +51,10 @@ describe('global object identification', () => {
     ['not base64 at all', '%%%'],
     ['base64 without a type', Buffer.from('12').toString('base64')],
     ['an unknown type', globalId('Spaceship', 1)],
+    ['a known type with an id that is not a number', Buffer.from('Comment:abc').toString('base64')],
   ])('gives a clear error for a malformed ID: %s', async (_name, id) => {
     const result = await run(NodeByIdDocument, { id });
-    expect(result.errors?.[0]?.message).toMatch(/Invalid global ID|Spaceship has not been implemented/);
+    expect(result.errors?.[0]?.message).toMatch(/Invalid global ID|Spaceship has not been implemented|"abc" is not the id of a Comment/);
     expect(result.errors?.[0]?.message).not.toMatch(/at .*\.(js|ts):\d+/);
   });
 
@@ -237,7 +238,7 @@ describe('permalink', () => {
   it('is null for a comment that does not exist, and refuses a page over 100', async () => {
     expect((await query(CommentPermalinkDocument, { commentId: globalId('Comment', 424242) })).permalink).toBeNull();
     const result = await run(CommentPermalinkDocument, { commentId: await commentId(exampleSlug, 1), pageSize: 101 });
-    expect(result.errors?.[0]?.message).toMatch(/between 0 and 100/);
+    expect(result.errors?.[0]?.message).toMatch(/"pageSize" must be between 1 and 100; got 101/);
     const empty = await run(CommentPermalinkDocument, { commentId: await commentId(exampleSlug, 1), pageSize: 0 });
     expect(empty.errors?.[0]?.message).toMatch(/"pageSize" must be between 1 and 100/);
   });

@@ -18,7 +18,7 @@ let address: AddressInfo;
 let demoId: string;
 
 beforeAll(async () => {
-  await seedDemoIfEmpty(prisma);
+  await seedDemoIfEmpty();
   demoId = globalId('Article', (await prisma.article.findUniqueOrThrow({ where: { slug: demoSlug } })).id);
   app = testApp();
   address = await app.start(0, '127.0.0.1');

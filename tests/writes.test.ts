@@ -1,5 +1,7 @@
+import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
+import { parse } from 'graphql';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { prisma } from '../src/db.js';
+import { prisma, writeTransaction } from '../src/db.js';
 import { seedDemoIfEmpty } from '../src/seed.js';
 import {
   CreateArticleDocument,
@@ -53,7 +55,7 @@ async function unchanged<T>(action: () => Promise<T>): Promise<T> {
 }
 
 beforeAll(async () => {
-  await seedDemoIfEmpty(prisma);
+  await seedDemoIfEmpty();
   await importExample();
   exampleId = globalId('Article', (await prisma.article.findUniqueOrThrow({ where: { slug: exampleSlug } })).id);
   demoId = globalId('Article', (await prisma.article.findUniqueOrThrow({ where: { slug: demoSlug } })).id);
@@ -373,6 +375,58 @@ describe('administration', () => {
       query(TagArticleDocument, { input: { articleId: exampleId, tagId: globalId('Tag', 99999) } }, { viewer: admin }),
     );
     expect(missing.tagArticle).toMatchObject({ __typename: 'NotFoundError' });
+  });
+});
+
+describe('what readers see', () => {
+  it('never sees a write that has not committed', async () => {
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    const before = await prisma.tag.count();
+    const writing = writeTransaction(async (tx) => {
+      await tx.tag.create({ data: { slug: 'uncommitted', name: 'Uncommitted' } });
+      await held;
+      throw new Error('roll back');
+    });
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(await prisma.tag.count()).toBe(before);
+    release();
+    await expect(writing).rejects.toThrow('roll back');
+    expect(await prisma.tag.count()).toBe(before);
+  });
+
+  it('answers a mutation whose client selects only __typename', async () => {
+    const result = await run(
+      parse(`mutation { postComment(input: { articleId: "${exampleId}", body: "Only the type, please." }) { __typename } }`) as typeof PostCommentDocument,
+      undefined,
+      { viewer: moderator },
+    );
+    expect(result.errors).toBeUndefined();
+    expect(result.data?.postComment.__typename).toBe('PostCommentSuccess');
+  });
+
+  it('gives typed errors for malformed IDs on every comment mutation', async () => {
+    const documents = [DeleteCommentDocument, HideCommentDocument, RestoreCommentDocument] as TypedDocumentNode<Record<string, unknown>, { input: { commentId: string } }>[];
+    for (const document of documents) {
+      const result = await unchanged(() => run(document, { input: { commentId: 'nope' } }, { viewer: moderator }));
+      expect(result.errors).toBeUndefined();
+      expect(Object.values(result.data!)[0]).toMatchObject({ __typename: 'ValidationError', field: 'commentId' });
+    }
+    const locked = await unchanged(() => run(LockArticleDocument, { input: { articleId: globalId('Comment', 1) } }, { viewer: moderator }));
+    expect(locked.data?.lockArticle).toMatchObject({ __typename: 'ValidationError', field: 'articleId' });
+  });
+
+  it('shows quotes of a hidden comment with their text removed, to all but moderators', async () => {
+    const source = posted(await post(someone(), { body: 'My phone number is 555 0100, call me.' }));
+    const quoter = posted(await post(moderator, { body: 'Quoting.', quotes: [{ commentId: source.id, start: 0, end: 27 }] }));
+    await query(HideCommentDocument, { input: { commentId: source.id } }, { viewer: moderator });
+    expect((await query(ReadCommentDocument, { id: quoter.id })).node).toMatchObject({ quotes: [{ text: '', quotedComment: { isDeleted: true } }] });
+    expect((await query(ReadCommentDocument, { id: quoter.id }, { viewer: moderator })).node).toMatchObject({
+      quotes: [{ text: 'My phone number is 555 0100' }],
+    });
+    // A hidden quoting comment shows no quotes at all.
+    await query(HideCommentDocument, { input: { commentId: quoter.id } }, { viewer: moderator });
+    expect((await query(ReadCommentDocument, { id: quoter.id })).node).toMatchObject({ quotes: [], body: '' });
   });
 });
 

@@ -59,7 +59,7 @@ async function main(argv: string[]): Promise<number> {
   const { databaseUrl } = loadConfig();
   await applyMigrations(databaseUrl);
   await configureDatabase(prisma);
-  const summary = await loadThread(prisma, thread, progressPrinter(process.stderr));
+  const summary = await loadThread(thread, progressPrinter(process.stderr));
 
   const unresolved = summary.unresolvedMentions;
   console.log(

@@ -1,6 +1,6 @@
 /** Moderating and administering articles and tags; each write in one transaction. */
 import type { Viewer } from '../auth.js';
-import { type Db, type DbTx, writeTransaction } from '../db.js';
+import { type DbTx, writeTransaction } from '../db.js';
 import { slugify } from '../importers/records.js';
 import { ensureAuthor } from './authors.js';
 import { NotFoundError, ValidationError } from './errors.js';
@@ -32,8 +32,8 @@ async function tagExists(db: DbTx, tagId: number) {
   if (!tag) throw new NotFoundError('The tag does not exist.');
 }
 
-export async function setArticleLocked(db: Db, articleId: number, locked: boolean): Promise<number> {
-  return writeTransaction(db, async (tx) => {
+export async function setArticleLocked(articleId: number, locked: boolean): Promise<number> {
+  return writeTransaction(async (tx) => {
     await articleExists(tx, articleId);
     await tx.article.update({ where: { id: articleId }, data: { commentsLocked: locked } });
     return articleId;
@@ -47,11 +47,11 @@ export interface ArticleFields {
   publishedAt?: Date | null;
 }
 
-export async function createArticle(db: Db, viewer: Viewer, input: ArticleFields & { title: string; body: string; tagIds?: number[] | null }): Promise<number> {
+export async function createArticle(viewer: Viewer, input: ArticleFields & { title: string; body: string; tagIds?: number[] | null }): Promise<number> {
   const title = checkText(input.title, 'title', 300);
   const body = checkText(input.body, 'body', 200_000);
   const slug = checkSlug(input.slug, title, 'slug');
-  return writeTransaction(db, async (tx) => {
+  return writeTransaction(async (tx) => {
     if (await tx.article.findUnique({ where: { slug }, select: { id: true } })) {
       throw new ValidationError('slug', `An article with the slug "${slug}" exists already.`);
     }
@@ -75,14 +75,14 @@ export async function createArticle(db: Db, viewer: Viewer, input: ArticleFields
   });
 }
 
-export async function updateArticle(db: Db, articleId: number, input: ArticleFields): Promise<number> {
+export async function updateArticle(articleId: number, input: ArticleFields): Promise<number> {
   const data = {
     ...(input.title != null ? { title: checkText(input.title, 'title', 300) } : {}),
     ...(input.body != null ? { body: checkText(input.body, 'body', 200_000) } : {}),
     ...(input.slug != null ? { slug: checkSlug(input.slug, '', 'slug') } : {}),
     ...(input.publishedAt !== undefined ? { publishedAt: input.publishedAt } : {}),
   };
-  return writeTransaction(db, async (tx) => {
+  return writeTransaction(async (tx) => {
     await articleExists(tx, articleId);
     if (data.slug) {
       const other = await tx.article.findUnique({ where: { slug: data.slug }, select: { id: true } });
@@ -93,10 +93,10 @@ export async function updateArticle(db: Db, articleId: number, input: ArticleFie
   });
 }
 
-export async function createTag(db: Db, input: { name: string; slug?: string | null }): Promise<number> {
+export async function createTag(input: { name: string; slug?: string | null }): Promise<number> {
   const name = checkText(input.name, 'name', 100);
   const slug = checkSlug(input.slug, name, 'slug');
-  return writeTransaction(db, async (tx) => {
+  return writeTransaction(async (tx) => {
     if (await tx.tag.findUnique({ where: { slug }, select: { id: true } })) {
       throw new ValidationError('slug', `A tag with the slug "${slug}" exists already.`);
     }
@@ -104,17 +104,17 @@ export async function createTag(db: Db, input: { name: string; slug?: string | n
   });
 }
 
-export async function updateTag(db: Db, tagId: number, input: { name: string }): Promise<number> {
+export async function updateTag(tagId: number, input: { name: string }): Promise<number> {
   const name = checkText(input.name, 'name', 100);
-  return writeTransaction(db, async (tx) => {
+  return writeTransaction(async (tx) => {
     await tagExists(tx, tagId);
     await tx.tag.update({ where: { id: tagId }, data: { name } });
     return tagId;
   });
 }
 
-export async function setArticleTagged(db: Db, articleId: number, tagId: number, tagged: boolean): Promise<number> {
-  return writeTransaction(db, async (tx) => {
+export async function setArticleTagged(articleId: number, tagId: number, tagged: boolean): Promise<number> {
+  return writeTransaction(async (tx) => {
     await articleExists(tx, articleId);
     await tagExists(tx, tagId);
     await tx.article.update({

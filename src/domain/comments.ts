@@ -5,7 +5,7 @@
 import { createHash } from 'node:crypto';
 import type { Viewer } from '../auth.js';
 import type { WriteLimits } from '../config.js';
-import { type Db, type DbTx, writeTransaction } from '../db.js';
+import { type DbTx, writeTransaction } from '../db.js';
 import { ensureAuthor, linkMentions } from './authors.js';
 import {
   DuplicateCommentError,
@@ -115,7 +115,6 @@ function requestHash(input: PostCommentInput, body: string): string {
 }
 
 export async function postComment(
-  db: Db,
   viewer: Viewer,
   limits: WriteLimits,
   input: PostCommentInput,
@@ -132,7 +131,7 @@ export async function postComment(
   }
   const hash = requestHash(input, body);
 
-  return writeTransaction(db, async (tx) => {
+  return writeTransaction(async (tx) => {
     const author = await ensureAuthor(tx, viewer);
 
     if (key !== null) {
@@ -235,14 +234,13 @@ const logChange = (tx: DbTx, comment: { id: number; articleId: number; path: str
 const isModerator = (viewer: Viewer) => viewer.role === 'MODERATOR' || viewer.role === 'ADMIN';
 
 export async function editComment(
-  db: Db,
   viewer: Viewer,
   limits: WriteLimits,
   input: { commentId: number; body: string },
   now = new Date(),
 ): Promise<WriteResult> {
   const body = checkBody(input.body, limits);
-  return writeTransaction(db, async (tx) => {
+  return writeTransaction(async (tx) => {
     const comment = await findComment(tx, input.commentId);
     if (comment.deletedAt) throw new NotFoundError('The comment was deleted.');
     if (comment.author.handle !== viewer.handle) throw new ForbiddenError('Only its author may edit a comment.');
@@ -260,8 +258,8 @@ export async function editComment(
   });
 }
 
-export async function deleteComment(db: Db, viewer: Viewer, input: { commentId: number }, now = new Date()): Promise<WriteResult> {
-  return writeTransaction(db, async (tx) => {
+export async function deleteComment(viewer: Viewer, input: { commentId: number }, now = new Date()): Promise<WriteResult> {
+  return writeTransaction(async (tx) => {
     const comment = await findComment(tx, input.commentId);
     if (comment.deletedAt) throw new NotFoundError('The comment is already deleted.');
     if (comment.author.handle !== viewer.handle && !isModerator(viewer)) {
@@ -273,8 +271,8 @@ export async function deleteComment(db: Db, viewer: Viewer, input: { commentId: 
 }
 
 /** Hides (`hidden: true`) or restores a comment; moderators only, which the schema enforces. */
-export async function setCommentHidden(db: Db, input: { commentId: number; hidden: boolean }, now = new Date()): Promise<WriteResult> {
-  return writeTransaction(db, async (tx) => {
+export async function setCommentHidden(input: { commentId: number; hidden: boolean }, now = new Date()): Promise<WriteResult> {
+  return writeTransaction(async (tx) => {
     const comment = await findComment(tx, input.commentId);
     if (input.hidden === (comment.hiddenAt != null)) return { commentId: comment.id, replayed: false, events: [] };
     await tx.comment.update({ where: { id: comment.id }, data: { hiddenAt: input.hidden ? now : null } });

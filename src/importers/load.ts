@@ -1,4 +1,4 @@
-import { type Db, type DbTx, writeTransaction } from '../db.js';
+import { type DbTx, writeTransaction } from '../db.js';
 import { childPath } from '../domain/thread.js';
 import type { AuthorRecord, ThreadRecord } from './records.js';
 
@@ -39,13 +39,11 @@ async function ensureAuthors(tx: DbTx, authors: readonly AuthorRecord[]): Promis
  * new comments.
  */
 export async function loadThread(
-  db: Db,
   thread: ThreadRecord,
   onProgress: (progress: LoadProgress) => void = () => {},
 ): Promise<LoadSummary> {
   const { article, comments } = thread;
   return writeTransaction(
-    db,
     async (tx) => {
       const authorIds = await ensureAuthors(tx, [article.author, ...comments.map((c) => c.author)]);
       for (const tag of article.tags) {

@@ -4,12 +4,13 @@ import type { Prisma } from '../generated/prisma/client.js';
 import { createArticle, setArticleLocked, setArticleTagged, updateArticle } from '../domain/articles.js';
 import './author.js';
 import { writeErrors } from './errors.js';
-import { decodeId } from './ids.js';
+import { decodeId, whereId } from './ids.js';
 import './tag.js';
 import { writeMutation } from './write-mutation.js';
 
 export const Article = builder.prismaNode('Article', {
   id: { field: 'id' },
+  findUnique: whereId('Article'),
   // node(id:) answers null for a row that is not there.
   nullable: true,
   fields: (t) => ({
@@ -117,7 +118,7 @@ writeMutation('lockArticle', 'Article', LockArticleInput, {
   errors: writeErrors.remove,
   dataField: 'article',
   load: loadArticle,
-  write: (input) => setArticleLocked(prisma, articleId(input.articleId), true),
+  write: (input) => setArticleLocked(articleId(input.articleId), true),
 });
 
 writeMutation('unlockArticle', 'Article', UnlockArticleInput, {
@@ -126,7 +127,7 @@ writeMutation('unlockArticle', 'Article', UnlockArticleInput, {
   errors: writeErrors.remove,
   dataField: 'article',
   load: loadArticle,
-  write: (input) => setArticleLocked(prisma, articleId(input.articleId), false),
+  write: (input) => setArticleLocked(articleId(input.articleId), false),
 });
 
 writeMutation('createArticle', 'Article', CreateArticleInput, {
@@ -136,7 +137,7 @@ writeMutation('createArticle', 'Article', CreateArticleInput, {
   dataField: 'article',
   load: loadArticle,
   write: (input, { viewer }) =>
-    createArticle(prisma, viewer!, {
+    createArticle(viewer!, {
       ...input,
       tagIds: input.tagIds?.map((id, index) => decodeId(id, 'Tag', `tagIds.${index}`)),
     }),
@@ -148,7 +149,7 @@ writeMutation('updateArticle', 'Article', UpdateArticleInput, {
   errors: writeErrors.admin,
   dataField: 'article',
   load: loadArticle,
-  write: ({ articleId: id, ...fields }) => updateArticle(prisma, articleId(id), fields),
+  write: ({ articleId: id, ...fields }) => updateArticle(articleId(id), fields),
 });
 
 writeMutation('tagArticle', 'Article', ArticleTagInput, {
@@ -157,7 +158,7 @@ writeMutation('tagArticle', 'Article', ArticleTagInput, {
   errors: writeErrors.admin,
   dataField: 'article',
   load: loadArticle,
-  write: (input) => setArticleTagged(prisma, articleId(input.articleId), decodeId(input.tagId, 'Tag', 'tagId'), true),
+  write: (input) => setArticleTagged(articleId(input.articleId), decodeId(input.tagId, 'Tag', 'tagId'), true),
 });
 
 writeMutation('untagArticle', 'Article', ArticleTagInput, {
@@ -166,5 +167,5 @@ writeMutation('untagArticle', 'Article', ArticleTagInput, {
   errors: writeErrors.admin,
   dataField: 'article',
   load: loadArticle,
-  write: (input) => setArticleTagged(prisma, articleId(input.articleId), decodeId(input.tagId, 'Tag', 'tagId'), false),
+  write: (input) => setArticleTagged(articleId(input.articleId), decodeId(input.tagId, 'Tag', 'tagId'), false),
 });

@@ -8,7 +8,7 @@ import { renderBodyHtml } from '../domain/render.js';
 import './article.js';
 import { Author } from './author.js';
 import { writeErrors } from './errors.js';
-import { decodeId } from './ids.js';
+import { decodeId, whereId } from './ids.js';
 import { writeMutation } from './write-mutation.js';
 import { CommentOrder, commentOrderBy } from './order.js';
 
@@ -20,6 +20,7 @@ const isVisible = (comment: { deletedAt: Date | null; hiddenAt: Date | null }, v
 
 export const Comment = builder.prismaNode('Comment', {
   id: { field: 'id' },
+  findUnique: whereId('Comment'),
   // node(id:) answers null for a row that is not there.
   nullable: true,
   fields: (t) => ({
@@ -63,9 +64,15 @@ export const Comment = builder.prismaNode('Comment', {
     parent: t.relation('parent', { nullable: true, description: 'The comment this one replies to.' }),
     depth: t.exposeInt('depth', { description: '0 for a top-level comment.' }),
     replyCount: t.relationCount('replies', { description: 'Number of direct replies.' }),
-    quotes: t.relation('quotes', {
-      description: 'Spans of earlier comments that this comment quotes, in body order.',
-      query: { orderBy: { ordinal: 'asc' } },
+    quotes: t.field({
+      type: [Quote],
+      description: 'Spans of earlier comments that this comment quotes, in body order; empty while the comment is a tombstone.',
+      select: (_args, _ctx, nestedSelection) => ({
+        deletedAt: true,
+        hiddenAt: true,
+        quotes: nestedSelection({ orderBy: { ordinal: 'asc' } }),
+      }),
+      resolve: (comment, _args, { viewer }) => (isVisible(comment, viewer) ? comment.quotes : []),
     }),
     revisions: t.field({
       type: [CommentRevision],
@@ -167,13 +174,18 @@ const CommentRevision = builder.prismaObject('CommentRevision', {
   }),
 });
 
-builder.prismaObject('Quote', {
+const Quote = builder.prismaObject('Quote', {
   fields: (t) => ({
     comment: t.relation('comment', { description: 'The quoting comment.' }),
     quotedComment: t.relation('quotedComment', {
       description: 'The source; still there (isDeleted) after the source is deleted.',
     }),
-    text: t.exposeString('text', { description: 'The quoted span as it stood when quoted.' }),
+    text: t.string({
+      description:
+        'The quoted span as it stood when quoted. It stays when the source is deleted (it is the quoting author\'s text too), and reads empty while a moderator hides the source.',
+      select: { text: true, quotedComment: { select: { hiddenAt: true } } },
+      resolve: (quote, _args, { viewer }) => (quote.quotedComment.hiddenAt == null || isModerator(viewer) ? quote.text : ''),
+    }),
     start: t.exposeInt('start', { description: 'UTF-16 offset where the span starts in the source body as it stood when quoted.' }),
     end: t.exposeInt('end', { description: 'UTF-16 offset where the span ends in the source body as it stood when quoted.' }),
     sourceChanged: t.boolean({
@@ -246,7 +258,7 @@ commentMutation(
     scope: 'signedIn',
     errors: writeErrors.post,
     write: (input, { viewer, writeLimits }) =>
-      postComment(prisma, viewer!, writeLimits, {
+      postComment(viewer!, writeLimits, {
         articleId: decodeId(input.articleId, 'Article', 'articleId'),
         body: input.body,
         replyToId: input.replyToId == null ? null : decodeId(input.replyToId, 'Comment', 'replyToId'),
@@ -265,26 +277,26 @@ commentMutation('editComment', EditCommentInput, {
   scope: 'signedIn',
   errors: writeErrors.edit,
   write: (input, { viewer, writeLimits }) =>
-    editComment(prisma, viewer!, writeLimits, { commentId: decodeId(input.commentId, 'Comment', 'commentId'), body: input.body }),
+    editComment(viewer!, writeLimits, { commentId: decodeId(input.commentId, 'Comment', 'commentId'), body: input.body }),
 });
 
 commentMutation('deleteComment', DeleteCommentInput, {
   description: 'Delete a comment: it stays as a tombstone that keeps its number, its place and its replies.',
   scope: 'signedIn',
   errors: writeErrors.remove,
-  write: (input, { viewer }) => deleteComment(prisma, viewer!, { commentId: decodeId(input.commentId, 'Comment', 'commentId') }),
+  write: (input, { viewer }) => deleteComment(viewer!, { commentId: decodeId(input.commentId, 'Comment', 'commentId') }),
 });
 
 commentMutation('hideComment', HideCommentInput, {
   description: 'Hide a comment from everyone but moderators.',
   scope: 'moderator',
   errors: writeErrors.remove,
-  write: (input) => setCommentHidden(prisma, { commentId: decodeId(input.commentId, 'Comment', 'commentId'), hidden: true }),
+  write: (input) => setCommentHidden({ commentId: decodeId(input.commentId, 'Comment', 'commentId'), hidden: true }),
 });
 
 commentMutation('restoreComment', RestoreCommentInput, {
   description: 'Show a hidden comment again.',
   scope: 'moderator',
   errors: writeErrors.remove,
-  write: (input) => setCommentHidden(prisma, { commentId: decodeId(input.commentId, 'Comment', 'commentId'), hidden: false }),
+  write: (input) => setCommentHidden({ commentId: decodeId(input.commentId, 'Comment', 'commentId'), hidden: false }),
 });

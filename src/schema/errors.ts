@@ -55,6 +55,6 @@ export const writeErrors = {
     IdempotencyKeyReusedError,
   ],
   edit: [ValidationError, NotFoundError, ForbiddenError],
-  remove: [NotFoundError, ForbiddenError],
+  remove: [ValidationError, NotFoundError, ForbiddenError],
   admin: [ValidationError, NotFoundError, ForbiddenError],
 };

@@ -1,4 +1,5 @@
 import { decodeGlobalID } from '@pothos/plugin-relay';
+import { GraphQLError } from 'graphql';
 import { ValidationError } from '../domain/errors.js';
 
 /** The database id in a global ID of `typename`; a ValidationError on `field` for anything else. */
@@ -15,3 +16,12 @@ export function decodeId(globalId: string | number, typename: string, field: str
   }
   return id;
 }
+
+/** For `prismaNode`'s `findUnique`: the row a global ID's id part names, or a typed input error. */
+export const whereId = (typename: string) => (id: string) => {
+  const number = Number(id);
+  if (!/^\d+$/.test(id) || !Number.isSafeInteger(number) || number < 1) {
+    throw new GraphQLError(`"${id}" is not the id of a ${typename}.`, { extensions: { code: 'BAD_USER_INPUT' } });
+  }
+  return { id: number };
+};

@@ -5,7 +5,6 @@ import { prisma } from '../db.js';
 import type { Prisma } from '../generated/prisma/client.js';
 import { pathNumbers } from '../domain/thread.js';
 import { Comment, CommentConnection } from './comment.js';
-import { checkPageSize } from './pagination.js';
 
 interface PermalinkShape {
   commentId: number;
@@ -79,12 +78,15 @@ builder.queryField('permalink', (t) =>
     },
     resolve: async (_root, { commentId, pageSize }) => {
       const size = pageSize ?? 20;
-      checkPageSize({ first: size });
-      if (size < 1) {
-        throw new GraphQLError('"pageSize" must be between 1 and 100; got 0.', { extensions: { code: 'BAD_USER_INPUT' } });
+      if (size < 1 || size > 100) {
+        throw new GraphQLError(`"pageSize" must be between 1 and 100; got ${size}.`, { extensions: { code: 'BAD_USER_INPUT' } });
+      }
+      const id = Number(commentId.id);
+      if (!Number.isSafeInteger(id) || id < 1) {
+        throw new GraphQLError(`"${commentId.id}" is not a comment ID.`, { extensions: { code: 'BAD_USER_INPUT' } });
       }
       const comment = await prisma.comment.findUnique({
-        where: { id: Number(commentId.id) },
+        where: { id },
         select: { id: true, articleId: true, path: true },
       });
       if (!comment) return null;

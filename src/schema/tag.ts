@@ -2,12 +2,13 @@ import { builder } from '../builder.js';
 import { prisma } from '../db.js';
 import { createTag, updateTag } from '../domain/articles.js';
 import { writeErrors } from './errors.js';
-import { decodeId } from './ids.js';
+import { decodeId, whereId } from './ids.js';
 import { writeMutation } from './write-mutation.js';
 
 // Tag.articles lives in article.ts, beside ArticleConnection.
 export const Tag = builder.prismaNode('Tag', {
   id: { field: 'id' },
+  findUnique: whereId('Tag'),
   // node(id:) answers null for a row that is not there.
   nullable: true,
   fields: (t) => ({
@@ -41,7 +42,7 @@ writeMutation('createTag', 'Tag', CreateTagInput, {
   errors: writeErrors.admin,
   dataField: 'tag',
   load: loadTag,
-  write: (input) => createTag(prisma, input),
+  write: (input) => createTag(input),
 });
 
 writeMutation('updateTag', 'Tag', UpdateTagInput, {
@@ -50,5 +51,5 @@ writeMutation('updateTag', 'Tag', UpdateTagInput, {
   errors: writeErrors.admin,
   dataField: 'tag',
   load: loadTag,
-  write: (input) => updateTag(prisma, decodeId(input.tagId, 'Tag', 'tagId'), { name: input.name }),
+  write: (input) => updateTag(decodeId(input.tagId, 'Tag', 'tagId'), { name: input.name }),
 });

@@ -37,9 +37,14 @@ export function writeMutation<Input extends object, M extends Model>(
         dataField: { name: options.dataField },
       },
       args: { input: t.arg({ type: input, required: true }) },
-      resolve: async (query, _root, args, context) =>
+      resolve: async (query, _root, args, context) => {
+        const id = await options.write((args as { input: Input }).input, context);
+        // A client that selects nothing of the result (only `__typename`) gets an empty
+        // selection from plugin-prisma, which Prisma refuses; the write has committed by now.
+        const selection = 'select' in query && Object.keys(query.select as object).length === 0 ? { select: { id: true } } : query;
         // The shape matches the model's by construction; Pothos cannot see through the generic.
-        options.load(query, await options.write((args as { input: Input }).input, context)) as never,
+        return options.load(selection, id) as never;
+      },
     }),
   );
 }
