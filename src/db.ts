@@ -17,10 +17,13 @@ export function onQuery(listener: QueryListener): () => void {
   return () => queryListeners.delete(listener);
 }
 
-export function createPrismaClient(databaseUrl: string) {
-  // A busy timeout lets concurrent writers wait for the lock instead of failing at once
-  // (see prisma/orm#29933 on SQLITE_BUSY at COMMIT).
-  const adapter = new PrismaBetterSqlite3({ url: sqliteFilePath(databaseUrl), timeout: 5000 });
+/**
+ * better-sqlite3 waits for a busy database synchronously, holding the event loop, so the busy
+ * timeout stays short where waiting can happen (the writer) and writeTransaction retries
+ * asynchronously instead (see also prisma/orm#29933 on SQLITE_BUSY at COMMIT).
+ */
+export function createPrismaClient(databaseUrl: string, { busyTimeoutMs = 5000 } = {}) {
+  const adapter = new PrismaBetterSqlite3({ url: sqliteFilePath(databaseUrl), timeout: busyTimeoutMs });
   const client = new PrismaClient({ adapter, log: [{ emit: 'event', level: 'query' }] });
   client.$on('query', (event) => {
     for (const listener of queryListeners) listener(event.query);
@@ -37,7 +40,10 @@ export const prisma = createPrismaClient(process.env.DATABASE_URL || defaultData
  * open would see (and a plain write would join) that uncommitted transaction. Writes go
  * here; reads, on `prisma`, see only what has committed (WAL gives each its snapshot).
  */
-export const writer = createPrismaClient(process.env.DATABASE_URL || defaultDatabaseUrl);
+export const writer = createPrismaClient(process.env.DATABASE_URL || defaultDatabaseUrl, { busyTimeoutMs: 50 });
+
+const isBusy = (error: unknown) =>
+  error instanceof Error && /SQLITE_BUSY|database is locked/.test(`${error.message} ${JSON.stringify((error as { meta?: unknown }).meta ?? '')}`);
 
 /**
  * A write transaction, on the writer connection. SQLite starts a transaction reading and
@@ -45,11 +51,26 @@ export const writer = createPrismaClient(process.env.DATABASE_URL || defaultData
  * one fails with SQLITE_BUSY without waiting. Writing first takes the write lock up front,
  * as BEGIN IMMEDIATE would, so a second writer waits its turn instead.
  */
-export function writeTransaction<T>(work: (tx: DbTx) => Promise<T>, options?: { timeout?: number; maxWait?: number }): Promise<T> {
-  return writer.$transaction(async (tx) => {
-    await tx.$executeRaw`UPDATE "Article" SET "id" = "id" WHERE 0 = 1`;
-    return work(tx);
-  }, options);
+export async function writeTransaction<T>(
+  work: (tx: DbTx) => Promise<T>,
+  { timeout, maxWait, retryForMs = 10_000 }: { timeout?: number; maxWait?: number; retryForMs?: number } = {},
+): Promise<T> {
+  const deadline = Date.now() + retryForMs;
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await writer.$transaction(
+        async (tx) => {
+          await tx.$executeRaw`UPDATE "Article" SET "id" = "id" WHERE 0 = 1`;
+          return work(tx);
+        },
+        { timeout, maxWait },
+      );
+    } catch (error) {
+      // Another process holds the write lock: the whole transaction rolled back; try again.
+      if (!isBusy(error) || Date.now() > deadline) throw error;
+      await new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(250, 10 * 2 ** attempt)));
+    }
+  }
 }
 
 /** Settings kept in the SQLite file: write-ahead logging lets readers go on while one process writes. */
