@@ -1,5 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { GraphQLError } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
 import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
 import { createYoga, useReadinessCheck } from 'graphql-yoga';
@@ -100,16 +101,23 @@ export function buildApp(options: AppOptions): App {
       subscribe: (args) => (args.rootValue as Envelope).subscribe(args),
       onSubscribe: async (ctx, _id, payload) => {
         const envelope = yoga.getEnveloped({ ...ctx, req: ctx.extra.request, socket: ctx.extra.socket, params: payload });
-        const args = {
-          schema: envelope.schema,
-          operationName: payload.operationName,
-          document: envelope.parse(payload.query),
-          variableValues: payload.variables,
-          contextValue: await envelope.contextFactory(),
-          rootValue: { execute: envelope.execute, subscribe: envelope.subscribe },
-        };
-        const errors = envelope.validate(args.schema, args.document);
-        return errors.length > 0 ? errors : args;
+        try {
+          const document = envelope.parse(payload.query);
+          const errors = envelope.validate(envelope.schema, document);
+          if (errors.length > 0) return errors;
+          return {
+            schema: envelope.schema,
+            operationName: payload.operationName,
+            document,
+            variableValues: payload.variables,
+            contextValue: await envelope.contextFactory(),
+            rootValue: { execute: envelope.execute, subscribe: envelope.subscribe },
+          };
+        } catch (error) {
+          // A bad operation fails alone, not the socket and the other operations on it.
+          if (error instanceof GraphQLError) return [error];
+          throw error;
+        }
       },
     },
     sockets,

@@ -40,7 +40,13 @@ export async function loadSecret(value: string | undefined, dataDir: string, pro
   if (existing?.trim()) return secretFrom(existing.trim());
   await mkdir(dataDir, { recursive: true });
   const generated = randomBytes(32).toString('hex');
-  await writeFile(file, `${generated}\n`, { mode: 0o600 });
+  try {
+    // "wx": when two processes start at once, the second keeps the first one's secret.
+    await writeFile(file, `${generated}\n`, { mode: 0o600, flag: 'wx' });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    return secretFrom((await readFile(file, 'utf8')).trim());
+  }
   await chmod(file, 0o600);
   return secretFrom(generated);
 }
@@ -61,11 +67,14 @@ export async function viewerFromAuthorization(header: string | null | undefined,
   if (!match) throw new AuthenticationError('The Authorization header must be "Bearer <token>".');
   let payload: Record<string, unknown>;
   try {
-    ({ payload } = await jwtVerify(match[1]!, secret, { algorithms: ['HS256'] }));
+    ({ payload } = await jwtVerify(match[1]!, secret, { algorithms: ['HS256'], requiredClaims: ['exp'] }));
   } catch (error) {
     if (error instanceof errors.JWTExpired) throw new AuthenticationError('The token has expired.');
     if (error instanceof errors.JOSEAlgNotAllowed) throw new AuthenticationError('The token must be signed with HS256.');
     if (error instanceof errors.JWSSignatureVerificationFailed) throw new AuthenticationError('The token signature is not valid.');
+    if (error instanceof errors.JWTClaimValidationFailed && error.claim === 'exp') {
+      throw new AuthenticationError('The token must expire: it has no "exp" claim.');
+    }
     throw new AuthenticationError('The token is not a valid JWT.');
   }
   const { sub, name, role = 'AUTHOR' } = payload;

@@ -61,8 +61,13 @@ describe('authentication', () => {
     ],
     [
       'a token without a name',
-      async () => `Bearer ${await new SignJWT({ role: 'AUTHOR' }).setProtectedHeader({ alg: 'HS256' }).setSubject('x').sign(testSecret)}`,
+      async () => `Bearer ${await new SignJWT({ role: 'AUTHOR' }).setProtectedHeader({ alg: 'HS256' }).setSubject('x').setExpirationTime('1h').sign(testSecret)}`,
       /"name"/,
+    ],
+    [
+      'a token that never expires',
+      async () => `Bearer ${await new SignJWT({ name: 'X', role: 'AUTHOR' }).setProtectedHeader({ alg: 'HS256' }).setSubject('x').sign(testSecret)}`,
+      /no "exp" claim/,
     ],
     ['a malformed header', async () => 'Token abc', /Bearer <token>/],
     ['garbage', async () => 'Bearer not.a.jwt', /not a valid JWT/],
@@ -79,6 +84,20 @@ describe('authentication', () => {
     expect(body.errors?.[0]).toMatchObject({ message: expect.stringMatching(message), extensions: { code: 'UNAUTHENTICATED' } });
     expect(body.data ?? null).toBeNull();
     expect(await rowCounts()).toEqual(before);
+  });
+
+  it('fails a bad graphql-ws operation alone, keeping the socket and its other operations', async () => {
+    const client = createClient({ url: `ws://127.0.0.1:${address.port}/graphql`, webSocketImpl: WebSocket, retryAttempts: 0 });
+    const run = (query: string) =>
+      new Promise<unknown>((resolve) => {
+        let value: unknown;
+        client.subscribe({ query }, { next: (v) => (value = v), error: (e) => resolve({ error: e }), complete: () => resolve(value) });
+      });
+    const [broken, fine] = await Promise.all([run('{ __typename '), run('{ __typename }')]);
+    expect(broken).toMatchObject({ error: [{ message: expect.stringContaining('Syntax Error') }] });
+    expect(fine).toEqual({ data: { __typename: 'Query' } });
+    expect(await run('{ __typename }')).toEqual({ data: { __typename: 'Query' } });
+    await client.dispose();
   });
 
   it('checks graphql-ws credentials at connection_init', async () => {

@@ -118,6 +118,7 @@ describe('postComment', () => {
     ['a reply to a missing comment', async () => ({ body: 'x y', replyToId: globalId('Comment', 987654) }), { __typename: 'NotFoundError' }],
     ['a reply to a malformed id', async () => ({ body: 'x y', replyToId: 'not-an-id' }), { __typename: 'ValidationError', field: 'replyToId' }],
     ['a reply to the id of an article', async () => ({ body: 'x y', replyToId: exampleId }), { __typename: 'ValidationError', field: 'replyToId' }],
+    ['a quote that cuts an emoji in two', async () => ({ body: 'x y', quotes: [{ commentId: globalId('Comment', (await prisma.comment.findFirstOrThrow({ where: { body: { startsWith: '🧵🧵' } } })).id), start: 0, end: 3 }] }), { __typename: 'ValidationError', field: 'quotes.0' }],
     ['a comment on a missing article', async () => ({ body: 'x y', articleId: globalId('Article', 987654) }), { __typename: 'NotFoundError' }],
     ['a quote with start = end', async () => ({ body: 'x y', quotes: [{ commentId: await commentId(exampleSlug, 3), start: 5, end: 5 }] }), { __typename: 'ValidationError', field: 'quotes.0.end' }],
     ['a quote with start > end', async () => ({ body: 'x y', quotes: [{ commentId: await commentId(exampleSlug, 3), start: 9, end: 5 }] }), { __typename: 'ValidationError', field: 'quotes.0.end' }],
@@ -134,6 +135,16 @@ describe('postComment', () => {
   it.each(bad)('refuses %s with a typed error and writes nothing', async (_name, input, expected) => {
     const payload = await unchanged(async () => post(someone(), await input()));
     expect(payload).toMatchObject(expected);
+  });
+
+  it('refuses a reply to a deleted comment', async () => {
+    const gone = posted(await post(moderator, { body: 'Soon to be deleted.' }));
+    await query(DeleteCommentDocument, { input: { commentId: gone.id } }, { viewer: moderator });
+    expect(await unchanged(() => post(someone(), { body: 'Replying to a ghost', replyToId: gone.id }))).toMatchObject({
+      __typename: 'ValidationError',
+      field: 'replyToId',
+      message: 'The comment to reply to was removed.',
+    });
   });
 
   it('refuses anonymous writers: the API is read-only without a token', async () => {

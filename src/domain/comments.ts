@@ -102,6 +102,10 @@ async function checkQuotes(tx: DbTx, articleId: number, quotes: readonly QuoteIn
     if (quote.end > source.body.length) {
       throw new ValidationError(`${field}.end`, `\`end\` is past the quoted comment's end (${source.body.length}).`);
     }
+    const splitsPair = (offset: number) => offset > 0 && offset < source.body.length && /[\uDC00-\uDFFF]/.test(source.body[offset]!);
+    if (splitsPair(quote.start) || splitsPair(quote.end)) {
+      throw new ValidationError(`${field}`, 'The span cuts a character in two (an emoji, say): UTF-16 offsets must fall between characters.');
+    }
     if (quote.end - quote.start > limits.maxQuoteLength) {
       throw new ValidationError(`${field}`, `A quote may be at most ${limits.maxQuoteLength} characters long.`);
     }
@@ -151,9 +155,10 @@ export async function postComment(
     if (input.replyToId != null) {
       const found = await tx.comment.findUnique({
         where: { id: input.replyToId },
-        select: { id: true, articleId: true, path: true, depth: true },
+        select: { id: true, articleId: true, path: true, depth: true, deletedAt: true, hiddenAt: true },
       });
       if (!found) throw new NotFoundError('The comment to reply to does not exist.');
+      if (found.deletedAt || found.hiddenAt) throw new ValidationError('replyToId', 'The comment to reply to was removed.');
       if (found.articleId !== article.id) throw new ValidationError('replyToId', 'The comment to reply to belongs to another article.');
       parent = found;
     }
