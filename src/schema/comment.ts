@@ -29,7 +29,8 @@ export const Comment = builder.prismaNode('Comment', {
     author: t.relation('author'),
     body: t.string({
       description: 'The plain-text body; empty once the comment is deleted (or hidden, to all but moderators).',
-      select: { body: true, deletedAt: true, hiddenAt: true },
+      // No `select`: Comment rows load in include mode with every column, and a field with a
+      // selection pays plugin-prisma's per-row "was it loaded?" check (measured: S1 −20%).
       resolve: (comment, _args, { viewer }) => (isVisible(comment, viewer) ? comment.body : ''),
     }),
     bodyHtml: t.string({
@@ -53,12 +54,10 @@ export const Comment = builder.prismaNode('Comment', {
     editedAt: t.expose('editedAt', { type: 'DateTime', nullable: true }),
     isDeleted: t.boolean({
       description: 'Deleted by its author or a moderator (or hidden, to all but moderators): a tombstone that keeps its number and replies.',
-      select: { deletedAt: true, hiddenAt: true },
       resolve: (comment, _args, { viewer }) => !isVisible(comment, viewer),
     }),
     isHidden: t.boolean({
       description: 'Hidden by a moderator. Only moderators see true here; everyone else sees a deleted comment.',
-      select: { hiddenAt: true },
       resolve: (comment, _args, { viewer }) => comment.hiddenAt != null && isModerator(viewer),
     }),
     parent: t.relation('parent', { nullable: true, description: 'The comment this one replies to.' }),

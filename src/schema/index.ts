@@ -1,3 +1,5 @@
+import { encodeGlobalID } from '@pothos/plugin-relay';
+import { isObjectType } from 'graphql';
 import { builder } from '../builder.js';
 import './article.js';
 import './author.js';
@@ -6,3 +8,13 @@ import './permalink.js';
 import './tag.js';
 
 export const schema = builder.toSchema();
+
+// plugin-relay resolves every Node's `id` asynchronously, so each row of a list hands the
+// executor a promise and sends the whole object down its slower path: a thousand promises for
+// a thousand comments (measured: S1 −10%). Every Node here is a prismaNode keyed by its Int
+// `id` under the default encoding, which needs nothing asynchronous.
+for (const type of Object.values(schema.getTypeMap())) {
+  if (!isObjectType(type) || !type.getInterfaces().some((iface) => iface.name === 'Node')) continue;
+  const typename = type.name;
+  type.getFields().id!.resolve = (row: { id: number }) => encodeGlobalID(typename, row.id);
+}
