@@ -3,13 +3,14 @@ import ErrorsPlugin from '@pothos/plugin-errors';
 import PrismaPlugin from '@pothos/plugin-prisma';
 import RelayPlugin from '@pothos/plugin-relay';
 import ScopeAuthPlugin from '@pothos/plugin-scope-auth';
+import { GraphQLError } from 'graphql';
 import { DateTimeResolver } from 'graphql-scalars';
 import type { Context } from './context.js';
 import { prisma } from './db.js';
 import { ForbiddenError } from './domain/errors.js';
 import type PrismaTypes from './generated/pothos-types.js';
 import { getDatamodel } from './generated/pothos-types.js';
-import { checkPageSize } from './schema/pagination.js';
+import { checkPageSize, maxPageSize } from './schema/pagination.js';
 
 export const builder = new SchemaBuilder<{
   Context: Context;
@@ -46,6 +47,15 @@ export const builder = new SchemaBuilder<{
   relay: {
     clientMutationId: 'omit',
     cursorType: 'String',
+    nodesQueryOptions: {
+      description: `The objects with these global IDs, in order; null where there is none. At most ${maxPageSize} IDs.`,
+      resolve: (_root, { ids }, _context, _info, resolveNodes) => {
+        if (ids.length > maxPageSize) {
+          throw new GraphQLError(`"ids" may hold at most ${maxPageSize} IDs; got ${ids.length}.`, { extensions: { code: 'BAD_USER_INPUT' } });
+        }
+        return resolveNodes(ids);
+      },
+    },
   },
   errors: {
     defaultTypes: [],

@@ -82,6 +82,15 @@ function integer(env: NodeJS.ProcessEnv, name: string, fallback: number, min: nu
   return number;
 }
 
+function databaseUrl(env: NodeJS.ProcessEnv): string {
+  const url = env.DATABASE_URL || defaultDatabaseUrl;
+  if (url.startsWith('file:') && url.length > 'file:'.length) return url;
+  if (/^postgres(ql)?:\/\//.test(url)) {
+    throw new ConfigError('DATABASE_URL names PostgreSQL, which this version does not support yet; use a SQLite "file:<path>" URL');
+  }
+  throw new ConfigError(`DATABASE_URL must be a SQLite "file:<path>" URL; got "${url.split(':')[0]}:…"`);
+}
+
 /** Reads and checks the environment once, at start-up. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const w = defaultWriteLimits;
@@ -89,7 +98,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   return {
     port: integer(env, 'PORT', 4000, 0, 65535),
     host: env.HOST || '127.0.0.1',
-    databaseUrl: env.DATABASE_URL || defaultDatabaseUrl,
+    databaseUrl: databaseUrl(env),
     production: env.NODE_ENV === 'production',
     seedDemo: env.SEED_DEMO !== 'false',
     jwtSecret: env.THREADLINE_JWT_SECRET || undefined,

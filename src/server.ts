@@ -1,15 +1,19 @@
 import { applyMigrations } from '../prisma/migrate.js';
-import { buildApp } from './app.js';
 import { loadSecret } from './auth.js';
 import { ConfigError, dataDirOf, loadConfig } from './config.js';
-import { configureDatabase, prisma } from './db.js';
 import { createLogger } from './logger.js';
-import { seedDemoIfEmpty } from './seed.js';
 
 const logger = createLogger();
 
 async function main() {
   const config = loadConfig();
+  // Loaded once the configuration is known to be good: they open the database on import.
+  const [{ buildApp }, { configureDatabase, prisma, writer }, { seedDemoIfEmpty }] = await Promise.all([
+    import('./app.js'),
+    import('./db.js'),
+    import('./seed.js'),
+  ]);
+
   const applied = await applyMigrations(config.databaseUrl);
   if (applied.length > 0) logger.info({ migrations: applied }, 'applied migrations');
   await configureDatabase(prisma);
@@ -37,7 +41,7 @@ async function main() {
     logger.info({ signal }, 'shutting down');
     try {
       await app.stop();
-      await prisma.$disconnect();
+      await Promise.all([prisma.$disconnect(), writer.$disconnect()]);
       logger.info('stopped');
       process.exit(0);
     } catch (error) {

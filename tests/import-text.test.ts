@@ -1,6 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { defaultWriteLimits } from '../src/config.js';
 import { prisma } from '../src/db.js';
+import { postComment } from '../src/domain/comments.js';
 import { loadThread } from '../src/importers/load.js';
 import { ImportFormatError, type ThreadRecord } from '../src/importers/records.js';
 import { parseTextThread } from '../src/importers/text.js';
@@ -169,6 +171,25 @@ describe('loading into the database', () => {
     await expect(loadThread(broken)).rejects.toThrow();
     expect(await rowCounts()).toEqual(before);
     expect(await prisma.article.findUnique({ where: { slug: thread.article.slug } })).toBeNull();
+  });
+
+  it('refuses a file whose comments are not the ones already imported under those numbers', async () => {
+    // Comment 27 was posted through the API after the import; a longer export's own 27 differs.
+    await postComment({ handle: 'api-poster', name: 'API Poster', role: 'MODERATOR' }, defaultWriteLimits, {
+      articleId: (await prisma.article.findUniqueOrThrow({ where: { slug: example.article.slug } })).id,
+      body: 'Posted through the API.',
+    });
+    const longer = `${readExample()}\n\n  27. Latecomer says:\n\n    A comment the export gained later.\n`;
+    const before = await rowCounts();
+    await expect(loadThread(parseTextThread(longer))).rejects.toThrow(/comment 27 in the file is not comment 27/);
+    expect(await rowCounts()).toEqual(before);
+  });
+
+  it('refuses a file whose article slug belongs to another article', async () => {
+    const other = readExample().replace(/^[^\n]*/, 'Trump told Russians he didnt care if they interfered in 2016 election');
+    const before = await rowCounts();
+    await expect(loadThread(parseTextThread(other))).rejects.toThrow(/belongs to another article already/);
+    expect(await rowCounts()).toEqual(before);
   });
 
   it('reads the example from ../shared, not from a copy in the project', () => {

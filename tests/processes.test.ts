@@ -156,6 +156,21 @@ describe('npm run token', () => {
   });
 });
 
+describe('a DATABASE_URL this version cannot serve', () => {
+  it.each([
+    ['src/server.ts', 1, 'stdout'],
+    ['src/cli/import.ts', 2, 'stderr'],
+  ] as const)('%s says so plainly', async (script, exitCode, stream) => {
+    const result = await run(script, script.includes('import') ? [examplePath] : [], {
+      PORT: '0',
+      DATABASE_URL: 'postgresql://localhost/threadline',
+    });
+    expect(result.code).toBe(exitCode);
+    expect(result[stream]).toContain('DATABASE_URL names PostgreSQL, which this version does not support yet');
+    expect(result.stderr).not.toMatch(/\.ts:\d+/);
+  });
+});
+
 describe('npm run import', () => {
   const counts = (db: string) => {
     const sqlite = new Database(db, { readonly: true });

@@ -36,6 +36,11 @@ describe('global object identification', () => {
     expect(nodes.map((n) => n?.__typename)).toEqual(['Article', 'Author', 'Tag', 'Comment']);
   });
 
+  it('refuses more than 100 IDs in nodes', async () => {
+    const result = await run(NodesByIdsDocument, { ids: Array.from({ length: 101 }, (_, i) => globalId('Comment', i + 1)) });
+    expect(result.errors?.[0]).toMatchObject({ message: '"ids" may hold at most 100 IDs; got 101.', extensions: { code: 'BAD_USER_INPUT' } });
+  });
+
   it('keeps IDs stable: base64 of "Type:databaseId"', async () => {
     const row = await prisma.article.findUniqueOrThrow({ where: { slug: exampleSlug } });
     const { article } = await query(ArticleThreadDocument, { slug: exampleSlug, first: 0 });

@@ -6,9 +6,8 @@
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { applyMigrations } from '../../prisma/migrate.js';
-import { loadConfig } from '../config.js';
-import { configureDatabase, prisma } from '../db.js';
-import { loadThread, type LoadProgress } from '../importers/load.js';
+import { ConfigError, loadConfig } from '../config.js';
+import type { LoadProgress } from '../importers/load.js';
 import { ImportFormatError } from '../importers/records.js';
 import { parseTextThread } from '../importers/text.js';
 
@@ -16,6 +15,8 @@ const formats = { text: parseTextThread } as const;
 type Format = keyof typeof formats;
 
 class UsageError extends Error {}
+
+let disconnect: () => Promise<unknown> = async () => {};
 
 function progressPrinter(stream: NodeJS.WriteStream) {
   let last = 0;
@@ -57,6 +58,10 @@ async function main(argv: string[]): Promise<number> {
   process.stderr.write(`parsed "${thread.article.title}": ${thread.comments.length} comments\n`);
 
   const { databaseUrl } = loadConfig();
+  // Opened only now that the configuration is known to be good.
+  const { configureDatabase, prisma, writer } = await import('../db.js');
+  const { loadThread } = await import('../importers/load.js');
+  disconnect = () => Promise.all([prisma.$disconnect(), writer.$disconnect()]);
   await applyMigrations(databaseUrl);
   await configureDatabase(prisma);
   const summary = await loadThread(thread, progressPrinter(process.stderr));
@@ -77,14 +82,14 @@ async function main(argv: string[]): Promise<number> {
 
 main(process.argv.slice(2))
   .then((code) => code, (error: unknown) => {
-    if (error instanceof ImportFormatError || error instanceof UsageError) {
+    if (error instanceof ImportFormatError || error instanceof UsageError || error instanceof ConfigError) {
       console.error(`import failed: ${error.message}\nnothing was written`);
-      return error instanceof UsageError ? 2 : 1;
+      return error instanceof ImportFormatError ? 1 : 2;
     }
     console.error(`import failed: ${error instanceof Error ? error.message : String(error)}\nnothing was written`);
     return 1;
   })
   .then(async (code) => {
-    await prisma.$disconnect();
+    await disconnect();
     process.exit(code);
   });

@@ -1,6 +1,6 @@
 import { type DbTx, writeTransaction } from '../db.js';
 import { childPath } from '../domain/thread.js';
-import type { AuthorRecord, ThreadRecord } from './records.js';
+import { type AuthorRecord, ImportFormatError, type ThreadRecord } from './records.js';
 
 export interface LoadProgress {
   done: number;
@@ -50,7 +50,12 @@ export async function loadThread(
         await tx.tag.upsert({ where: { slug: tag.slug }, create: tag, update: {}, select: { id: true } });
       }
 
-      let articleRow = await tx.article.findUnique({ where: { slug: article.slug }, select: { id: true } });
+      let articleRow = await tx.article.findUnique({ where: { slug: article.slug }, select: { id: true, title: true } });
+      if (articleRow && articleRow.title !== article.title) {
+        throw new ImportFormatError(
+          `the article's slug "${article.slug}" belongs to another article already ("${articleRow.title}"); nothing was imported`,
+        );
+      }
       const articleCreated = articleRow == null;
       articleRow ??= await tx.article.create({
         data: {
@@ -61,17 +66,27 @@ export async function loadThread(
           authorId: authorIds.get(article.author.handle)!,
           tags: { connect: article.tags.map((tag) => ({ slug: tag.slug })) },
         },
-        select: { id: true },
+        select: { id: true, title: true },
       });
 
       const known = new Map(
         (
           await tx.comment.findMany({
             where: { articleId: articleRow.id },
-            select: { id: true, number: true, path: true, depth: true },
+            select: { id: true, number: true, path: true, depth: true, body: true, author: { select: { handle: true } } },
           })
         ).map((row) => [row.number, row]),
       );
+      // The same thread again, or a longer export of it: the comments already here must be the
+      // file's. Anything else (comments posted since under those numbers) is another thread.
+      for (const record of comments) {
+        const existing = known.get(record.number);
+        if (existing && (existing.body !== record.body || existing.author.handle !== record.author.handle)) {
+          throw new ImportFormatError(
+            `comment ${record.number} in the file is not comment ${record.number} of "${article.title}" in the database; this file does not continue that thread, so nothing was imported`,
+          );
+        }
+      }
 
       let commentsCreated = 0;
       let done = 0;
@@ -91,7 +106,7 @@ export async function loadThread(
             },
             select: { id: true, number: true, path: true, depth: true },
           });
-          known.set(record.number, created);
+          known.set(record.number, { ...created, body: record.body, author: { handle: record.author.handle } });
           commentsCreated++;
           if (record.quotes.length > 0) {
             await tx.quote.createMany({
