@@ -4,6 +4,7 @@ import { builder } from '../builder.js';
 import './article.js';
 import './author.js';
 import './comment.js';
+import './comment-event.js';
 import './permalink.js';
 import './tag.js';
 

@@ -1,0 +1,78 @@
+import { GraphQLError } from 'graphql';
+import { builder } from '../builder.js';
+import { prisma } from '../db.js';
+import { ValidationError } from '../domain/errors.js';
+import { encodeCursor, type LiveEvent } from '../live/events.js';
+import { articleEvents, resumePoint } from '../live/stream.js';
+import { decodeId } from './ids.js';
+
+const CommentEventKind = builder.enumType('CommentEventKind', {
+  values: {
+    ADDED: { description: 'A comment was posted.' },
+    EDITED: { description: 'Its author changed its body.' },
+    DELETED: { description: 'It was deleted: it stays as a tombstone.' },
+    HIDDEN: { description: 'A moderator hid it.' },
+    RESTORED: { description: 'A moderator showed it again.' },
+  } as const,
+});
+
+builder.prismaObject('CommentEvent', {
+  description: 'Something that happened to a comment. Pass the last `cursor` you received as `after` to resume.',
+  fields: (t) => ({
+    cursor: t.string({ resolve: (event) => encodeCursor(event.articleId, event.seq) }),
+    kind: t.field({ type: CommentEventKind, resolve: (event) => event.kind }),
+    createdAt: t.expose('createdAt', { type: 'DateTime' }),
+    comment: t.relation('comment', { description: 'The comment as it is now, with the subscriber’s selection.' }),
+  }),
+});
+
+/** Subscription arguments name the article or comment by global ID; a bad one is a typed input error. */
+function idArgument(value: string | number, typename: string, field: string): number {
+  try {
+    return decodeId(value, typename, field);
+  } catch (error) {
+    if (error instanceof ValidationError) throw new GraphQLError(error.message, { extensions: { code: 'BAD_USER_INPUT', field } });
+    throw error;
+  }
+}
+
+const loadEvent = (query: object, event: LiveEvent) =>
+  prisma.commentEvent.findUniqueOrThrow({ ...query, where: { articleId_seq: { articleId: event.articleId, seq: event.seq } } });
+
+const changes = new Set(['EDITED', 'DELETED', 'HIDDEN', 'RESTORED']);
+
+builder.subscriptionFields((t) => ({
+  commentAdded: t.prismaField({
+    type: 'CommentEvent',
+    description: 'Every new comment of the article, replies included.',
+    args: { articleId: t.arg.id({ required: true }), after: t.arg.string({ description: 'Resume after this cursor.' }) },
+    subscribe: async (_root, { articleId, after }, { pubsub }) => {
+      const id = idArgument(articleId, 'Article', 'articleId');
+      return articleEvents(pubsub, id, await resumePoint(id, after), (event) => event.kind === 'ADDED');
+    },
+    resolve: (query, event) => loadEvent(query, event as unknown as LiveEvent),
+  }),
+  replyAdded: t.prismaField({
+    type: 'CommentEvent',
+    description: 'Every new reply anywhere below the comment.',
+    args: { commentId: t.arg.id({ required: true }), after: t.arg.string({ description: 'Resume after this cursor.' }) },
+    subscribe: async (_root, { commentId, after }, { pubsub }) => {
+      const id = idArgument(commentId, 'Comment', 'commentId');
+      const comment = await prisma.comment.findUnique({ where: { id }, select: { articleId: true, path: true } });
+      if (!comment) throw new GraphQLError('The comment does not exist.', { extensions: { code: 'NOT_FOUND' } });
+      const below = (event: LiveEvent) => event.kind === 'ADDED' && event.path.startsWith(comment.path) && event.path !== comment.path;
+      return articleEvents(pubsub, comment.articleId, await resumePoint(comment.articleId, after), below);
+    },
+    resolve: (query, event) => loadEvent(query, event as unknown as LiveEvent),
+  }),
+  commentChanged: t.prismaField({
+    type: 'CommentEvent',
+    description: 'Edits, deletions, hides and restores of the article’s comments.',
+    args: { articleId: t.arg.id({ required: true }), after: t.arg.string({ description: 'Resume after this cursor.' }) },
+    subscribe: async (_root, { articleId, after }, { pubsub }) => {
+      const id = idArgument(articleId, 'Article', 'articleId');
+      return articleEvents(pubsub, id, await resumePoint(id, after), (event) => changes.has(event.kind));
+    },
+    resolve: (query, event) => loadEvent(query, event as unknown as LiveEvent),
+  }),
+}));

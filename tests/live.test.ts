@@ -1,0 +1,206 @@
+// Live subscriptions over real graphql-ws sockets and Server-Sent Events.
+import type { AddressInfo } from 'node:net';
+import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
+import { print } from 'graphql';
+import { createClient } from 'graphql-ws';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import type { App } from '../src/app.js';
+import { prisma } from '../src/db.js';
+import { encodeCursor } from '../src/live/events.js';
+import { seedDemoIfEmpty } from '../src/seed.js';
+import {
+  CommentAddedDocument,
+  type CommentAddedSubscription,
+  CommentChangedDocument,
+  type CommentChangedSubscription,
+  DeleteCommentDocument,
+  EditCommentDocument,
+  PostCommentDocument,
+  ReplyAddedDocument,
+  type ReplyAddedSubscription,
+} from '../schema/generated/graphql.js';
+import { demoSlug, exampleSlug, globalId, importExample, post, testApp, tokenFor, viewer } from './helpers.js';
+
+let app: App;
+let address: AddressInfo;
+let articleId: string;
+let token: string;
+
+beforeAll(async () => {
+  await seedDemoIfEmpty();
+  await importExample();
+  articleId = globalId('Article', (await prisma.article.findUniqueOrThrow({ where: { slug: demoSlug } })).id);
+  token = await tokenFor(viewer('live-writer', 'MODERATOR', 'Live Writer'));
+  app = testApp();
+  address = await app.start(0, '127.0.0.1');
+});
+afterAll(() => app.stop());
+
+async function eventually(check: () => boolean, what: string, timeoutMs = 10_000) {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
+
+/** A real graphql-ws client with one subscription, collecting what arrives. */
+async function subscribe<TData, TVariables extends Record<string, unknown>>(
+  document: TypedDocumentNode<TData, TVariables>,
+  variables: TVariables,
+) {
+  const client = createClient({ url: `ws://127.0.0.1:${address.port}/graphql`, webSocketImpl: WebSocket, retryAttempts: 0 });
+  const received: TData[] = [];
+  const errors: unknown[] = [];
+  const listeners = app.pubsub.listenerCount;
+  const stop = client.subscribe<TData>(
+    { query: print(document), variables },
+    {
+      next: (value) => (value.errors ? errors.push(value.errors) : received.push(value.data as TData)),
+      error: (error) => errors.push(error),
+      complete: () => {},
+    },
+  );
+  return {
+    received,
+    errors,
+    /** Resolves once the server has registered the subscription (so nothing posted after is missed). */
+    ready: () => eventually(() => app.pubsub.listenerCount > listeners || errors.length > 0, 'the subscription'),
+    until: (count: number) => eventually(() => received.length >= count, `${count} events (have ${received.length})`),
+    /** Ends the subscription and waits until the server has let go of it. */
+    close: async () => {
+      const open = app.pubsub.listenerCount;
+      stop();
+      await client.dispose();
+      await eventually(() => app.pubsub.listenerCount < open || errors.length > 0, 'the server to drop the subscription');
+    },
+  };
+}
+
+async function postComment(body: string, replyToId?: string, article = articleId) {
+  const { body: result } = await post(app, PostCommentDocument, { input: { articleId: article, body, replyToId } }, { authorization: `Bearer ${token}` });
+  if (result.data?.postComment.__typename !== 'PostCommentSuccess') throw new Error(JSON.stringify(result));
+  return result.data.postComment.comment;
+}
+
+describe('commentAdded', () => {
+  it('pushes every new comment of the article, in order, with a cursor', async () => {
+    const sub = await subscribe(CommentAddedDocument, { articleId });
+    await sub.ready();
+    const posted = [await postComment('Live one'), await postComment('Live two'), await postComment('Live three')];
+    await sub.until(3);
+    expect(sub.received.map((e) => e.commentAdded.comment.number)).toEqual(posted.map((c) => c.number));
+    expect(sub.received.map((e) => e.commentAdded.kind)).toEqual(['ADDED', 'ADDED', 'ADDED']);
+    expect(new Set(sub.received.map((e) => e.commentAdded.cursor)).size).toBe(3);
+    expect(sub.received[0]!.commentAdded.comment).toMatchObject({ body: 'Live one', author: { handle: 'live-writer' } });
+    await sub.close();
+  });
+
+  it('resumes after a cursor: a client that missed 50 replies gets exactly those, then goes on live', async () => {
+    const first = await subscribe(CommentAddedDocument, { articleId });
+    await first.ready();
+    const parent = await postComment('Before the tunnel');
+    await first.until(1);
+    const cursor = first.received[0]!.commentAdded.cursor;
+    await first.close();
+
+    const missed: number[] = [];
+    for (let i = 0; i < 50; i++) missed.push((await postComment(`While away ${i}`, parent.id)).number);
+
+    const resumed = await subscribe(CommentAddedDocument, { articleId, after: cursor });
+    await resumed.until(50);
+    expect(resumed.received.map((e) => e.commentAdded.comment.number)).toEqual(missed);
+    const live = await postComment('Back online');
+    await resumed.until(51);
+    expect(resumed.received.map((e) => e.commentAdded.comment.number)).toEqual([...missed, live.number]);
+    await resumed.close();
+  });
+
+  it('refuses a cursor that is not one, or belongs to another article', async () => {
+    const bad = await subscribe(CommentAddedDocument, { articleId, after: 'nonsense' });
+    await eventually(() => bad.errors.length > 0, 'an error');
+    expect(JSON.stringify(bad.errors)).toContain('is not an event cursor');
+    await bad.close();
+    const example = await prisma.article.findUniqueOrThrow({ where: { slug: exampleSlug } });
+    const other = await subscribe(CommentAddedDocument, { articleId, after: encodeCursor(example.id, 1) });
+    await eventually(() => other.errors.length > 0, 'an error');
+    expect(JSON.stringify(other.errors)).toContain('belongs to another article');
+    await other.close();
+  });
+});
+
+describe('replyAdded', () => {
+  it('pushes replies anywhere below the comment, and nothing else', async () => {
+    const root = await postComment('A question for the thread');
+    const sub = await subscribe(ReplyAddedDocument, { commentId: root.id });
+    await sub.ready();
+    const child = await postComment('An answer', root.id);
+    await postComment('Unrelated, top level');
+    const grandchild = await postComment('A follow-up', child.id);
+    await sub.until(2);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(sub.received.map((e: ReplyAddedSubscription) => e.replyAdded.comment.number)).toEqual([child.number, grandchild.number]);
+    expect(sub.received[1]!.replyAdded.comment).toMatchObject({ depth: root.depth + 2, parent: { number: child.number } });
+    await sub.close();
+  });
+});
+
+describe('commentChanged', () => {
+  it('pushes edits and deletions', async () => {
+    const comment = await postComment('Typo here');
+    const sub = await subscribe(CommentChangedDocument, { articleId });
+    await sub.ready();
+    const auth = { authorization: `Bearer ${token}` };
+    await post(app, EditCommentDocument, { input: { commentId: comment.id, body: 'No typo here' } }, auth);
+    await post(app, DeleteCommentDocument, { input: { commentId: comment.id } }, auth);
+    await sub.until(2);
+    // Each event carries the comment as it is when the event is delivered.
+    expect(sub.received.map((e: CommentChangedSubscription) => e.commentChanged.kind)).toEqual(['EDITED', 'DELETED']);
+    expect(sub.received[1]!.commentChanged.comment).toMatchObject({ isDeleted: true, body: '' });
+    await sub.close();
+  });
+});
+
+describe('Server-Sent Events', () => {
+  it('delivers a subscription over SSE', async () => {
+    const controller = new AbortController();
+    const listeners = app.pubsub.listenerCount;
+    const response = await fetch(`http://127.0.0.1:${address.port}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'text/event-stream' },
+      body: JSON.stringify({ query: print(CommentAddedDocument), variables: { articleId } }),
+      signal: controller.signal,
+    });
+    expect(response.headers.get('content-type')).toMatch(/^text\/event-stream/);
+    const reader = response.body!.getReader();
+    let text = '';
+    const read = (async () => {
+      const decoder = new TextDecoder();
+      while (!text.includes('SSE comment')) {
+        const { value, done } = await reader.read();
+        if (done) break;
+        text += decoder.decode(value);
+      }
+    })();
+    await eventually(() => app.pubsub.listenerCount > listeners, 'the SSE subscription');
+    await postComment('SSE comment');
+    await read;
+    const data = text
+      .split('\n')
+      .filter((line) => line.startsWith('data:') && line.includes('commentAdded'))
+      .map((line) => JSON.parse(line.slice(5)) as { data: CommentAddedSubscription });
+    expect(data[0]!.data.commentAdded.comment.body).toBe('SSE comment');
+    controller.abort();
+    await eventually(() => app.pubsub.listenerCount === listeners, 'the SSE subscription to end');
+  });
+});
+
+describe('cleanup', () => {
+  it('leaves no listener behind once clients have gone', async () => {
+    const subs = await Promise.all(Array.from({ length: 5 }, () => subscribe(CommentAddedDocument, { articleId })));
+    await eventually(() => app.pubsub.listenerCount === 5, 'five subscriptions');
+    for (const sub of subs) await sub.close();
+    expect(app.pubsub.listenerCount).toBe(0);
+  });
+});
