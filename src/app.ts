@@ -6,7 +6,14 @@ import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
 import { createYoga, useReadinessCheck } from 'graphql-yoga';
 import { WebSocketServer } from 'ws';
 import { AuthenticationError, type Secret, viewerFromAuthorization } from './auth.js';
-import { defaultRequestLimits, defaultWriteLimits, type RequestLimits, type WriteLimits } from './config.js';
+import {
+  defaultLiveLimits,
+  defaultRequestLimits,
+  defaultWriteLimits,
+  type LiveLimits,
+  type RequestLimits,
+  type WriteLimits,
+} from './config.js';
 import { authorizationOf, type Context, contextFactory } from './context.js';
 import { prisma } from './db.js';
 import { maskError } from './errors.js';
@@ -26,7 +33,11 @@ export interface AppOptions {
   /** Outside development, GraphQL's "did you mean" suggestions are not sent (they reveal the schema). */
   development?: boolean;
   pubsub?: LivePubSub;
+  liveLimits?: LiveLimits;
 }
+
+/** Close code for a subscriber that fell further behind than its queue: resubscribe with `after`. */
+export const slowSubscriberCloseCode = 4499;
 
 export interface App {
   yoga: ReturnType<typeof buildYoga>;
@@ -79,11 +90,35 @@ function buildYoga({
 
 /** Yoga over HTTP and graphql-ws on the same path and port, sharing one envelop pipeline. */
 export function buildApp(options: AppOptions): App {
-  const pubsub = options.pubsub ?? new LivePubSub();
+  const live = options.liveLimits ?? defaultLiveLimits;
+  const pubsub = options.pubsub ?? new LivePubSub(live.maxQueue);
   const yoga = buildYoga({ ...options, pubsub });
   const { maxBodyBytes } = options.requestLimits ?? defaultRequestLimits;
   const server = createServer(limitBodySize(maxBodyBytes, yoga));
-  const sockets = new WebSocketServer({ server, path: yoga.graphqlEndpoint, maxPayload: maxBodyBytes });
+
+  const connectionsByIp = new Map<string, number>();
+  const sockets = new WebSocketServer({
+    server,
+    path: yoga.graphqlEndpoint,
+    maxPayload: maxBodyBytes,
+    // Refused before the upgrade: an origin not on the allowlist, or one address holding too many sockets.
+    verifyClient: ({ origin, req }, done) => {
+      if (live.allowedOrigins.length > 0 && !live.allowedOrigins.includes(origin)) return done(false, 403, 'Origin not allowed');
+      if ((connectionsByIp.get(req.socket.remoteAddress ?? '') ?? 0) >= live.maxConnectionsPerIp) {
+        return done(false, 429, 'Too many connections from this address');
+      }
+      done(true);
+    },
+  });
+  sockets.on('connection', (socket, req) => {
+    const ip = req.socket.remoteAddress ?? '';
+    connectionsByIp.set(ip, (connectionsByIp.get(ip) ?? 0) + 1);
+    socket.once('close', () => {
+      const left = (connectionsByIp.get(ip) ?? 1) - 1;
+      if (left > 0) connectionsByIp.set(ip, left);
+      else connectionsByIp.delete(ip);
+    });
+  });
 
   const wsServer = useServer(
     {
@@ -110,7 +145,10 @@ export function buildApp(options: AppOptions): App {
             operationName: payload.operationName,
             document,
             variableValues: payload.variables,
-            contextValue: await envelope.contextFactory(),
+            contextValue: {
+              ...(await envelope.contextFactory()),
+              onSlowSubscriber: () => ctx.extra.socket.close(slowSubscriberCloseCode, 'Too far behind: resubscribe with "after"'),
+            },
             rootValue: { execute: envelope.execute, subscribe: envelope.subscribe },
           };
         } catch (error) {
@@ -119,8 +157,10 @@ export function buildApp(options: AppOptions): App {
           throw error;
         }
       },
+      connectionInitWaitTimeout: live.initTimeoutMs,
     },
     sockets,
+    live.keepAliveMs,
   );
 
   return {

@@ -40,6 +40,28 @@ export interface RequestLimits {
   maxBodyBytes: number;
 }
 
+/** Live subscriptions and their WebSocket connections. */
+export interface LiveLimits {
+  /** Events a subscriber may fall behind before it is closed (it resumes with `after`). */
+  maxQueue: number;
+  /** How long the event log keeps events: the oldest cursor a client can resume from. */
+  retentionDays: number;
+  keepAliveMs: number;
+  initTimeoutMs: number;
+  maxConnectionsPerIp: number;
+  /** Origins allowed to open a WebSocket; empty allows any. */
+  allowedOrigins: string[];
+}
+
+export const defaultLiveLimits: LiveLimits = {
+  maxQueue: 1000,
+  retentionDays: 7,
+  keepAliveMs: 12_000,
+  initTimeoutMs: 3_000,
+  maxConnectionsPerIp: 100,
+  allowedOrigins: [],
+};
+
 export interface Config {
   port: number;
   host: string;
@@ -50,6 +72,7 @@ export interface Config {
   jwtSecret: string | undefined;
   writeLimits: WriteLimits;
   requestLimits: RequestLimits;
+  liveLimits: LiveLimits;
 }
 
 export const defaultWriteLimits: WriteLimits = {
@@ -110,6 +133,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       windowSeconds: integer(env, 'THREADLINE_RATE_WINDOW_SECONDS', w.windowSeconds, 1, 86400),
       windowMax: integer(env, 'THREADLINE_RATE_WINDOW_MAX', w.windowMax, 1, 1_000_000),
       duplicateWindowSeconds: integer(env, 'THREADLINE_DUPLICATE_WINDOW_SECONDS', w.duplicateWindowSeconds, 0, 86400),
+    },
+    liveLimits: {
+      maxQueue: integer(env, 'THREADLINE_LIVE_MAX_QUEUE', defaultLiveLimits.maxQueue, 1, 1_000_000),
+      retentionDays: integer(env, 'THREADLINE_EVENT_RETENTION_DAYS', defaultLiveLimits.retentionDays, 1, 3650),
+      keepAliveMs: integer(env, 'THREADLINE_WS_KEEPALIVE_MS', defaultLiveLimits.keepAliveMs, 1000, 600_000),
+      initTimeoutMs: integer(env, 'THREADLINE_WS_INIT_TIMEOUT_MS', defaultLiveLimits.initTimeoutMs, 100, 600_000),
+      maxConnectionsPerIp: integer(env, 'THREADLINE_WS_MAX_CONNECTIONS_PER_IP', defaultLiveLimits.maxConnectionsPerIp, 1, 1_000_000),
+      allowedOrigins: (env.THREADLINE_WS_ALLOWED_ORIGINS ?? '')
+        .split(',')
+        .map((origin) => origin.trim())
+        .filter(Boolean),
     },
     requestLimits: {
       maxDepth: integer(env, 'THREADLINE_MAX_DEPTH', r.maxDepth, 1, 100),

@@ -10,6 +10,8 @@ export interface Context {
   writeLimits: WriteLimits;
   /** Where writes publish their committed events and subscriptions listen. */
   pubsub: LivePubSub;
+  /** Set by a transport that can end a connection: called when a subscriber falls too far behind. */
+  onSlowSubscriber?: () => void;
 }
 
 /** What Yoga hands the factory: the HTTP request, or graphql-ws's connection_init payload. */

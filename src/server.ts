@@ -8,10 +8,11 @@ const logger = createLogger();
 async function main() {
   const config = loadConfig();
   // Loaded once the configuration is known to be good: they open the database on import.
-  const [{ buildApp }, { configureDatabase, prisma, writer }, { seedDemoIfEmpty }] = await Promise.all([
+  const [{ buildApp }, { configureDatabase, prisma, writer }, { seedDemoIfEmpty }, { pruneEvents }] = await Promise.all([
     import('./app.js'),
     import('./db.js'),
     import('./seed.js'),
+    import('./live/events.js'),
   ]);
 
   const applied = await applyMigrations(config.databaseUrl);
@@ -28,9 +29,18 @@ async function main() {
     secret,
     writeLimits: config.writeLimits,
     requestLimits: config.requestLimits,
+    liveLimits: config.liveLimits,
     graphiql: true,
     development: process.env.NODE_ENV === 'development',
   });
+  const prune = () =>
+    pruneEvents(config.liveLimits.retentionDays).then(
+      (count) => count > 0 && logger.info({ events: count }, 'pruned the event log'),
+      (error: unknown) => logger.warn({ err: error }, 'could not prune the event log'),
+    );
+  await prune();
+  const pruning = setInterval(prune, 3_600_000).unref();
+
   const address = await app.start(config.port, config.host);
   logger.info({ url: `http://${address.address}:${address.port}/graphql` }, 'Threadline is listening');
 
@@ -39,6 +49,7 @@ async function main() {
     if (stopping) return;
     stopping = true;
     logger.info({ signal }, 'shutting down');
+    clearInterval(pruning);
     try {
       await app.stop();
       await Promise.all([prisma.$disconnect(), writer.$disconnect()]);

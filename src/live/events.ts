@@ -1,4 +1,4 @@
-import type { DbTx } from '../db.js';
+import { type DbTx, writeTransaction } from '../db.js';
 import type { CommentEventKind } from '../generated/prisma/client.js';
 
 export type { CommentEventKind };
@@ -42,4 +42,10 @@ export function decodeCursor(cursor: string): { articleId: number; seq: number }
   const match = /^CommentEvent:(\d+):(\d+)$/.exec(Buffer.from(cursor, 'base64').toString('utf8'));
   if (!match) return null;
   return { articleId: Number(match[1]), seq: Number(match[2]) };
+}
+
+/** Drops events older than the retention; cursors before them then ask the client to refetch. */
+export async function pruneEvents(retentionDays: number, now = new Date()): Promise<number> {
+  const cutoff = new Date(now.getTime() - retentionDays * 86_400_000);
+  return writeTransaction(async (tx) => (await tx.commentEvent.deleteMany({ where: { createdAt: { lt: cutoff } } })).count);
 }

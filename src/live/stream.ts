@@ -1,7 +1,7 @@
 import { GraphQLError } from 'graphql';
 import { prisma } from '../db.js';
 import { decodeCursor, type LiveEvent } from './events.js';
-import type { LivePubSub } from './pubsub.js';
+import { type LivePubSub, SubscriberOverflowError } from './pubsub.js';
 
 const replayBatch = 500;
 
@@ -53,6 +53,7 @@ export function articleEvents(
   articleId: number,
   afterSeq: number | null,
   accept: (event: LiveEvent) => boolean,
+  onOverflow?: () => void,
 ): AsyncIterableIterator<LiveEvent> {
   const live = pubsub.subscribe(articleId);
   const events = (async function* () {
@@ -80,6 +81,9 @@ export function articleEvents(
         last = event.seq;
         if (accept(event)) yield event;
       }
+    } catch (error) {
+      if (error instanceof SubscriberOverflowError) onOverflow?.();
+      throw error;
     } finally {
       live.close();
     }

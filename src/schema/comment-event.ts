@@ -46,9 +46,9 @@ builder.subscriptionFields((t) => ({
     type: 'CommentEvent',
     description: 'Every new comment of the article, replies included.',
     args: { articleId: t.arg.id({ required: true }), after: t.arg.string({ description: 'Resume after this cursor.' }) },
-    subscribe: async (_root, { articleId, after }, { pubsub }) => {
+    subscribe: async (_root, { articleId, after }, { pubsub, onSlowSubscriber }) => {
       const id = idArgument(articleId, 'Article', 'articleId');
-      return articleEvents(pubsub, id, await resumePoint(id, after), (event) => event.kind === 'ADDED');
+      return articleEvents(pubsub, id, await resumePoint(id, after), (event) => event.kind === 'ADDED', onSlowSubscriber);
     },
     resolve: (query, event) => loadEvent(query, event as unknown as LiveEvent),
   }),
@@ -56,12 +56,12 @@ builder.subscriptionFields((t) => ({
     type: 'CommentEvent',
     description: 'Every new reply anywhere below the comment.',
     args: { commentId: t.arg.id({ required: true }), after: t.arg.string({ description: 'Resume after this cursor.' }) },
-    subscribe: async (_root, { commentId, after }, { pubsub }) => {
+    subscribe: async (_root, { commentId, after }, { pubsub, onSlowSubscriber }) => {
       const id = idArgument(commentId, 'Comment', 'commentId');
       const comment = await prisma.comment.findUnique({ where: { id }, select: { articleId: true, path: true } });
       if (!comment) throw new GraphQLError('The comment does not exist.', { extensions: { code: 'NOT_FOUND' } });
       const below = (event: LiveEvent) => event.kind === 'ADDED' && event.path.startsWith(comment.path) && event.path !== comment.path;
-      return articleEvents(pubsub, comment.articleId, await resumePoint(comment.articleId, after), below);
+      return articleEvents(pubsub, comment.articleId, await resumePoint(comment.articleId, after), below, onSlowSubscriber);
     },
     resolve: (query, event) => loadEvent(query, event as unknown as LiveEvent),
   }),
@@ -69,9 +69,9 @@ builder.subscriptionFields((t) => ({
     type: 'CommentEvent',
     description: 'Edits, deletions, hides and restores of the article’s comments.',
     args: { articleId: t.arg.id({ required: true }), after: t.arg.string({ description: 'Resume after this cursor.' }) },
-    subscribe: async (_root, { articleId, after }, { pubsub }) => {
+    subscribe: async (_root, { articleId, after }, { pubsub, onSlowSubscriber }) => {
       const id = idArgument(articleId, 'Article', 'articleId');
-      return articleEvents(pubsub, id, await resumePoint(id, after), (event) => changes.has(event.kind));
+      return articleEvents(pubsub, id, await resumePoint(id, after), (event) => changes.has(event.kind), onSlowSubscriber);
     },
     resolve: (query, event) => loadEvent(query, event as unknown as LiveEvent),
   }),
