@@ -19,6 +19,7 @@ import { prisma } from './db.js';
 import { maskError } from './errors.js';
 import type { Logger } from './logger.js';
 import { LivePubSub } from './live/pubsub.js';
+import { useEventCursors } from './live/sse.js';
 import { schema } from './schema/index.js';
 import { limitBodySize } from './security/body-limit.js';
 import { requestLimitPlugins } from './security/index.js';
@@ -72,6 +73,7 @@ function buildYoga({
     logging: logger.child({ component: 'yoga' }),
     plugins: [
       ...requestLimitPlugins(requestLimits, { development }),
+      useEventCursors(),
       useReadinessCheck({
         endpoint: '/health',
         check: async () => {

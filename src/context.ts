@@ -12,6 +12,10 @@ export interface Context {
   pubsub: LivePubSub;
   /** Set by a transport that can end a connection: called when a subscriber falls too far behind. */
   onSlowSubscriber?: () => void;
+  /** An SSE client's `Last-Event-ID`: where a reconnecting EventSource resumes. */
+  lastEventId?: string;
+  /** The cursor of the event a subscription is delivering now (one subscription per SSE request). */
+  liveCursor?: string;
 }
 
 /** What Yoga hands the factory: the HTTP request, or graphql-ws's connection_init payload. */
@@ -30,7 +34,8 @@ export function authorizationOf({ request, connectionParams }: InitialContext): 
 export function contextFactory({ secret, writeLimits, pubsub }: { secret: Secret; writeLimits: WriteLimits; pubsub: LivePubSub }) {
   return async (initial: InitialContext): Promise<Context> => {
     try {
-      return { viewer: await viewerFromAuthorization(authorizationOf(initial), secret), writeLimits, pubsub };
+      const lastEventId = initial.request?.headers.get('last-event-id') ?? undefined;
+      return { viewer: await viewerFromAuthorization(authorizationOf(initial), secret), writeLimits, pubsub, lastEventId };
     } catch (error) {
       if (error instanceof AuthenticationError) {
         throw new GraphQLError(error.message, { extensions: { code: 'UNAUTHENTICATED', http: { status: 401 } } });

@@ -4,6 +4,7 @@ import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
 import { print } from 'graphql';
 import { createClient } from 'graphql-ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { EventSource } from 'eventsource';
 import WebSocket from 'ws';
 import type { App } from '../src/app.js';
 import { prisma } from '../src/db.js';
@@ -193,6 +194,38 @@ describe('Server-Sent Events', () => {
     expect(data[0]!.data.commentAdded.comment.body).toBe('SSE comment');
     controller.abort();
     await eventually(() => app.pubsub.listenerCount === listeners, 'the SSE subscription to end');
+  });
+});
+
+describe('SSE event ids', () => {
+  it('sends each cursor as the event id, and resumes a reconnecting client from Last-Event-ID', async () => {
+    const query = 'subscription ($articleId: ID!) { commentAdded(articleId: $articleId) { comment { number } } }';
+    const url = `http://127.0.0.1:${address.port}/graphql?query=${encodeURIComponent(query)}&variables=${encodeURIComponent(JSON.stringify({ articleId }))}`;
+    const listeners = app.pubsub.listenerCount;
+    const source = new EventSource(url);
+    const got: { id: string; number: number; cursor: string }[] = [];
+    source.addEventListener('next', (event) => {
+      const { data, extensions } = JSON.parse(event.data) as { data: { commentAdded: { comment: { number: number } } }; extensions: { cursor: string } };
+      got.push({ id: event.lastEventId, number: data.commentAdded.comment.number, cursor: extensions.cursor });
+    });
+    await eventually(() => app.pubsub.listenerCount > listeners, 'the EventSource subscription');
+    const first = [await postComment('SSE id one'), await postComment('SSE id two')];
+    await eventually(() => got.length === 2, 'two SSE events');
+    expect(got.map((e) => e.number)).toEqual(first.map((c) => c.number));
+    expect(got.every((e) => e.id === e.cursor && e.id.length > 0)).toBe(true);
+    source.close();
+    await eventually(() => app.pubsub.listenerCount === listeners, 'the EventSource to be let go');
+
+    const missed = [await postComment('SSE missed one'), await postComment('SSE missed two'), await postComment('SSE missed three')];
+    // What a browser sends when it reconnects.
+    const response = await fetch(url, { headers: { accept: 'text/event-stream', 'last-event-id': got[1]!.id } });
+    const reader = response.body!.getReader();
+    const decoder = new TextDecoder();
+    let text = '';
+    while ((text.match(/^event: next$/gm) ?? []).length < 3) text += decoder.decode((await reader.read()).value);
+    await reader.cancel();
+    const numbers = [...text.matchAll(/"number":(\d+)/g)].map((match) => Number(match[1]));
+    expect(numbers).toEqual(missed.map((c) => c.number));
   });
 });
 

@@ -1,5 +1,6 @@
 import { GraphQLError } from 'graphql';
 import { builder } from '../builder.js';
+import type { Context } from '../context.js';
 import { prisma } from '../db.js';
 import { ValidationError } from '../domain/errors.js';
 import { encodeCursor, type LiveEvent } from '../live/events.js';
@@ -36,8 +37,10 @@ function idArgument(value: string | number, typename: string, field: string): nu
   }
 }
 
-const loadEvent = (query: object, event: LiveEvent) =>
-  prisma.commentEvent.findUniqueOrThrow({ ...query, where: { articleId_seq: { articleId: event.articleId, seq: event.seq } } });
+function loadEvent(query: object, event: LiveEvent, context: Context) {
+  context.liveCursor = encodeCursor(event.articleId, event.seq);
+  return prisma.commentEvent.findUniqueOrThrow({ ...query, where: { articleId_seq: { articleId: event.articleId, seq: event.seq } } });
+}
 
 const changes = new Set(['EDITED', 'DELETED', 'HIDDEN', 'RESTORED']);
 
@@ -46,33 +49,33 @@ builder.subscriptionFields((t) => ({
     type: 'CommentEvent',
     description: 'Every new comment of the article, replies included.',
     args: { articleId: t.arg.id({ required: true }), after: t.arg.string({ description: 'Resume after this cursor.' }) },
-    subscribe: async (_root, { articleId, after }, { pubsub, onSlowSubscriber }) => {
+    subscribe: async (_root, { articleId, after }, { pubsub, onSlowSubscriber, lastEventId }) => {
       const id = idArgument(articleId, 'Article', 'articleId');
-      return articleEvents(pubsub, id, await resumePoint(id, after), (event) => event.kind === 'ADDED', onSlowSubscriber);
+      return articleEvents(pubsub, id, await resumePoint(id, after ?? lastEventId), (event) => event.kind === 'ADDED', onSlowSubscriber);
     },
-    resolve: (query, event) => loadEvent(query, event as unknown as LiveEvent),
+    resolve: (query, event, _args, context) => loadEvent(query, event as unknown as LiveEvent, context),
   }),
   replyAdded: t.prismaField({
     type: 'CommentEvent',
     description: 'Every new reply anywhere below the comment.',
     args: { commentId: t.arg.id({ required: true }), after: t.arg.string({ description: 'Resume after this cursor.' }) },
-    subscribe: async (_root, { commentId, after }, { pubsub, onSlowSubscriber }) => {
+    subscribe: async (_root, { commentId, after }, { pubsub, onSlowSubscriber, lastEventId }) => {
       const id = idArgument(commentId, 'Comment', 'commentId');
       const comment = await prisma.comment.findUnique({ where: { id }, select: { articleId: true, path: true } });
       if (!comment) throw new GraphQLError('The comment does not exist.', { extensions: { code: 'NOT_FOUND' } });
       const below = (event: LiveEvent) => event.kind === 'ADDED' && event.path.startsWith(comment.path) && event.path !== comment.path;
-      return articleEvents(pubsub, comment.articleId, await resumePoint(comment.articleId, after), below, onSlowSubscriber);
+      return articleEvents(pubsub, comment.articleId, await resumePoint(comment.articleId, after ?? lastEventId), below, onSlowSubscriber);
     },
-    resolve: (query, event) => loadEvent(query, event as unknown as LiveEvent),
+    resolve: (query, event, _args, context) => loadEvent(query, event as unknown as LiveEvent, context),
   }),
   commentChanged: t.prismaField({
     type: 'CommentEvent',
     description: 'Edits, deletions, hides and restores of the article’s comments.',
     args: { articleId: t.arg.id({ required: true }), after: t.arg.string({ description: 'Resume after this cursor.' }) },
-    subscribe: async (_root, { articleId, after }, { pubsub, onSlowSubscriber }) => {
+    subscribe: async (_root, { articleId, after }, { pubsub, onSlowSubscriber, lastEventId }) => {
       const id = idArgument(articleId, 'Article', 'articleId');
-      return articleEvents(pubsub, id, await resumePoint(id, after), (event) => changes.has(event.kind), onSlowSubscriber);
+      return articleEvents(pubsub, id, await resumePoint(id, after ?? lastEventId), (event) => changes.has(event.kind), onSlowSubscriber);
     },
-    resolve: (query, event) => loadEvent(query, event as unknown as LiveEvent),
+    resolve: (query, event, _args, context) => loadEvent(query, event as unknown as LiveEvent, context),
   }),
 }));

@@ -1,0 +1,79 @@
+import type { Plugin } from 'graphql-yoga';
+import type { Context } from '../context.js';
+
+interface StreamResult {
+  data?: unknown;
+  errors?: readonly unknown[];
+  extensions?: { cursor?: string } & Record<string, unknown>;
+}
+
+const pingEveryMs = 12_000;
+
+/**
+ * Server-Sent Events whose `id` is the event cursor, so a browser's EventSource resumes by
+ * itself: on reconnect it sends `Last-Event-ID`, which subscriptions read as `after`.
+ */
+function streamWithIds(result: AsyncIterable<StreamResult>, fetchAPI: { ReadableStream: typeof ReadableStream; Response: typeof Response }): Response {
+  const iterator = result[Symbol.asyncIterator]();
+  const encoder = new TextEncoder();
+  let ping: NodeJS.Timeout | undefined;
+  const body = new fetchAPI.ReadableStream<Uint8Array>({
+    start(controller) {
+      // A comment line at once: some browsers wait for the first bytes before reporting the stream open.
+      controller.enqueue(encoder.encode(':\n\n'));
+      ping = setInterval(() => {
+        if (controller.desiredSize === null) clearInterval(ping);
+        else controller.enqueue(encoder.encode(':\n\n'));
+      }, pingEveryMs);
+    },
+    async pull(controller) {
+      try {
+        const { value, done } = await iterator.next();
+        if (value != null) {
+          const cursor = value.extensions?.cursor;
+          const json = JSON.stringify({ data: value.data, errors: value.errors, extensions: value.extensions });
+          controller.enqueue(encoder.encode(`${cursor ? `id: ${cursor}\n` : ''}event: next\ndata: ${json}\n\n`));
+        }
+        if (done) {
+          clearInterval(ping);
+          controller.enqueue(encoder.encode('event: complete\ndata:\n\n'));
+          controller.close();
+        }
+      } catch (error) {
+        clearInterval(ping);
+        controller.error(error);
+      }
+    },
+    async cancel() {
+      clearInterval(ping);
+      await iterator.return?.();
+    },
+  });
+  return new fetchAPI.Response(body, {
+    status: 200,
+    headers: { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' },
+  });
+}
+
+/**
+ * Every subscription result carries its event's cursor in `extensions.cursor` (whatever the
+ * client selected), and subscriptions over SSE send it as the event id.
+ */
+export function useEventCursors(): Plugin<Context> {
+  return {
+    onSubscribe: ({ args }) => ({
+      onSubscribeResult: () => ({
+        onNext: ({ result, setResult }) => {
+          const cursor = (args.contextValue as Partial<Context>).liveCursor;
+          if (cursor) setResult({ ...result, extensions: { ...result.extensions, cursor } });
+        },
+      }),
+    }),
+    onResultProcess: ({ request, result, setResultProcessor }) => {
+      const accept = request.headers.get('accept') ?? '';
+      if (accept.includes('text/event-stream') && typeof (result as AsyncIterable<unknown>)[Symbol.asyncIterator] === 'function') {
+        setResultProcessor((value, fetchAPI) => streamWithIds(value as AsyncIterable<StreamResult>, fetchAPI), 'text/event-stream');
+      }
+    },
+  };
+}
