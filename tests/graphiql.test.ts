@@ -9,7 +9,8 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { App } from '../src/app.js';
 import { prisma } from '../src/db.js';
 import { seedDemoIfEmpty } from '../src/seed.js';
-import { testApp } from './helpers.js';
+import { PostCommentDocument } from '../schema/generated/graphql.js';
+import { post, testApp, tokenFor, viewer } from './helpers.js';
 
 let app: App;
 let address: AddressInfo;
@@ -59,4 +60,24 @@ it('renders GraphiQL from local assets and runs a query', async () => {
   expect(await page.title()).toBe('Threadline');
   await page.screenshot({ path: join(tmpdir(), 'threadline-graphiql.png') });
   expect(external).toEqual([]);
+});
+
+it('runs a subscription over the WebSocket and shows what arrives', async () => {
+  const page = await browser.newPage();
+  const article = await prisma.article.findFirstOrThrow();
+  const articleId = Buffer.from(`Article:${article.id}`).toString('base64');
+  const query = `subscription { commentAdded(articleId: "${articleId}") { comment { body } } }`;
+  await page.goto(`http://127.0.0.1:${address.port}/graphql?query=${encodeURIComponent(query)}`);
+  await page.locator('.graphiql-container').first().waitFor({ timeout: 30_000 });
+  const listeners = app.pubsub.listenerCount;
+  await page.locator('.graphiql-execute-button').first().click();
+  await expect.poll(() => app.pubsub.listenerCount, { timeout: 30_000 }).toBeGreaterThan(listeners);
+
+  const token = await tokenFor(viewer('graphiql-writer', 'MODERATOR'));
+  const { body } = await post(app, PostCommentDocument, { input: { articleId, body: 'Seen live in GraphiQL' } }, { authorization: `Bearer ${token}` });
+  expect(body.data?.postComment.__typename).toBe('PostCommentSuccess');
+  const shown = async () => (await page.locator('.result-window').first().innerText()).replace(/\s+/g, ' ');
+  await expect.poll(shown, { timeout: 30_000 }).toContain('Seen live in GraphiQL');
+  await page.close();
+  await expect.poll(() => app.pubsub.listenerCount, { timeout: 30_000 }).toBe(listeners);
 });
