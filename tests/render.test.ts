@@ -21,6 +21,14 @@ describe('renderBodyHtml', () => {
     );
   });
 
+  it('puts quotes the body does not hold above it, with their links', () => {
+    expect(renderBodyHtml('I agree.', [{ bodyStart: null, bodyEnd: null, quotedNumber: 3, text: 'Wheels are round.' }])).toBe(
+      '<blockquote class="quote" cite="#comment-3"><p>Wheels are round.</p>' +
+        '<footer><a class="quote-source" href="#comment-3">#3</a></footer></blockquote><p>I agree.</p>',
+    );
+    expect(renderBodyHtml('I agree.', [{ bodyStart: null, bodyEnd: null, quotedNumber: 3, text: '' }])).toBe('<p>I agree.</p>');
+  });
+
   it('ignores quote positions outside the body', () => {
     expect(renderBodyHtml('short', [{ bodyStart: 2, bodyEnd: 99, quotedNumber: 1 }])).toBe('<p>short</p>');
   });

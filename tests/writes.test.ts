@@ -92,6 +92,7 @@ describe('postComment', () => {
       },
     ]);
     expect(comment.mentions.map((m) => m.handle)).toEqual(['kari-q', 'drdavet']);
+    expect(comment.bodyHtml).toContain(`<blockquote class="quote" cite="#comment-11"><p>${source.body.slice(0, 38)}</p>`);
     const row = await prisma.comment.findUniqueOrThrow({ where: { id: Number(Buffer.from(comment.id, 'base64').toString().split(':')[1]) } });
     expect(row.path).toBe(`${source.path}${String(row.number).padStart(8, '0')}/`);
   });
@@ -432,6 +433,7 @@ describe('what readers see', () => {
     const quoter = posted(await post(moderator, { body: 'Quoting.', quotes: [{ commentId: source.id, start: 0, end: 27 }] }));
     await query(HideCommentDocument, { input: { commentId: source.id } }, { viewer: moderator });
     expect((await query(ReadCommentDocument, { id: quoter.id })).node).toMatchObject({ quotes: [{ text: '', quotedComment: { isDeleted: true } }] });
+    expect((await query(ReadCommentDocument, { id: quoter.id })).node?.bodyHtml).not.toContain('555');
     expect((await query(ReadCommentDocument, { id: quoter.id }, { viewer: moderator })).node).toMatchObject({
       quotes: [{ text: 'My phone number is 555 0100' }],
     });

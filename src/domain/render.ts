@@ -1,11 +1,16 @@
 import linkifyStr from 'linkify-string';
 import sanitizeHtml from 'sanitize-html';
 
-/** A pasted quote inside a comment body, and the number of the comment it came from. */
+/**
+ * A quote of a comment: where it was pasted into the body (imported threads), or else its
+ * snapshot `text` (quotes posted through the API, which the body does not repeat).
+ */
 export interface QuoteMark {
   bodyStart: number | null;
   bodyEnd: number | null;
   quotedNumber: number;
+  /** The quoted text to show when it is not in the body; empty when the reader may not see it. */
+  text?: string;
 }
 
 const escapeAttribute = (value: string) => value.replace(/&/g, '&amp;').replace(/"/g, '&quot;');
@@ -45,15 +50,24 @@ function quoteRanges(body: string, quotes: readonly QuoteMark[]) {
  * Renders a plain-text comment body as safe HTML: paragraphs, line breaks and links, with
  * pasted quotes as blockquotes that link to the quoted comment (`#comment-<number>`).
  */
+function blockquote(text: string, quotedNumber: number): string {
+  const anchor = escapeAttribute(`#comment-${quotedNumber}`);
+  return (
+    `<blockquote class="quote" cite="${anchor}">${paragraphs(text)}` +
+    `<footer><a class="quote-source" href="${anchor}">#${quotedNumber}</a></footer></blockquote>`
+  );
+}
+
 export function renderBodyHtml(body: string, quotes: readonly QuoteMark[] = []): string {
-  let html = '';
+  // Quotes the body does not hold come first, as a reply's quotes usually stand above it.
+  let html = quotes
+    .filter((quote) => quote.bodyStart == null && quote.text)
+    .map((quote) => blockquote(quote.text!, quote.quotedNumber))
+    .join('');
   let position = 0;
   for (const quote of quoteRanges(body, quotes)) {
     html += paragraphs(body.slice(position, quote.bodyStart));
-    const anchor = escapeAttribute(`#comment-${quote.quotedNumber}`);
-    html +=
-      `<blockquote class="quote" cite="${anchor}">${paragraphs(body.slice(quote.bodyStart, quote.bodyEnd))}` +
-      `<footer><a class="quote-source" href="${anchor}">#${quote.quotedNumber}</a></footer></blockquote>`;
+    html += blockquote(body.slice(quote.bodyStart, quote.bodyEnd), quote.quotedNumber);
     position = quote.bodyEnd;
   }
   html += paragraphs(body.slice(position));

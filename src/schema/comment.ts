@@ -40,13 +40,19 @@ export const Comment = builder.prismaNode('Comment', {
         deletedAt: true,
         hiddenAt: true,
         // The same arguments as the `quotes` field, so that plugin-prisma loads the relation once for both.
-        quotes: { orderBy: { ordinal: 'asc' }, include: { quotedComment: { select: { number: true } } } },
+        quotes: { orderBy: { ordinal: 'asc' }, include: { quotedComment: { select: { number: true, hiddenAt: true } } } },
       },
       resolve: (comment, _args, { viewer }) =>
         isVisible(comment, viewer)
           ? renderBodyHtml(
               comment.body,
-              comment.quotes.map((quote) => ({ ...quote, quotedNumber: quote.quotedComment.number })),
+              comment.quotes.map((quote) => ({
+                bodyStart: quote.bodyStart,
+                bodyEnd: quote.bodyEnd,
+                quotedNumber: quote.quotedComment.number,
+                // The same rule as Quote.text: a hidden source's words show to moderators only.
+                text: quote.quotedComment.hiddenAt == null || isModerator(viewer) ? quote.text : '',
+              })),
             )
           : '',
     }),
