@@ -186,6 +186,15 @@ describe('the event log', () => {
     expect(JSON.stringify(expired.errors)).toContain('no longer kept; refetch the thread');
     const kept = await resume(encodeCursor(articleRowId, seq - 1));
     expect(kept.data?.commentAdded.comment.id).toBe(globalId('Comment', comment.id));
+
+    // A hole in the middle of the log (an event pruned while others were kept) is never skipped over silently.
+    const more = await writer.$transaction(async (tx) => {
+      const { lastEventSeq } = await tx.article.update({ where: { id: articleRowId }, data: { lastEventSeq: { increment: 2 } }, select: { lastEventSeq: true } });
+      await tx.commentEvent.create({ data: { articleId: articleRowId, seq: lastEventSeq, commentId: comment.id, kind: 'ADDED' } });
+      return lastEventSeq;
+    });
+    const holed = await resume(encodeCursor(articleRowId, more - 2));
+    expect(JSON.stringify(holed.errors)).toContain('no longer kept');
     await client.dispose();
   });
 });

@@ -9,6 +9,7 @@ import WebSocket from 'ws';
 import type { App } from '../src/app.js';
 import { prisma } from '../src/db.js';
 import { encodeCursor } from '../src/live/events.js';
+import { LivePubSub } from '../src/live/pubsub.js';
 import { seedDemoIfEmpty } from '../src/seed.js';
 import {
   CommentAddedDocument,
@@ -17,8 +18,10 @@ import {
   type CommentChangedSubscription,
   DeleteCommentDocument,
   EditCommentDocument,
+  HideCommentDocument,
   PostCommentDocument,
   ReplyAddedDocument,
+  RestoreCommentDocument,
   type ReplyAddedSubscription,
 } from '../schema/generated/graphql.js';
 import { demoSlug, exampleSlug, globalId, importExample, post, testApp, tokenFor, viewer } from './helpers.js';
@@ -46,6 +49,9 @@ async function eventually(check: () => boolean, what: string, timeoutMs = 10_000
   }
 }
 
+/** Subscriptions opened through `subscribe` and not yet closed: what the server should hold. */
+let open = 0;
+
 /** A real graphql-ws client with one subscription, collecting what arrives. */
 async function subscribe<TData, TVariables extends Record<string, unknown>>(
   document: TypedDocumentNode<TData, TVariables>,
@@ -54,7 +60,7 @@ async function subscribe<TData, TVariables extends Record<string, unknown>>(
   const client = createClient({ url: `ws://127.0.0.1:${address.port}/graphql`, webSocketImpl: WebSocket, retryAttempts: 0 });
   const received: TData[] = [];
   const errors: unknown[] = [];
-  const listeners = app.pubsub.listenerCount;
+  const expected = ++open;
   const stop = client.subscribe<TData>(
     { query: print(document), variables },
     {
@@ -67,14 +73,14 @@ async function subscribe<TData, TVariables extends Record<string, unknown>>(
     received,
     errors,
     /** Resolves once the server has registered the subscription (so nothing posted after is missed). */
-    ready: () => eventually(() => app.pubsub.listenerCount > listeners || errors.length > 0, 'the subscription'),
+    ready: () => eventually(() => app.pubsub.listenerCount >= expected || errors.length > 0, 'the subscription'),
     until: (count: number) => eventually(() => received.length >= count, `${count} events (have ${received.length})`),
     /** Ends the subscription and waits until the server has let go of it. */
     close: async () => {
-      const open = app.pubsub.listenerCount;
+      open--;
       stop();
       await client.dispose();
-      await eventually(() => app.pubsub.listenerCount < open || errors.length > 0, 'the server to drop the subscription');
+      await eventually(() => app.pubsub.listenerCount <= open, 'the server to drop the subscription');
     },
   };
 }
@@ -222,10 +228,99 @@ describe('SSE event ids', () => {
     const reader = response.body!.getReader();
     const decoder = new TextDecoder();
     let text = '';
-    while ((text.match(/^event: next$/gm) ?? []).length < 3) text += decoder.decode((await reader.read()).value);
+    while ((text.match(/^event: next$/gm) ?? []).length < 3) {
+      const { value, done } = await reader.read();
+      if (done) throw new Error('the stream ended early');
+      text += decoder.decode(value);
+    }
     await reader.cancel();
+    await eventually(() => app.pubsub.listenerCount === listeners, 'the resumed stream to be let go');
     const numbers = [...text.matchAll(/"number":(\d+)/g)].map((match) => Number(match[1]));
     expect(numbers).toEqual(missed.map((c) => c.number));
+  });
+});
+
+describe('review findings', () => {
+  it('holds no listener for a subscription request it refuses (406)', async () => {
+    const listeners = app.pubsub.listenerCount;
+    for (let i = 0; i < 3; i++) {
+      const response = await app.yoga.fetch('http://localhost/graphql', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json' },
+        body: JSON.stringify({ query: print(CommentAddedDocument), variables: { articleId } }),
+      });
+      expect(response.status).toBe(406);
+      await response.text();
+    }
+    expect(app.pubsub.listenerCount).toBe(listeners);
+  });
+
+  it('resumes an SSE client from the later of its URL’s after and Last-Event-ID', async () => {
+    const sub = await subscribe(CommentAddedDocument, { articleId });
+    await sub.ready();
+    await postComment('Seen A');
+    await postComment('Seen B');
+    await sub.until(2);
+    const [cursorA, cursorB] = sub.received.map((e) => e.commentAdded.cursor);
+    await sub.close();
+    const c = await postComment('Not yet seen');
+    const query = 'subscription ($articleId: ID!, $after: String) { commentAdded(articleId: $articleId, after: $after) { comment { number } } }';
+    const url = `http://127.0.0.1:${address.port}/graphql?query=${encodeURIComponent(query)}&variables=${encodeURIComponent(JSON.stringify({ articleId, after: cursorA }))}`;
+    const response = await fetch(url, { headers: { accept: 'text/event-stream', 'last-event-id': cursorB! } });
+    const reader = response.body!.getReader();
+    const decoder = new TextDecoder();
+    let text = '';
+    while (!text.includes('"number"')) {
+      const { value, done } = await reader.read();
+      if (done) throw new Error('the stream ended early');
+      text += decoder.decode(value);
+    }
+    await reader.cancel();
+    await eventually(() => app.pubsub.listenerCount === 0, 'the stream to be let go');
+    expect([...text.matchAll(/"number":(\d+)/g)].map((m) => Number(m[1]))).toEqual([c.number]);
+  });
+
+  it('shows moderation to moderators only: a hide reads as a deletion to everyone else', async () => {
+    const comment = await postComment('To be hidden');
+    const anonymous = await subscribe(CommentChangedDocument, { articleId });
+    await anonymous.ready();
+    await post(app, HideCommentDocument, { input: { commentId: comment.id } }, { authorization: `Bearer ${token}` });
+    await post(app, RestoreCommentDocument, { input: { commentId: comment.id } }, { authorization: `Bearer ${token}` });
+    await anonymous.until(2);
+    expect(anonymous.received.map((e) => e.commentChanged.kind)).toEqual(['DELETED', 'EDITED']);
+    await anonymous.close();
+  });
+
+  it('refuses a cursor ahead of the article’s events', async () => {
+    const { lastEventSeq } = await prisma.article.findUniqueOrThrow({ where: { slug: demoSlug } });
+    const sub = await subscribe(CommentAddedDocument, { articleId, after: encodeCursor(Number(Buffer.from(articleId, 'base64').toString().split(':')[1]), lastEventSeq + 5) });
+    await eventually(() => sub.errors.length > 0, 'an error');
+    expect(JSON.stringify(sub.errors)).toContain('ahead of the article');
+    await sub.close();
+  });
+
+  it('fills a gap when events are published out of commit order', async () => {
+    const sub = await subscribe(CommentAddedDocument, { articleId });
+    await sub.ready();
+    // Three comments committed; their events then published 3, 1, 2, as racing requests might.
+    const quiet = new LivePubSub();
+    const posted = [];
+    for (const body of ['Gap one', 'Gap two', 'Gap three']) {
+      const { body: result } = await post(testApp({ pubsub: quiet }), PostCommentDocument, { input: { articleId, body } }, { authorization: `Bearer ${token}` });
+      if (result.data?.postComment.__typename !== 'PostCommentSuccess') throw new Error('post failed');
+      posted.push(result.data.postComment.comment);
+    }
+    const rows = await prisma.commentEvent.findMany({
+      where: { commentId: { in: posted.map((c) => Number(Buffer.from(c.id, 'base64').toString().split(':')[1])) } },
+      orderBy: { seq: 'asc' },
+      include: { comment: { select: { path: true } } },
+    });
+    const events = rows.map(({ comment, ...row }) => ({ articleId: row.articleId, seq: row.seq, commentId: row.commentId, kind: row.kind, path: comment.path }));
+    for (const index of [2, 0, 1]) app.pubsub.publish(events[index]!);
+    await sub.until(3);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(sub.received.map((e) => e.commentAdded.comment.number)).toEqual(posted.map((c) => c.number));
+    await sub.close();
   });
 });
 

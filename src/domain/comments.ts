@@ -208,7 +208,7 @@ export async function postComment(
       await tx.idempotencyKey.deleteMany({ where: { authorId: author.id, createdAt: { lt: expired } } });
       await tx.idempotencyKey.create({ data: { authorId: author.id, key, requestHash: hash, commentId: comment.id, createdAt: now } });
     }
-    const event = await appendEvent(tx, { articleId: article.id, commentId: comment.id, path: comment.path, kind: 'ADDED' }, now);
+    const event = await appendEvent(tx, { articleId: article.id, commentId: comment.id, path: comment.path, kind: 'ADDED' });
     return { commentId: comment.id, replayed: false, events: [event] };
   });
 }
@@ -233,8 +233,8 @@ async function findComment(tx: DbTx, commentId: number) {
   return comment;
 }
 
-const logChange = (tx: DbTx, comment: { id: number; articleId: number; path: string }, kind: CommentEventKind, now: Date) =>
-  appendEvent(tx, { articleId: comment.articleId, commentId: comment.id, path: comment.path, kind }, now);
+const logChange = (tx: DbTx, comment: { id: number; articleId: number; path: string }, kind: CommentEventKind) =>
+  appendEvent(tx, { articleId: comment.articleId, commentId: comment.id, path: comment.path, kind });
 
 const isModerator = (viewer: Viewer) => viewer.role === 'MODERATOR' || viewer.role === 'ADMIN';
 
@@ -259,7 +259,7 @@ export async function editComment(
     });
     await tx.comment.update({ where: { id: comment.id }, data: { body, editedAt: now } });
     await linkMentions(tx, comment.id, comment.authorId, body);
-    return { commentId: comment.id, replayed: false, events: [await logChange(tx, comment, 'EDITED', now)] };
+    return { commentId: comment.id, replayed: false, events: [await logChange(tx, comment, 'EDITED')] };
   });
 }
 
@@ -271,7 +271,7 @@ export async function deleteComment(viewer: Viewer, input: { commentId: number }
       throw new ForbiddenError('Only its author or a moderator may delete a comment.');
     }
     await tx.comment.update({ where: { id: comment.id }, data: { deletedAt: now } });
-    return { commentId: comment.id, replayed: false, events: [await logChange(tx, comment, 'DELETED', now)] };
+    return { commentId: comment.id, replayed: false, events: [await logChange(tx, comment, 'DELETED')] };
   });
 }
 
@@ -281,6 +281,6 @@ export async function setCommentHidden(input: { commentId: number; hidden: boole
     const comment = await findComment(tx, input.commentId);
     if (input.hidden === (comment.hiddenAt != null)) return { commentId: comment.id, replayed: false, events: [] };
     await tx.comment.update({ where: { id: comment.id }, data: { hiddenAt: input.hidden ? now : null } });
-    return { commentId: comment.id, replayed: false, events: [await logChange(tx, comment, input.hidden ? 'HIDDEN' : 'RESTORED', now)] };
+    return { commentId: comment.id, replayed: false, events: [await logChange(tx, comment, input.hidden ? 'HIDDEN' : 'RESTORED')] };
   });
 }

@@ -1,5 +1,6 @@
 import { type DbTx, writeTransaction } from '../db.js';
 import { childPath } from '../domain/thread.js';
+import { appendEvent } from '../live/events.js';
 import { type AuthorRecord, ImportFormatError, type ThreadRecord } from './records.js';
 
 export interface LoadProgress {
@@ -107,6 +108,7 @@ export async function loadThread(
             select: { id: true, number: true, path: true, depth: true },
           });
           known.set(record.number, { ...created, body: record.body, author: { handle: record.author.handle } });
+          await appendEvent(tx, { articleId: articleRow.id, commentId: created.id, path: created.path, kind: 'ADDED' });
           commentsCreated++;
           if (record.quotes.length > 0) {
             await tx.quote.createMany({

@@ -22,7 +22,6 @@ export interface LiveEvent {
 export async function appendEvent(
   tx: DbTx,
   event: { articleId: number; commentId: number; path: string; kind: CommentEventKind },
-  now = new Date(),
 ): Promise<LiveEvent> {
   const { lastEventSeq: seq } = await tx.article.update({
     where: { id: event.articleId },
@@ -30,7 +29,8 @@ export async function appendEvent(
     select: { lastEventSeq: true },
   });
   await tx.commentEvent.create({
-    data: { articleId: event.articleId, seq, commentId: event.commentId, kind: event.kind, createdAt: now },
+    // Stamped now, under the lock, so that createdAt follows seq and pruning by age takes a prefix.
+    data: { articleId: event.articleId, seq, commentId: event.commentId, kind: event.kind, createdAt: new Date() },
   });
   return { ...event, seq };
 }

@@ -26,10 +26,11 @@ export class LivePubSub {
     for (const subscriber of this.#topics.get(event.articleId) ?? []) subscriber.push(event);
   }
 
-  subscribe(articleId: number): LiveSubscription {
+  /** `onOverflow` runs the moment the subscriber's queue overflows, so its transport can end it at once. */
+  subscribe(articleId: number, onOverflow?: () => void): LiveSubscription {
     const subscribers = this.#topics.get(articleId) ?? new Set<Subscriber>();
     this.#topics.set(articleId, subscribers);
-    const subscriber = new Subscriber(this.maxQueue, () => {
+    const subscriber = new Subscriber(this.maxQueue, onOverflow, () => {
       subscribers.delete(subscriber);
       if (subscribers.size === 0 && this.#topics.get(articleId) === subscribers) this.#topics.delete(articleId);
     });
@@ -53,6 +54,7 @@ class Subscriber implements LiveSubscription {
 
   constructor(
     readonly maxQueue: number,
+    readonly onOverflow: (() => void) | undefined,
     readonly onClose: () => void,
   ) {}
 
@@ -68,6 +70,7 @@ class Subscriber implements LiveSubscription {
       this.#overflowed = true;
       this.#queue.length = 0;
       this.onClose();
+      this.onOverflow?.();
       return;
     }
     this.#queue.push(event);

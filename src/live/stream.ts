@@ -1,12 +1,21 @@
 import { GraphQLError } from 'graphql';
 import { prisma } from '../db.js';
 import { decodeCursor, type LiveEvent } from './events.js';
-import { type LivePubSub, SubscriberOverflowError } from './pubsub.js';
+import type { LivePubSub, LiveSubscription } from './pubsub.js';
 
 const replayBatch = 500;
 
-/** Logged events of an article with `after < seq ≤ upTo`, oldest first. */
+const expired = () =>
+  new GraphQLError('The events after this cursor are no longer kept; refetch the thread and subscribe without "after".', {
+    extensions: { code: 'CURSOR_EXPIRED' },
+  });
+
+/**
+ * Logged events of an article with `after < seq ≤ upTo`, oldest first. The sequence has no
+ * holes unless pruning took some: then the client cannot be brought up to date and is told so.
+ */
 async function* logged(articleId: number, after: number, upTo = Number.MAX_SAFE_INTEGER): AsyncGenerator<LiveEvent> {
+  let expected = after + 1;
   for (let from = after; ; ) {
     const rows = await prisma.commentEvent.findMany({
       where: { articleId, seq: { gt: from, lte: upTo } },
@@ -14,38 +23,56 @@ async function* logged(articleId: number, after: number, upTo = Number.MAX_SAFE_
       take: replayBatch,
       select: { articleId: true, seq: true, commentId: true, kind: true, comment: { select: { path: true } } },
     });
-    for (const { comment, ...event } of rows) yield { ...event, path: comment.path };
-    if (rows.length < replayBatch) return;
+    for (const { comment, ...event } of rows) {
+      if (event.seq !== expected) throw expired();
+      expected++;
+      yield { ...event, path: comment.path };
+    }
+    if (rows.length < replayBatch) break;
     from = rows[rows.length - 1]!.seq;
   }
+  if (upTo !== Number.MAX_SAFE_INTEGER && expected !== upTo + 1) throw expired();
 }
 
-/** The sequence number `after` stands for, checked against the article and the log's retention. */
-export async function resumePoint(articleId: number, after: string | null | undefined): Promise<number | null> {
-  if (after == null) return null;
+/** The sequence number a cursor stands for, checked against the article and the log. */
+async function cursorSeq(articleId: number, after: string): Promise<number> {
   const cursor = decodeCursor(after);
   if (!cursor) throw new GraphQLError(`"${after}" is not an event cursor.`, { extensions: { code: 'BAD_USER_INPUT' } });
   if (cursor.articleId !== articleId) {
     throw new GraphQLError('This cursor belongs to another article.', { extensions: { code: 'BAD_USER_INPUT' } });
   }
-  const oldest = await prisma.commentEvent.findFirst({ where: { articleId }, orderBy: { seq: 'asc' }, select: { seq: true } });
-  const article = await prisma.article.findUnique({ where: { id: articleId }, select: { lastEventSeq: true } });
-  const firstKept = oldest?.seq ?? (article?.lastEventSeq ?? 0) + 1;
-  if (cursor.seq < firstKept - 1) {
-    throw new GraphQLError('The events after this cursor are no longer kept; refetch the thread and subscribe without "after".', {
-      extensions: { code: 'CURSOR_EXPIRED' },
+  const [oldest, article] = await Promise.all([
+    prisma.commentEvent.findFirst({ where: { articleId }, orderBy: { seq: 'asc' }, select: { seq: true } }),
+    prisma.article.findUnique({ where: { id: articleId }, select: { lastEventSeq: true } }),
+  ]);
+  const last = article?.lastEventSeq ?? 0;
+  if (cursor.seq > last) {
+    throw new GraphQLError('This cursor is ahead of the article’s events (a restored database?); refetch and subscribe without "after".', {
+      extensions: { code: 'BAD_USER_INPUT' },
     });
   }
+  if (cursor.seq < (oldest?.seq ?? last + 1) - 1) throw expired();
   return cursor.seq;
 }
 
 /**
- * An article's events for one subscriber: subscribe to live events first, replay the log
- * after `afterSeq` (when given), then go on live, skipping what was already sent and filling
- * any gap in the sequence from the log. Every accepted event arrives once, in order.
+ * Where a subscription resumes: after the later of its `after` argument and, over SSE, the
+ * `Last-Event-ID` a reconnecting EventSource sends (its URL keeps the `after` it began with).
+ */
+export async function resumePoint(articleId: number, ...cursors: (string | null | undefined)[]): Promise<number | null> {
+  const seqs = await Promise.all(cursors.filter((c): c is string => c != null && c !== '').map((c) => cursorSeq(articleId, c)));
+  return seqs.length > 0 ? Math.max(...seqs) : null;
+}
+
+/**
+ * An article's events for one subscriber: subscribe to live events, replay the log after
+ * `afterSeq` (when given) or note where the log stands, then go on live, skipping what was
+ * already sent and filling any gap in the sequence from the log. Every accepted event
+ * arrives once, in order.
  *
- * Not an async generator: a generator waiting for the next event cannot be stopped (its
- * return() queues behind the wait), which would leak a listener per departed client. Here
+ * The listener is registered when the first event is asked for, so an iterator nobody reads
+ * (a refused request) holds nothing; and this is not a bare async generator, because one
+ * waiting for the next event cannot be stopped (its return() queues behind the wait): here
  * return() closes the live subscription first, which ends the wait.
  */
 export function articleEvents(
@@ -55,8 +82,9 @@ export function articleEvents(
   accept: (event: LiveEvent) => boolean,
   onOverflow?: () => void,
 ): AsyncIterableIterator<LiveEvent> {
-  const live = pubsub.subscribe(articleId);
+  let live: LiveSubscription | undefined;
   const events = (async function* () {
+    live = pubsub.subscribe(articleId, onOverflow);
     try {
       let last: number;
       if (afterSeq == null) {
@@ -81,9 +109,6 @@ export function articleEvents(
         last = event.seq;
         if (accept(event)) yield event;
       }
-    } catch (error) {
-      if (error instanceof SubscriberOverflowError) onOverflow?.();
-      throw error;
     } finally {
       live.close();
     }
@@ -91,11 +116,11 @@ export function articleEvents(
   return {
     next: () => events.next(),
     return: (value?: unknown) => {
-      live.close();
+      live?.close();
       return events.return(value as undefined);
     },
     throw: (error?: unknown) => {
-      live.close();
+      live?.close();
       return events.throw(error);
     },
     [Symbol.asyncIterator]() {

@@ -21,7 +21,14 @@ builder.prismaObject('CommentEvent', {
   description: 'Something that happened to a comment. Pass the last `cursor` you received as `after` to resume.',
   fields: (t) => ({
     cursor: t.string({ resolve: (event) => encodeCursor(event.articleId, event.seq) }),
-    kind: t.field({ type: CommentEventKind, resolve: (event) => event.kind }),
+    kind: t.field({
+      type: CommentEventKind,
+      description: 'What happened. Moderation shows only to moderators: to everyone else a hide reads as DELETED and a restore as EDITED.',
+      resolve: (event, _args, { viewer }) => {
+        if (viewer?.role === 'MODERATOR' || viewer?.role === 'ADMIN') return event.kind;
+        return event.kind === 'HIDDEN' ? 'DELETED' : event.kind === 'RESTORED' ? 'EDITED' : event.kind;
+      },
+    }),
     createdAt: t.expose('createdAt', { type: 'DateTime' }),
     comment: t.relation('comment', { description: 'The comment as it is now, with the subscriber’s selection.' }),
   }),
@@ -37,9 +44,14 @@ function idArgument(value: string | number, typename: string, field: string): nu
   }
 }
 
-function loadEvent(query: object, event: LiveEvent, context: Context) {
+async function loadEvent(query: object, event: LiveEvent, context: Context) {
+  const row = await prisma.commentEvent.findUniqueOrThrow({
+    ...query,
+    where: { articleId_seq: { articleId: event.articleId, seq: event.seq } },
+  });
+  // Only once the event has loaded: a client must not move past an event it did not get.
   context.liveCursor = encodeCursor(event.articleId, event.seq);
-  return prisma.commentEvent.findUniqueOrThrow({ ...query, where: { articleId_seq: { articleId: event.articleId, seq: event.seq } } });
+  return row;
 }
 
 const changes = new Set(['EDITED', 'DELETED', 'HIDDEN', 'RESTORED']);
@@ -51,7 +63,7 @@ builder.subscriptionFields((t) => ({
     args: { articleId: t.arg.id({ required: true }), after: t.arg.string({ description: 'Resume after this cursor.' }) },
     subscribe: async (_root, { articleId, after }, { pubsub, onSlowSubscriber, lastEventId }) => {
       const id = idArgument(articleId, 'Article', 'articleId');
-      return articleEvents(pubsub, id, await resumePoint(id, after ?? lastEventId), (event) => event.kind === 'ADDED', onSlowSubscriber);
+      return articleEvents(pubsub, id, await resumePoint(id, after, lastEventId), (event) => event.kind === 'ADDED', onSlowSubscriber);
     },
     resolve: (query, event, _args, context) => loadEvent(query, event as unknown as LiveEvent, context),
   }),
@@ -64,7 +76,7 @@ builder.subscriptionFields((t) => ({
       const comment = await prisma.comment.findUnique({ where: { id }, select: { articleId: true, path: true } });
       if (!comment) throw new GraphQLError('The comment does not exist.', { extensions: { code: 'NOT_FOUND' } });
       const below = (event: LiveEvent) => event.kind === 'ADDED' && event.path.startsWith(comment.path) && event.path !== comment.path;
-      return articleEvents(pubsub, comment.articleId, await resumePoint(comment.articleId, after ?? lastEventId), below, onSlowSubscriber);
+      return articleEvents(pubsub, comment.articleId, await resumePoint(comment.articleId, after, lastEventId), below, onSlowSubscriber);
     },
     resolve: (query, event, _args, context) => loadEvent(query, event as unknown as LiveEvent, context),
   }),
@@ -74,7 +86,7 @@ builder.subscriptionFields((t) => ({
     args: { articleId: t.arg.id({ required: true }), after: t.arg.string({ description: 'Resume after this cursor.' }) },
     subscribe: async (_root, { articleId, after }, { pubsub, onSlowSubscriber, lastEventId }) => {
       const id = idArgument(articleId, 'Article', 'articleId');
-      return articleEvents(pubsub, id, await resumePoint(id, after ?? lastEventId), (event) => changes.has(event.kind), onSlowSubscriber);
+      return articleEvents(pubsub, id, await resumePoint(id, after, lastEventId), (event) => changes.has(event.kind), onSlowSubscriber);
     },
     resolve: (query, event, _args, context) => loadEvent(query, event as unknown as LiveEvent, context),
   }),
