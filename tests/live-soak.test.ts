@@ -5,7 +5,8 @@ import { createClient } from 'graphql-ws';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import type { App } from '../src/app.js';
-import { prisma } from '../src/db.js';
+import { defaultLiveLimits } from '../src/config.js';
+import { onQuery, prisma } from '../src/db.js';
 import { encodeCursor } from '../src/live/events.js';
 import { seedDemoIfEmpty } from '../src/seed.js';
 import type { CommentAddedSubscription } from '../schema/generated/graphql.js';
@@ -118,4 +119,39 @@ it('100 connect and drop cycles leave no listener, socket or file descriptor beh
   }
   await waitFor(() => descriptors() <= before + 2, `file descriptors to return (${before} before, ${descriptors()} now)`, 10_000);
   expect(app.pubsub.listenerCount).toBe(0);
+}, 120_000);
+
+it('delivers one comment to 600 subscribers of one article, loading it once per selection', async () => {
+  const crowd = testApp({ liveLimits: { ...defaultLiveLimits, maxConnectionsPerIp: 1000 } });
+  const { port } = (await crowd.start(0, '127.0.0.1')) as AddressInfo;
+  const sockets: WebSocket[] = [];
+  const received: unknown[] = [];
+  try {
+    for (let i = 0; i < 600; i++) {
+      const socket = new WebSocket(`ws://127.0.0.1:${port}/graphql`, 'graphql-transport-ws');
+      sockets.push(socket);
+      socket.on('message', (data) => {
+        const message = JSON.parse(String(data)) as { type: string; payload?: unknown };
+        if (message.type === 'connection_ack') {
+          socket.send(JSON.stringify({ id: '1', type: 'subscribe', payload: { query: subscription, variables: { articleId } } }));
+        } else if (message.type === 'next') received.push(message.payload);
+      });
+      socket.once('open', () => socket.send(JSON.stringify({ type: 'connection_init', payload: {} })));
+    }
+    await waitFor(() => crowd.pubsub.listenerCount === 600, '600 subscriptions');
+    const token = await tokenFor(viewer('crowd-writer', 'MODERATOR'));
+    let loads = 0;
+    const stop = onQuery((sql) => {
+      if (sql.includes('FROM `main`.`CommentEvent`')) loads++;
+    });
+    const { body } = await post(crowd, PostCommentDocument, { input: { articleId, body: 'For the crowd' } }, { authorization: `Bearer ${token}` });
+    expect(body.data?.postComment.__typename).toBe('PostCommentSuccess');
+    await waitFor(() => received.length === 600, `600 deliveries (have ${received.length})`);
+    stop();
+    expect(received.every((payload) => JSON.stringify(payload).includes('"commentAdded"') && !JSON.stringify(payload).includes('errors'))).toBe(true);
+    expect(loads).toBe(1);
+  } finally {
+    for (const socket of sockets) socket.terminate();
+    await crowd.stop();
+  }
 }, 120_000);

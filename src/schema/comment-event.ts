@@ -44,14 +44,28 @@ function idArgument(value: string | number, typename: string, field: string): nu
   }
 }
 
+/**
+ * One load per event and selection, shared by every subscriber that asks for the same shape:
+ * a published event reaches all of an article's subscribers as the same object. Without it,
+ * a thousand subscribers meant a thousand loads per comment, which Prisma batched into one
+ * statement past SQLite's limit of bound parameters.
+ */
+const loads = new WeakMap<LiveEvent, Map<string, Promise<unknown>>>();
+
 async function loadEvent(query: object, event: LiveEvent, context: Context) {
-  const row = await prisma.commentEvent.findUniqueOrThrow({
-    ...query,
-    where: { articleId_seq: { articleId: event.articleId, seq: event.seq } },
-  });
+  let byShape = loads.get(event);
+  if (!byShape) loads.set(event, (byShape = new Map()));
+  const shape = JSON.stringify(query);
+  let load = byShape.get(shape);
+  if (!load) {
+    // findFirst, not findUnique: Prisma batches concurrent findUniques into one statement.
+    load = prisma.commentEvent.findFirstOrThrow({ ...query, where: { articleId: event.articleId, seq: event.seq } });
+    byShape.set(shape, load);
+  }
+  const row = await load;
   // Only once the event has loaded: a client must not move past an event it did not get.
   context.liveCursor = encodeCursor(event.articleId, event.seq);
-  return row;
+  return row as Awaited<ReturnType<typeof prisma.commentEvent.findFirstOrThrow>>;
 }
 
 const changes = new Set(['EDITED', 'DELETED', 'HIDDEN', 'RESTORED']);
