@@ -49,6 +49,8 @@ export interface LiveLimits {
   keepAliveMs: number;
   initTimeoutMs: number;
   maxConnectionsPerIp: number;
+  /** Operations one WebSocket may run at once. */
+  maxSubscriptionsPerSocket: number;
   /** Origins allowed to open a WebSocket; empty allows any. */
   allowedOrigins: string[];
 }
@@ -59,6 +61,7 @@ export const defaultLiveLimits: LiveLimits = {
   keepAliveMs: 12_000,
   initTimeoutMs: 3_000,
   maxConnectionsPerIp: 100,
+  maxSubscriptionsPerSocket: 100,
   allowedOrigins: [],
 };
 
@@ -140,6 +143,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       keepAliveMs: integer(env, 'THREADLINE_WS_KEEPALIVE_MS', defaultLiveLimits.keepAliveMs, 1000, 600_000),
       initTimeoutMs: integer(env, 'THREADLINE_WS_INIT_TIMEOUT_MS', defaultLiveLimits.initTimeoutMs, 100, 600_000),
       maxConnectionsPerIp: integer(env, 'THREADLINE_WS_MAX_CONNECTIONS_PER_IP', defaultLiveLimits.maxConnectionsPerIp, 1, 1_000_000),
+      maxSubscriptionsPerSocket: integer(env, 'THREADLINE_WS_MAX_SUBSCRIPTIONS_PER_SOCKET', defaultLiveLimits.maxSubscriptionsPerSocket, 1, 100_000),
       allowedOrigins: (env.THREADLINE_WS_ALLOWED_ORIGINS ?? '')
         .split(',')
         .map((origin) => origin.trim())

@@ -155,6 +155,25 @@ describe('connection limits', () => {
   });
 });
 
+describe('operations per connection', () => {
+  it('refuses more subscriptions on one socket than allowed, keeping the socket', async () => {
+    const { app, url } = await started({ maxSubscriptionsPerSocket: 2 });
+    const ws = raw(url);
+    await ws.opened;
+    ws.send({ type: 'connection_init', payload: {} });
+    await waitFor(() => ws.messages.some((m) => m.type === 'connection_ack'), 'the ack');
+    for (const id of ['a', 'b', 'c']) {
+      ws.send({ id, type: 'subscribe', payload: { query: print(CommentAddedDocument), variables: { articleId } } });
+    }
+    await waitFor(() => ws.messages.some((m) => m.id === 'c' && m.type === 'error'), 'the refusal');
+    expect(JSON.stringify(ws.messages.find((m) => m.id === 'c'))).toContain('TOO_MANY_SUBSCRIPTIONS');
+    await waitFor(() => app.pubsub.listenerCount === 2, 'the two allowed subscriptions');
+    ws.socket.close();
+    await ws.closed;
+    await waitFor(() => app.pubsub.listenerCount === 0, 'the subscriptions to end');
+  });
+});
+
 describe('the event log', () => {
   it('keeps events for the retention time; an older cursor is told to refetch', async () => {
     const { url } = await started();
