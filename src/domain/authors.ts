@@ -19,7 +19,7 @@ export async function ensureAuthor(tx: DbTx, viewer: Viewer): Promise<{ id: numb
 const mentionPattern = /(^|[^\p{L}\p{N}_@])@([a-z0-9][a-z0-9_.-]*[a-z0-9]|[a-z0-9])/giu;
 
 /** Handles written as `@handle` in a body, lowercased, in order, without repeats. */
-export function mentionedHandles(body: string): string[] {
+function mentionedHandles(body: string): string[] {
   return [...new Set([...body.matchAll(mentionPattern)].map((match) => match[2]!.toLowerCase()))];
 }
 

@@ -45,7 +45,7 @@ export interface WriteResult {
 const forbiddenControl = /[\u0000-\u0008\u000B-\u001F\u007F-\u009F]/u;
 
 /** A body as stored: line endings normalised, surrounding whitespace trimmed, checked. */
-export function checkBody(raw: string, limits: WriteLimits, field = 'body'): string {
+function checkBody(raw: string, limits: WriteLimits, field = 'body'): string {
   const body = raw.replace(/\r\n?/g, '\n').trim();
   if (body === '') throw new ValidationError(field, 'The comment is empty.');
   const control = forbiddenControl.exec(body);
@@ -82,10 +82,8 @@ async function checkRate(tx: DbTx, authorId: number, limits: WriteLimits, now: D
 }
 
 async function checkQuotes(tx: DbTx, articleId: number, quotes: readonly QuoteInput[], limits: WriteLimits) {
+  // postComment has checked their number before opening the transaction.
   if (quotes.length === 0) return [];
-  if (quotes.length > limits.maxQuotes) {
-    throw new ValidationError('quotes', `A comment may quote at most ${limits.maxQuotes} passages; this one has ${quotes.length}.`);
-  }
   const sources = await tx.comment.findMany({
     where: { id: { in: [...new Set(quotes.map((q) => q.commentId))] } },
     select: { id: true, articleId: true, body: true, deletedAt: true, hiddenAt: true },

@@ -5,7 +5,7 @@
  */
 const pathDigits = 8;
 
-export const pathSegment = (number: number) => `${String(number).padStart(pathDigits, '0')}/`;
+const pathSegment = (number: number) => `${String(number).padStart(pathDigits, '0')}/`;
 
 export const childPath = (parentPath: string | null | undefined, number: number) => (parentPath ?? '') + pathSegment(number);
 

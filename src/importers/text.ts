@@ -49,7 +49,7 @@ function dedent(lines: string[]): string[] {
   return lines.map((line) => line.replace(/\t/g, '    ').slice(common));
 }
 
-export function authorFor(name: string, bio: string | null = null): AuthorRecord {
+function authorFor(name: string, bio: string | null = null): AuthorRecord {
   const handle = slugify(name) || `author-${createHash('sha256').update(name).digest('hex').slice(0, 10)}`;
   return { handle, name, bio };
 }

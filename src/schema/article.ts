@@ -112,23 +112,19 @@ const ArticleTagInput = builder.inputType('ArticleTagInput', {
 const loadArticle = (query: object, id: number) => prisma.article.findUniqueOrThrow({ ...query, where: { id } });
 const articleId = (value: string | number) => decodeId(value, 'Article', 'articleId');
 
-writeMutation('lockArticle', 'Article', LockArticleInput, {
-  description: 'Stop new comments on an article: posting then fails with ThreadLockedError.',
-  scope: 'moderator',
-  errors: writeErrors.remove,
-  dataField: 'article',
-  load: loadArticle,
-  write: (input) => setArticleLocked(articleId(input.articleId), true),
-});
-
-writeMutation('unlockArticle', 'Article', UnlockArticleInput, {
-  description: 'Take comments on an article again.',
-  scope: 'moderator',
-  errors: writeErrors.remove,
-  dataField: 'article',
-  load: loadArticle,
-  write: (input) => setArticleLocked(articleId(input.articleId), false),
-});
+for (const [name, input, locked, description] of [
+  ['lockArticle', LockArticleInput, true, 'Stop new comments on an article: posting then fails with ThreadLockedError.'],
+  ['unlockArticle', UnlockArticleInput, false, 'Take comments on an article again.'],
+] as const) {
+  writeMutation(name, 'Article', input, {
+    description,
+    scope: 'moderator',
+    errors: writeErrors.remove,
+    dataField: 'article',
+    load: loadArticle,
+    write: (value) => setArticleLocked(articleId(value.articleId), locked),
+  });
+}
 
 writeMutation('createArticle', 'Article', CreateArticleInput, {
   description: 'Publish an article written by the signed-in administrator.',

@@ -9,7 +9,7 @@ export const CommentOrder = builder.enumType('CommentOrder', {
   } as const,
 });
 
-export type CommentOrderValue = typeof CommentOrder.$inferType;
+type CommentOrderValue = typeof CommentOrder.$inferType;
 
 export function commentOrderBy(order: CommentOrderValue | null | undefined): Prisma.CommentOrderByWithRelationInput[] {
   switch (order) {
