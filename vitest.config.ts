@@ -3,6 +3,13 @@ import { defineConfig } from 'vitest/config';
 
 const require = createRequire(import.meta.url);
 
+/** Tests of parts that touch no database: they run once, in the SQLite project. */
+const databaseFree = ['tests/render.test.ts', 'tests/graphiql.test.ts'];
+/** Tests of SQLite itself: the embedded file shared by processes. */
+const sqliteOnly = ['tests/processes.test.ts'];
+/** Several instances on one PostgreSQL and one Redis, and their faults. */
+const postgresOnly = ['tests/multi-instance.test.ts', 'tests/faults.test.ts'];
+
 export default defineConfig({
   resolve: {
     // graphql 16 ships CommonJS (what Node, and so Pothos and Yoga, load) beside an .mjs build
@@ -10,11 +17,32 @@ export default defineConfig({
     alias: { graphql: require.resolve('graphql') },
   },
   test: {
-    include: ['tests/**/*.test.ts'],
     setupFiles: ['tests/setup.ts'],
     pool: 'forks',
     testTimeout: 60_000,
     hookTimeout: 120_000,
     env: { LOG_LEVEL: 'silent', NODE_ENV: 'test', THREADLINE_JWT_SECRET: 'test-secret-for-vitest-only-0123456789abcdef' },
+    // The whole API suite runs on both databases.
+    projects: [
+      {
+        extends: true,
+        test: {
+          name: 'sqlite',
+          include: ['tests/**/*.test.ts'],
+          exclude: postgresOnly,
+          env: { THREADLINE_TEST_DATABASE: 'sqlite' },
+        },
+      },
+      {
+        extends: true,
+        test: {
+          name: 'postgresql',
+          include: ['tests/**/*.test.ts'],
+          exclude: [...databaseFree, ...sqliteOnly],
+          globalSetup: ['tests/services-setup.ts'],
+          env: { THREADLINE_TEST_DATABASE: 'postgresql' },
+        },
+      },
+    ],
   },
 });

@@ -18,7 +18,9 @@ import { authorizationOf, type Context, contextFactory } from './context.js';
 import { prisma } from './db.js';
 import { maskError } from './errors.js';
 import type { Logger } from './logger.js';
+import { redisEventBus } from './live/bus.js';
 import { LivePubSub } from './live/pubsub.js';
+import { startResync } from './live/resync.js';
 import { useEventCursors } from './live/sse.js';
 import { schema } from './schema/index.js';
 import { limitBodySize } from './security/body-limit.js';
@@ -35,6 +37,11 @@ export interface AppOptions {
   development?: boolean;
   pubsub?: LivePubSub;
   liveLimits?: LiveLimits;
+  /** Redis, to share live events with other instances; without it, this instance runs alone. */
+  redisUrl?: string | null;
+  redisPrefix?: string;
+  /** How often subscriptions check the event log for events no message announced. */
+  resyncIntervalMs?: number;
 }
 
 /** Close code for a subscriber that fell further behind than its queue: resubscribe with `after`. */
@@ -94,6 +101,17 @@ function buildYoga({
 export function buildApp(options: AppOptions): App {
   const live = options.liveLimits ?? defaultLiveLimits;
   const pubsub = options.pubsub ?? new LivePubSub(live.maxQueue);
+  const resyncer = startResync(pubsub, options.resyncIntervalMs ?? 5000, options.logger.child({ component: 'live' }));
+  const bus = options.redisUrl
+    ? redisEventBus({
+        url: options.redisUrl,
+        prefix: options.redisPrefix ?? 'threadline:',
+        logger: options.logger,
+        deliver: (event) => pubsub.deliver(event),
+        onReconnect: resyncer.now,
+      })
+    : null;
+  if (bus) pubsub.attach(bus);
   const yoga = buildYoga({ ...options, pubsub });
   const { maxBodyBytes } = options.requestLimits ?? defaultRequestLimits;
   const server = createServer(limitBodySize(maxBodyBytes, yoga));
@@ -173,6 +191,7 @@ export function buildApp(options: AppOptions): App {
     live.keepAliveMs,
   );
 
+  let stopping: Promise<void> | undefined;
   return {
     yoga,
     pubsub,
@@ -185,15 +204,19 @@ export function buildApp(options: AppOptions): App {
           resolve(server.address() as AddressInfo);
         });
       }),
-    stop: async () => {
-      await wsServer.dispose();
-      await new Promise<void>((resolve) => sockets.close(() => resolve()));
-      await new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      });
-      await yoga.dispose();
-    },
+    // Idempotent: the first call stops everything, later ones wait for it.
+    stop: () =>
+      (stopping ??= (async () => {
+        await wsServer.dispose();
+        await new Promise<void>((resolve) => sockets.close(() => resolve()));
+        await new Promise<void>((resolve) => {
+          server.close(() => resolve());
+          server.closeAllConnections();
+        });
+        await yoga.dispose();
+        await resyncer.stop();
+        await bus?.close();
+      })()),
   };
 }
 

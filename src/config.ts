@@ -1,4 +1,5 @@
 import { dirname, resolve } from 'node:path';
+import { type Provider, providerOf } from './db-url.js';
 
 export class ConfigError extends Error {
   override name = 'ConfigError';
@@ -65,10 +66,27 @@ export const defaultLiveLimits: LiveLimits = {
   allowedOrigins: [],
 };
 
+/** Where the data lives. */
+export interface DatabaseSettings {
+  url: string;
+  provider: Provider;
+  /** PostgreSQL: connections this process keeps at most. */
+  poolMax: number;
+  /** PostgreSQL: how long a request waits to connect before it fails with SERVICE_UNAVAILABLE. */
+  connectTimeoutMs: number;
+}
+
 export interface Config {
   port: number;
   host: string;
   databaseUrl: string;
+  database: DatabaseSettings;
+  /** Redis, when several instances share live events; null when this one runs alone. */
+  redisUrl: string | null;
+  /** Prefix of Threadline's Redis channels, so that several deployments can share one Redis. */
+  redisPrefix: string;
+  /** How often live subscriptions check the event log for events no message announced. */
+  resyncIntervalMs: number;
   production: boolean;
   /** Import the demo thread into a database that has no articles. */
   seedDemo: boolean;
@@ -108,23 +126,42 @@ function integer(env: NodeJS.ProcessEnv, name: string, fallback: number, min: nu
   return number;
 }
 
-function databaseUrl(env: NodeJS.ProcessEnv): string {
+/** DATABASE_URL and the pool settings, read where the database is opened (src/db.ts) and checked at start-up. */
+export function databaseSettings(env: NodeJS.ProcessEnv = process.env): DatabaseSettings {
   const url = env.DATABASE_URL || defaultDatabaseUrl;
-  if (url.startsWith('file:') && url.length > 'file:'.length) return url;
-  if (/^postgres(ql)?:\/\//.test(url)) {
-    throw new ConfigError('DATABASE_URL names PostgreSQL, which this version does not support yet; use a SQLite "file:<path>" URL');
+  const provider = providerOf(url);
+  if (!provider || url === 'file:') {
+    throw new ConfigError(`DATABASE_URL must be a SQLite "file:<path>" or a "postgresql://user@host:port/database" URL; got "${url.split(':')[0]}:…"`);
   }
-  throw new ConfigError(`DATABASE_URL must be a SQLite "file:<path>" URL; got "${url.split(':')[0]}:…"`);
+  return {
+    url,
+    provider,
+    poolMax: integer(env, 'THREADLINE_PG_POOL_MAX', 10, 1, 1000),
+    connectTimeoutMs: integer(env, 'THREADLINE_PG_CONNECT_TIMEOUT_MS', 5000, 100, 600_000),
+  };
+}
+
+function redisUrl(env: NodeJS.ProcessEnv): string | null {
+  const url = env.REDIS_URL || null;
+  if (url !== null && !/^rediss?:\/\//.test(url)) {
+    throw new ConfigError(`REDIS_URL must be a "redis://host:port" or "rediss://" URL; got "${url.split(':')[0]}:…"`);
+  }
+  return url;
 }
 
 /** Reads and checks the environment once, at start-up. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const w = defaultWriteLimits;
   const r = defaultRequestLimits;
+  const database = databaseSettings(env);
   return {
     port: integer(env, 'PORT', 4000, 0, 65535),
     host: env.HOST || '127.0.0.1',
-    databaseUrl: databaseUrl(env),
+    databaseUrl: database.url,
+    database,
+    redisUrl: redisUrl(env),
+    redisPrefix: env.THREADLINE_REDIS_PREFIX || 'threadline:',
+    resyncIntervalMs: integer(env, 'THREADLINE_LIVE_RESYNC_MS', 5000, 100, 3_600_000),
     production: env.NODE_ENV === 'production',
     seedDemo: env.SEED_DEMO !== 'false',
     jwtSecret: env.THREADLINE_JWT_SECRET || undefined,

@@ -1,7 +1,6 @@
-import { PrismaBetterSqlite3 } from '@prisma/adapter-better-sqlite3';
-import { defaultDatabaseUrl } from './config.js';
-import { sqliteFilePath } from './db-url.js';
-import { PrismaClient } from './generated/prisma/client.js';
+import { databaseSettings, type DatabaseSettings } from './config.js';
+import { type Provider, sqliteFilePath } from './db-url.js';
+import type { PrismaClient } from './generated/prisma/client.js';
 
 export type { PrismaClient } from './generated/prisma/client.js';
 export type Db = PrismaClient;
@@ -17,63 +16,109 @@ export function onQuery(listener: QueryListener): () => void {
   return () => queryListeners.delete(listener);
 }
 
-/**
- * better-sqlite3 waits for a busy database synchronously, holding the event loop, so the busy
- * timeout stays short where waiting can happen (the writer) and writeTransaction retries
- * asynchronously instead (see also prisma/orm#29933 on SQLITE_BUSY at COMMIT).
- */
-export function createPrismaClient(databaseUrl: string, { busyTimeoutMs = 5000 } = {}) {
-  const adapter = new PrismaBetterSqlite3({ url: sqliteFilePath(databaseUrl), timeout: busyTimeoutMs });
-  const client = new PrismaClient({ adapter, log: [{ emit: 'event', level: 'query' }] });
+/** Feeds `onQuery` listeners from a client made with `log: [{ emit: 'event', level: 'query' }]`. */
+function listen<C extends { $on(event: 'query', callback: (event: { query: string }) => void): void }>(client: C): C {
   client.$on('query', (event) => {
     for (const listener of queryListeners) listener(event.query);
   });
   return client;
 }
 
-/** The application's one Prisma client, on DATABASE_URL. */
-export const prisma = createPrismaClient(process.env.DATABASE_URL || defaultDatabaseUrl);
-
 /**
- * A second connection, for writes only. better-sqlite3 is one connection per client, and
- * Prisma runs every query of a client on it: a read arriving while a write transaction is
- * open would see (and a plain write would join) that uncommitted transaction. Writes go
- * here; reads, on `prisma`, see only what has committed (WAL gives each its snapshot).
+ * better-sqlite3 waits for a busy database synchronously, holding the event loop, so the busy
+ * timeout stays short where waiting can happen (the writer) and writeTransaction retries
+ * asynchronously instead (see also prisma/orm#29933 on SQLITE_BUSY at COMMIT).
  */
-export const writer = createPrismaClient(process.env.DATABASE_URL || defaultDatabaseUrl, { busyTimeoutMs: 50 });
-
-const isBusy = (error: unknown) =>
-  error instanceof Error && /SQLITE_BUSY|database is locked/.test(`${error.message} ${JSON.stringify((error as { meta?: unknown }).meta ?? '')}`);
+async function sqliteClient(url: string, busyTimeoutMs: number): Promise<PrismaClient> {
+  const [{ PrismaBetterSqlite3 }, { PrismaClient }] = await Promise.all([
+    import('@prisma/adapter-better-sqlite3'),
+    import('./generated/prisma/client.js'),
+  ]);
+  const adapter = new PrismaBetterSqlite3({ url: sqliteFilePath(url), timeout: busyTimeoutMs });
+  return listen(new PrismaClient({ adapter, log: [{ emit: 'event', level: 'query' }] })) as unknown as PrismaClient;
+}
 
 /**
- * A write transaction, on the writer connection. SQLite starts a transaction reading and
- * upgrades it to writing at its first write; two processes upgrading at once deadlock, and
- * one fails with SQLITE_BUSY without waiting. Writing first takes the write lock up front,
- * as BEGIN IMMEDIATE would, so a second writer waits its turn instead.
+ * The PostgreSQL client, generated from the same models as the SQLite one: the rest of the
+ * code is written once, against the SQLite client's types. TypeScript cannot compare the two
+ * generated clients (their generic type maps are nominally distinct), so what proves the cast
+ * is the test suite, which runs whole on both databases.
+ */
+async function postgresClient(settings: DatabaseSettings): Promise<PrismaClient> {
+  const [{ PrismaPg }, { PrismaClient }] = await Promise.all([
+    import('@prisma/adapter-pg'),
+    import('./generated/prisma-postgresql/client.js'),
+  ]);
+  const adapter = new PrismaPg({
+    connectionString: settings.url,
+    max: settings.poolMax,
+    connectionTimeoutMillis: settings.connectTimeoutMs,
+    // A restarted server drops the pool's idle connections: the pool replaces them on demand.
+    // Without a listener that error would end the process.
+  }, { onPoolError: () => {} });
+  const client = listen(new PrismaClient({ adapter, log: [{ emit: 'event', level: 'query' }] }));
+  return client as unknown as PrismaClient;
+}
+
+const settings = databaseSettings();
+export const provider: Provider = settings.provider;
+
+/** The application's Prisma client, on DATABASE_URL. */
+export const prisma: PrismaClient =
+  provider === 'postgresql' ? await postgresClient(settings) : await sqliteClient(settings.url, 5000);
+
+/**
+ * The client writes go through. With SQLite it is a second connection: better-sqlite3 is one
+ * connection per client, and Prisma runs every query of a client on it, so a read arriving
+ * while a write transaction is open would see (and a plain write would join) that uncommitted
+ * transaction. Writes go here; reads, on `prisma`, see only what has committed (WAL gives
+ * each its snapshot). PostgreSQL's pool gives every transaction its own connection already.
+ */
+export const writer: PrismaClient = provider === 'postgresql' ? prisma : await sqliteClient(settings.url, 50);
+
+const detailsOf = (error: unknown) =>
+  error instanceof Error ? `${error.message} ${JSON.stringify((error as { meta?: unknown }).meta ?? '')}` : '';
+
+/** SQLite: another process holds the write lock. */
+const isBusy = (error: unknown) => /SQLITE_BUSY|database is locked/.test(detailsOf(error));
+
+/** PostgreSQL: a deadlock or serialization failure rolled the transaction back; running it again is safe. */
+const isConflict = (error: unknown) =>
+  (error as { code?: unknown }).code === 'P2034' || /\b(40001|40P01)\b|deadlock detected|could not serialize/.test(detailsOf(error));
+
+/**
+ * A write transaction, on the writer. Retried, with backoff, when the database rolled it back
+ * for a reason that running it again resolves.
+ *
+ * SQLite starts a transaction reading and upgrades it to writing at its first write; two
+ * processes upgrading at once deadlock, and one fails with SQLITE_BUSY without waiting.
+ * Writing first takes the write lock up front, as BEGIN IMMEDIATE would, so a second writer
+ * waits its turn instead. PostgreSQL runs writers side by side at READ COMMITTED; each write
+ * locks the rows it changes (the author, the article's counters) until it commits.
  */
 export async function writeTransaction<T>(
   work: (tx: DbTx) => Promise<T>,
   { timeout, maxWait, retryForMs = 10_000 }: { timeout?: number; maxWait?: number; retryForMs?: number } = {},
 ): Promise<T> {
   const deadline = Date.now() + retryForMs;
+  const retryable = provider === 'postgresql' ? isConflict : isBusy;
   for (let attempt = 0; ; attempt++) {
     try {
       return await writer.$transaction(
         async (tx) => {
-          await tx.$executeRaw`UPDATE "Article" SET "id" = "id" WHERE 0 = 1`;
+          if (provider === 'sqlite') await tx.$executeRaw`UPDATE "Article" SET "id" = "id" WHERE 0 = 1`;
           return work(tx);
         },
         { timeout, maxWait },
       );
     } catch (error) {
-      // Another process holds the write lock: the whole transaction rolled back; try again.
-      if (!isBusy(error) || Date.now() > deadline) throw error;
+      if (!retryable(error) || Date.now() > deadline) throw error;
       await new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(250, 10 * 2 ** attempt)));
     }
   }
 }
 
-/** Settings kept in the SQLite file: write-ahead logging lets readers go on while one process writes. */
+/** SQLite: write-ahead logging lets readers go on while one process writes. PostgreSQL needs nothing. */
 export async function configureDatabase(db: Db): Promise<void> {
-  await db.$queryRawUnsafe('PRAGMA journal_mode = WAL');
+  if (provider === 'sqlite') await db.$queryRawUnsafe('PRAGMA journal_mode = WAL');
 }

@@ -30,6 +30,9 @@ async function main() {
     writeLimits: config.writeLimits,
     requestLimits: config.requestLimits,
     liveLimits: config.liveLimits,
+    redisUrl: config.redisUrl,
+    redisPrefix: config.redisPrefix,
+    resyncIntervalMs: config.resyncIntervalMs,
     graphiql: true,
     development: process.env.NODE_ENV === 'development',
   });
@@ -42,7 +45,10 @@ async function main() {
   const pruning = setInterval(prune, 3_600_000).unref();
 
   const address = await app.start(config.port, config.host);
-  logger.info({ url: `http://${address.address}:${address.port}/graphql` }, 'Threadline is listening');
+  logger.info(
+    { url: `http://${address.address}:${address.port}/graphql`, database: config.database.provider, redis: config.redisUrl !== null },
+    'Threadline is listening',
+  );
 
   let stopping = false;
   const stop = async (signal: NodeJS.Signals) => {
@@ -52,7 +58,7 @@ async function main() {
     clearInterval(pruning);
     try {
       await app.stop();
-      await Promise.all([prisma.$disconnect(), writer.$disconnect()]);
+      await Promise.all([prisma.$disconnect(), writer === prisma ? null : writer.$disconnect()]);
       logger.info('stopped');
       process.exit(0);
     } catch (error) {

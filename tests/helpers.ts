@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
 import { type ExecutionResult, execute, print } from 'graphql';
 import { parseDocument } from 'htmlparser2';
-import { expect } from 'vitest';
+import { afterAll, expect } from 'vitest';
 import { type App, buildApp } from '../src/app.js';
 import { type Role, secretFrom, signToken, type Viewer } from '../src/auth.js';
 import { defaultWriteLimits, type WriteLimits } from '../src/config.js';
@@ -57,9 +57,30 @@ export async function query<TResult, TVariables extends Record<string, unknown>>
   return result.data as TResult;
 }
 
+const apps: App[] = [];
+
+/**
+ * An app on the test file's database (and, on PostgreSQL, its Redis); every app a test file
+ * builds is stopped after the file (stopping twice is harmless).
+ */
 export function testApp(options: Partial<Parameters<typeof buildApp>[0]> = {}): App {
-  return buildApp({ logger: createLogger('silent'), secret: testSecret, ...options });
+  const app = buildApp({
+    logger: createLogger('silent'),
+    secret: testSecret,
+    redisUrl: process.env.REDIS_URL,
+    redisPrefix: process.env.THREADLINE_REDIS_PREFIX,
+    ...options,
+  });
+  apps.push(app);
+  return app;
 }
+
+afterAll(async () => {
+  await Promise.all(apps.splice(0).map((app) => app.stop()));
+});
+
+/** Which database this run of the suite is on (vitest.config.ts sets it per project). */
+export const testDatabase = process.env.THREADLINE_TEST_DATABASE === 'postgresql' ? 'postgresql' : 'sqlite';
 
 /** POSTs an operation to the app over its fetch interface; returns the status and the parsed body. */
 export async function post<TResult, TVariables>(

@@ -1,11 +1,43 @@
 import { cpSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
-import { applyMigrations, createMigration, driftFromSchema, migrationsDir } from '../prisma/migrate.js';
+import pg from 'pg';
+import { describe, expect, inject, it } from 'vitest';
+import { applyMigrations, createMigration, driftFromSchema, migrationsDirOf } from '../prisma/migrate.js';
 import { printSchemaSorted } from '../src/schema/print.js';
+import { testDatabase } from './helpers.js';
 
-describe('schema/schema.graphql', () => {
+const migrationsDir = migrationsDirOf('sqlite');
+
+/** A new, empty database of the suite's provider. */
+async function emptyDatabase(): Promise<string> {
+  if (testDatabase === 'sqlite') return `file:${join(mkdtempSync(join(tmpdir(), 'threadline-migrate-')), 'fresh.db')}`;
+  const server = new URL(inject('postgresUrl'));
+  const name = `empty_${Math.random().toString(36).slice(2, 10)}`;
+  const admin = new pg.Client({ connectionString: server.href });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${name}`);
+  await admin.end();
+  server.pathname = `/${name}`;
+  return server.href;
+}
+
+/** Runs SQL on a database of the suite's provider. */
+async function execute(url: string, sql: string) {
+  if (testDatabase === 'sqlite') {
+    const { default: Database } = await import('better-sqlite3');
+    const db = new Database(url.slice('file:'.length));
+    db.exec(sql);
+    db.close();
+    return;
+  }
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  await client.query(sql);
+  await client.end();
+}
+
+describe.runIf(testDatabase === 'sqlite')('schema/schema.graphql', () => {
   it('is the printed, sorted Pothos schema (run `npm run schema:print` after changing the schema)', () => {
     expect(readFileSync(new URL('../schema/schema.graphql', import.meta.url), 'utf8')).toBe(printSchemaSorted());
   });
@@ -35,31 +67,36 @@ describe('schema/schema.graphql', () => {
   });
 });
 
-describe('migrations', () => {
-  it('applied to an empty database leave no difference from schema.prisma, and apply once', async () => {
-    const url = `file:${join(mkdtempSync(join(tmpdir(), 'threadline-migrate-')), 'fresh.db')}`;
+describe(`${testDatabase} migrations`, () => {
+  it('applied to an empty database leave no difference from the models, and apply once', async () => {
+    const url = await emptyDatabase();
     const applied = await applyMigrations(url);
     expect(applied.length).toBeGreaterThan(0);
     expect(await driftFromSchema(url)).toBe('');
     expect(await applyMigrations(url)).toEqual([]);
   });
 
-  it('have nothing left to create: the checked-in migrations build schema.prisma', async () => {
-    expect(await createMigration('nothing')).toBeNull();
+  it('have nothing left to create: the checked-in migrations build the models', async () => {
+    if (testDatabase === 'postgresql') process.env.THREADLINE_SCRATCH_DATABASE_URL = await emptyDatabase();
+    expect(await createMigration('nothing', testDatabase)).toBeNull();
   });
 
-  it('notice a database that differs from schema.prisma', async () => {
-    const url = `file:${join(mkdtempSync(join(tmpdir(), 'threadline-migrate-')), 'drifted.db')}`;
+  it('notice a database that differs from the models', async () => {
+    const url = await emptyDatabase();
     await applyMigrations(url);
-    const { default: Database } = await import('better-sqlite3');
-    const db = new Database(url.slice('file:'.length));
-    db.exec('DROP INDEX "Comment_articleId_path_idx"');
-    db.close();
+    await execute(url, 'DROP INDEX "Comment_articleId_path_idx"');
     expect(await driftFromSchema(url)).toMatch(/CREATE INDEX "Comment_articleId_path_idx"/);
+  });
+
+  it.runIf(testDatabase === 'postgresql')('apply once when several instances start together', async () => {
+    const url = await emptyDatabase();
+    const results = await Promise.all([applyMigrations(url), applyMigrations(url), applyMigrations(url)]);
+    expect(results.flat()).toEqual(readdirSync(migrationsDirOf('postgresql')).filter((name) => /^\d{14}_/.test(name)));
+    expect(await driftFromSchema(url)).toBe('');
   });
 });
 
-describe('the writes migration', () => {
+describe.runIf(testDatabase === 'sqlite')('the writes migration', () => {
   it('continues each existing article\'s numbering after its latest comment', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'threadline-upgrade-'));
     const before = join(dir, 'migrations');

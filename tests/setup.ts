@@ -1,9 +1,28 @@
-// Each test file gets its own migrated SQLite file, chosen before src/db.ts reads DATABASE_URL.
+// Each test file gets a database of its own, chosen before src/db.ts reads DATABASE_URL: a
+// migrated SQLite file, or on PostgreSQL a copy of the migrated template database (with
+// REDIS_URL set, so that apps built in tests share live events through Redis).
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import pg from 'pg';
+import { inject } from 'vitest';
 import { applyMigrations } from '../prisma/migrate.js';
 
-const url = `file:${join(mkdtempSync(join(tmpdir(), 'threadline-test-')), 'test.db')}`;
-process.env.DATABASE_URL = url;
-await applyMigrations(url);
+if (process.env.THREADLINE_TEST_DATABASE === 'postgresql') {
+  const name = `test_${randomBytes(6).toString('hex')}`;
+  const server = inject('postgresUrl');
+  const admin = new pg.Client({ connectionString: server });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${name} TEMPLATE threadline_template`);
+  await admin.end();
+  const url = new URL(server);
+  url.pathname = `/${name}`;
+  process.env.DATABASE_URL = url.href;
+  process.env.REDIS_URL = inject('redisUrl');
+  process.env.THREADLINE_REDIS_PREFIX = `${name}:`;
+} else {
+  const url = `file:${join(mkdtempSync(join(tmpdir(), 'threadline-test-')), 'test.db')}`;
+  process.env.DATABASE_URL = url;
+  await applyMigrations(url);
+}

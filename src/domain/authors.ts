@@ -3,17 +3,17 @@ import type { DbTx } from '../db.js';
 
 /**
  * The Author row of a signed-in viewer, created on their first write. The host site's token
- * is the source of truth for name and role, so they follow it.
+ * is the source of truth for name and role, so they follow it. One upsert statement: it also
+ * locks the row until the write commits, so one author's concurrent writes (on PostgreSQL,
+ * where writers run side by side) take turns through the rate and duplicate checks.
  */
 export async function ensureAuthor(tx: DbTx, viewer: Viewer): Promise<{ id: number }> {
-  const existing = await tx.author.findUnique({ where: { handle: viewer.handle }, select: { id: true, name: true, role: true } });
-  if (!existing) {
-    return tx.author.create({ data: { handle: viewer.handle, name: viewer.name, role: viewer.role }, select: { id: true } });
-  }
-  if (existing.name !== viewer.name || existing.role !== viewer.role) {
-    await tx.author.update({ where: { id: existing.id }, data: { name: viewer.name, role: viewer.role } });
-  }
-  return { id: existing.id };
+  return tx.author.upsert({
+    where: { handle: viewer.handle },
+    create: { handle: viewer.handle, name: viewer.name, role: viewer.role },
+    update: { name: viewer.name, role: viewer.role },
+    select: { id: true },
+  });
 }
 
 const mentionPattern = /(^|[^\p{L}\p{N}_@])@([a-z0-9][a-z0-9_.-]*[a-z0-9]|[a-z0-9])/giu;

@@ -1,3 +1,4 @@
+import type { EventBus } from './bus.js';
 import type { LiveEvent } from './events.js';
 
 /** A subscriber fell further behind than its queue holds; it must resume with `after`. */
@@ -13,28 +14,62 @@ export interface LiveSubscription extends AsyncIterableIterator<LiveEvent> {
 }
 
 /**
- * In-process fan-out of committed events, by article. Each subscriber has a bounded queue:
- * one that falls behind is ended with SubscriberOverflowError, and nobody else notices
- * (Yoga's default pubsub throws an uncaught RepeaterOverflowError there instead).
+ * Fan-out of committed events to this instance's subscribers, by article. Each subscriber has
+ * a bounded queue: one that falls behind is ended with SubscriberOverflowError, and nobody
+ * else notices (Yoga's default pubsub throws an uncaught RepeaterOverflowError there instead).
+ * With a bus attached, events also travel to and from the other instances.
  */
 export class LivePubSub {
   readonly #topics = new Map<number, Set<Subscriber>>();
+  /** Per subscribed article, the highest sequence number delivered here. */
+  readonly #latest = new Map<number, number>();
+  #bus: EventBus | null = null;
 
   constructor(readonly maxQueue = 1000) {}
 
+  /** Sends events to and takes events from other instances through `bus`. */
+  attach(bus: EventBus): void {
+    this.#bus = bus;
+    for (const articleId of this.#topics.keys()) bus.listen(articleId);
+  }
+
+  /** An event this instance committed: to its subscribers here, and to the other instances. */
   publish(event: LiveEvent): void {
-    for (const subscriber of this.#topics.get(event.articleId) ?? []) subscriber.push(event);
+    this.deliver(event);
+    this.#bus?.publish(event);
+  }
+
+  /** An event to this instance's subscribers only (received from the bus, or found by resync). */
+  deliver(event: LiveEvent): void {
+    const subscribers = this.#topics.get(event.articleId);
+    if (!subscribers) return;
+    if (event.seq > (this.#latest.get(event.articleId) ?? 0)) this.#latest.set(event.articleId, event.seq);
+    for (const subscriber of subscribers) subscriber.push(event);
+  }
+
+  /** The articles somebody here subscribes to, with the highest sequence number delivered for each. */
+  subscribedArticles(): { articleId: number; latestSeq: number }[] {
+    return [...this.#topics.keys()].map((articleId) => ({ articleId, latestSeq: this.#latest.get(articleId) ?? 0 }));
   }
 
   /** `onOverflow` runs the moment the subscriber's queue overflows, so its transport can end it at once. */
   subscribe(articleId: number, onOverflow?: () => void): LiveSubscription {
-    const subscribers = this.#topics.get(articleId) ?? new Set<Subscriber>();
-    this.#topics.set(articleId, subscribers);
+    let subscribers = this.#topics.get(articleId);
+    if (!subscribers) {
+      subscribers = new Set<Subscriber>();
+      this.#topics.set(articleId, subscribers);
+      this.#bus?.listen(articleId);
+    }
+    const topic = subscribers;
     const subscriber = new Subscriber(this.maxQueue, onOverflow, () => {
-      subscribers.delete(subscriber);
-      if (subscribers.size === 0 && this.#topics.get(articleId) === subscribers) this.#topics.delete(articleId);
+      topic.delete(subscriber);
+      if (topic.size === 0 && this.#topics.get(articleId) === topic) {
+        this.#topics.delete(articleId);
+        this.#latest.delete(articleId);
+        this.#bus?.stopListening(articleId);
+      }
     });
-    subscribers.add(subscriber);
+    topic.add(subscriber);
     return subscriber;
   }
 
