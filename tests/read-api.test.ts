@@ -57,9 +57,10 @@ describe('global object identification', () => {
     ['base64 without a type', Buffer.from('12').toString('base64')],
     ['an unknown type', globalId('Spaceship', 1)],
     ['a known type with an id that is not a number', Buffer.from('Comment:abc').toString('base64')],
+    ['a known type with an id past 32 bits', Buffer.from('Comment:2147483648').toString('base64')],
   ])('gives a clear error for a malformed ID: %s', async (_name, id) => {
     const result = await run(NodeByIdDocument, { id });
-    expect(result.errors?.[0]?.message).toMatch(/Invalid global ID|Spaceship has not been implemented|"abc" is not the id of a Comment/);
+    expect(result.errors?.[0]?.message).toMatch(/Invalid global ID|Spaceship has not been implemented|"(abc|2147483648)" is not the id of a Comment/);
     expect(result.errors?.[0]?.message).not.toMatch(/at .*\.(js|ts):\d+/);
   });
 

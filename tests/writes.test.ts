@@ -20,7 +20,7 @@ import {
   UpdateArticleDocument,
   UpdateTagDocument,
 } from '../schema/generated/graphql.js';
-import { demoSlug, exampleSlug, expectInertHtml, globalId, importExample, query, rowCounts, run, viewer } from './helpers.js';
+import { demoSlug, exampleSlug, expectInertHtml, globalId, importExample, query, rowCounts, run, testDatabase, viewer } from './helpers.js';
 
 const moderator = viewer('mod-mia', 'MODERATOR', 'Mia Moderator');
 const admin = viewer('admin-ada', 'ADMIN', 'Ada Admin');
@@ -469,16 +469,24 @@ describe('one transaction per mutation', () => {
   it('writes nothing when the mutation fails after its first write', async () => {
     // A real failure inside the database: mentions cannot be written. postComment inserts
     // the comment, bumps the article's counter, then fails on the mention.
-    await prisma.$executeRawUnsafe(
-      `CREATE TRIGGER fail_mentions BEFORE INSERT ON "Mention" BEGIN SELECT RAISE(ABORT, 'mentions are broken'); END`,
-    );
+    const [create, drop] =
+      testDatabase === 'sqlite'
+        ? [[`CREATE TRIGGER fail_mentions BEFORE INSERT ON "Mention" BEGIN SELECT RAISE(ABORT, 'mentions are broken'); END`], ['DROP TRIGGER fail_mentions']]
+        : [
+            [
+              `CREATE FUNCTION fail_mentions() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'mentions are broken'; END $$`,
+              `CREATE TRIGGER fail_mentions BEFORE INSERT ON "Mention" FOR EACH ROW EXECUTE FUNCTION fail_mentions()`,
+            ],
+            ['DROP TRIGGER fail_mentions ON "Mention"', 'DROP FUNCTION fail_mentions()'],
+          ];
+    for (const sql of create) await prisma.$executeRawUnsafe(sql);
     try {
       const who = someone();
       const result = await unchanged(() => run(PostCommentDocument, { input: { articleId: exampleId, body: 'Hello @kathy' } }, { viewer: who }));
       expect(result.errors).toHaveLength(1);
       expect(await prisma.author.findUnique({ where: { handle: who.handle } })).toBeNull();
     } finally {
-      await prisma.$executeRawUnsafe('DROP TRIGGER fail_mentions');
+      for (const sql of drop) await prisma.$executeRawUnsafe(sql);
     }
   });
 });

@@ -41,7 +41,10 @@ export const encodeCursor = (articleId: number, seq: number) => Buffer.from(`Com
 export function decodeCursor(cursor: string): { articleId: number; seq: number } | null {
   const match = /^CommentEvent:(\d+):(\d+)$/.exec(Buffer.from(cursor, 'base64').toString('utf8'));
   if (!match) return null;
-  return { articleId: Number(match[1]), seq: Number(match[2]) };
+  const [articleId, seq] = [Number(match[1]), Number(match[2])];
+  // Both are 32-bit integers in the database: anything larger is no cursor of ours.
+  if (articleId > 2 ** 31 - 1 || seq > 2 ** 31 - 1) return null;
+  return { articleId, seq };
 }
 
 /** Drops events older than the retention; cursors before them then ask the client to refetch. */

@@ -14,11 +14,12 @@ const expired = () =>
  * Logged events of an article with `after < seq ≤ upTo`, oldest first. The sequence has no
  * holes unless pruning took some: then the client cannot be brought up to date and is told so.
  */
-async function* logged(articleId: number, after: number, upTo = Number.MAX_SAFE_INTEGER): AsyncGenerator<LiveEvent> {
+async function* logged(articleId: number, after: number, upTo: number | null = null): AsyncGenerator<LiveEvent> {
   let expected = after + 1;
   for (let from = after; ; ) {
     const rows = await prisma.commentEvent.findMany({
-      where: { articleId, seq: { gt: from, lte: upTo } },
+      // (No sentinel for "no upper bound": PostgreSQL's INTEGER refuses numbers past 2^31 - 1.)
+      where: { articleId, seq: upTo === null ? { gt: from } : { gt: from, lte: upTo } },
       orderBy: { seq: 'asc' },
       take: replayBatch,
       select: { articleId: true, seq: true, commentId: true, kind: true, comment: { select: { path: true } } },
@@ -31,7 +32,7 @@ async function* logged(articleId: number, after: number, upTo = Number.MAX_SAFE_
     if (rows.length < replayBatch) break;
     from = rows[rows.length - 1]!.seq;
   }
-  if (upTo !== Number.MAX_SAFE_INTEGER && expected !== upTo + 1) throw expired();
+  if (upTo !== null && expected !== upTo + 1) throw expired();
 }
 
 /** The sequence number a cursor stands for, checked against the article and the log. */
