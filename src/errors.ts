@@ -4,6 +4,22 @@ import { maskError as yogaMaskError, type YogaServerOptions } from 'graphql-yoga
 
 type MaskError = NonNullable<Exclude<YogaServerOptions<object, object>['maskedErrors'], boolean | undefined>['maskError']>;
 
+/** Prisma's codes for a database it cannot reach, lost, or waited too long for a connection to. */
+const unavailableCodes = new Set(['P1001', 'P1002', 'P1008', 'P1017', 'P2024']);
+/** The same, as the drivers word it: PostgreSQL down or restarting, or SQLite's lock held past our retries. */
+const unavailableMessage =
+  /Can't reach database server|ECONNREFUSED|ECONNRESET|Connection terminated|connection is closed|terminating connection|the database system is (starting up|shutting down|in recovery mode)|timeout exceeded when trying to connect|DatabaseNotReachable|ConnectionClosed|\b(57P0[1-3]|0800[1-6])\b|SQLITE_BUSY|database is locked/i;
+
+/** Whether `error`, or an error it wraps, says the database cannot be used right now. */
+export function isDatabaseUnavailable(error: unknown): boolean {
+  for (let current = error, depth = 0; current instanceof Error && depth < 5; current = current.cause, depth++) {
+    const { code, meta } = current as { code?: unknown; meta?: unknown };
+    if (typeof code === 'string' && unavailableCodes.has(code)) return true;
+    if (unavailableMessage.test(`${current.message} ${meta === undefined ? '' : JSON.stringify(meta)}`)) return true;
+  }
+  return false;
+}
+
 /**
  * Pothos rejects bad client input (a malformed global ID, a negative `first`) with its own
  * errors; give them the code clients switch on. Everything else goes through Yoga's masking.
@@ -17,6 +33,15 @@ export const maskError: MaskError = (error, message, isDev) => {
       positions: error.positions,
       path: error.path,
       extensions: { ...original.extensions, code: 'BAD_USER_INPUT' },
+    });
+  }
+  // The database is down or restarting: nothing about the request was wrong, and the same
+  // request will work once it is back. Say so, with a code clients can retry on.
+  if (isDatabaseUnavailable(original ?? error)) {
+    return new GraphQLError('The database is unavailable for the moment; retry shortly.', {
+      nodes: error instanceof GraphQLError ? error.nodes : undefined,
+      path: error instanceof GraphQLError ? error.path : undefined,
+      extensions: { code: 'SERVICE_UNAVAILABLE', retryable: true, http: { status: 503, headers: { 'retry-after': '1' } } },
     });
   }
   return yogaMaskError(error, message, isDev);

@@ -9,5 +9,13 @@ export const demoThreadPath = fileURLToPath(new URL('../prisma/demo-thread.txt',
 /** Fills a database that has no articles with the demo thread; returns null when there was something already. */
 export async function seedDemoIfEmpty(): Promise<LoadSummary | null> {
   if ((await prisma.article.count()) > 0) return null;
-  return loadThread(parseTextThread(await readFile(demoThreadPath, 'utf8')));
+  const thread = parseTextThread(await readFile(demoThreadPath, 'utf8'));
+  try {
+    return await loadThread(thread);
+  } catch (error) {
+    // Several instances started together on one empty PostgreSQL database: one seeds it, and
+    // the others' inserts of the same rows fail on a unique constraint once it has committed.
+    if ((error as { code?: unknown }).code === 'P2002' && (await prisma.article.count()) > 0) return null;
+    throw error;
+  }
 }

@@ -142,7 +142,8 @@ it('delivers one comment to 600 subscribers of one article, loading it once per 
     const token = await tokenFor(viewer('crowd-writer', 'MODERATOR'));
     let loads = 0;
     const stop = onQuery((sql) => {
-      if (sql.includes('FROM `main`.`CommentEvent`')) loads++;
+      // SQLite quotes `main`.`CommentEvent`; PostgreSQL "public"."CommentEvent".
+      if (/FROM [`"](main|public)[`"]\.[`"]CommentEvent[`"]/.test(sql)) loads++;
     });
     const { body } = await post(crowd, PostCommentDocument, { input: { articleId, body: 'For the crowd' } }, { authorization: `Bearer ${token}` });
     expect(body.data?.postComment.__typename).toBe('PostCommentSuccess');

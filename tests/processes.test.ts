@@ -1,59 +1,15 @@
 // The two commands a user runs, as real processes: the server and the importer.
-import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { secretFrom, signToken, viewerFromAuthorization } from '../src/auth.js';
 import { examplePath, readExample } from './helpers.js';
-
-const root = fileURLToPath(new URL('..', import.meta.url));
-const children: ChildProcess[] = [];
-afterEach(() => {
-  for (const child of children.splice(0)) if (child.exitCode === null) child.kill('SIGKILL');
-});
+import { runProcess, startProcess, startServer } from './instances.js';
 
 const freshDatabase = () => join(mkdtempSync(join(tmpdir(), 'threadline-proc-')), 'threadline.db');
 
-function start(script: string, args: string[], env: Record<string, string>) {
-  const child = spawn(process.execPath, ['--import', 'tsx', script, ...args], {
-    cwd: root,
-    env: { ...process.env, LOG_LEVEL: 'info', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  children.push(child);
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  let stdout = '';
-  let stderr = '';
-  child.stdout!.on('data', (chunk) => (stdout += chunk));
-  child.stderr!.on('data', (chunk) => (stderr += chunk));
-  return { child, exited, output: () => ({ stdout, stderr }) };
-}
-
-async function run(script: string, args: string[], env: Record<string, string>) {
-  const proc = start(script, args, env);
-  const code = await proc.exited;
-  return { code, ...proc.output() };
-}
-
-/** Starts `npm start`'s server on a free port; resolves with its GraphQL URL and its log so far. */
-async function startServer(env: Record<string, string>) {
-  const server = start('src/server.ts', [], { PORT: '0', HOST: '127.0.0.1', ...env });
-  const logs: Record<string, unknown>[] = [];
-  const url = await new Promise<string>((resolve, reject) => {
-    const lines = createInterface({ input: server.child.stdout! });
-    lines.on('line', (line) => {
-      const entry = JSON.parse(line) as Record<string, unknown>;
-      logs.push(entry);
-      if (entry.msg === 'Threadline is listening') resolve(entry.url as string);
-    });
-    server.exited.then((code) => reject(new Error(`server exited with ${code}: ${JSON.stringify(logs)} ${server.output().stderr}`)));
-  });
-  return { server, url, logs };
-}
 
 describe('npm start', () => {
   it('migrates and seeds an empty database, serves it, and stops cleanly on SIGTERM', async () => {
@@ -80,7 +36,7 @@ describe('npm start', () => {
   });
 
   it('refuses a bad PORT with a clear message', async () => {
-    const { code, stdout } = await run('src/server.ts', [], { PORT: 'eighty', DATABASE_URL: `file:${freshDatabase()}` });
+    const { code, stdout } = await runProcess('src/server.ts', [], { PORT: 'eighty', DATABASE_URL: `file:${freshDatabase()}` });
     expect(code).toBe(1);
     expect(stdout).toContain('PORT must be an integer from 0 to 65535; got \\"eighty\\"');
   });
@@ -127,7 +83,7 @@ describe('two servers on one SQLite file', () => {
 describe('npm run token', () => {
   it('prints a token signed with the development secret it keeps beside the database', async () => {
     const db = freshDatabase();
-    const { code, stdout } = await run('src/cli/token.ts', ['kathy', '--role', 'MODERATOR', '--name', 'Kathy'], {
+    const { code, stdout } = await runProcess('src/cli/token.ts', ['kathy', '--role', 'MODERATOR', '--name', 'Kathy'], {
       DATABASE_URL: `file:${db}`,
       THREADLINE_JWT_SECRET: '',
     });
@@ -139,13 +95,13 @@ describe('npm run token', () => {
   });
 
   it('refuses an unknown role', async () => {
-    const { code, stderr } = await run('src/cli/token.ts', ['kathy', '--role', 'OWNER'], { DATABASE_URL: `file:${freshDatabase()}` });
+    const { code, stderr } = await runProcess('src/cli/token.ts', ['kathy', '--role', 'OWNER'], { DATABASE_URL: `file:${freshDatabase()}` });
     expect(code).toBe(2);
     expect(stderr).toContain('--role must be one of AUTHOR, MODERATOR, ADMIN');
   });
 
   it('is needed in production: the server will not start without THREADLINE_JWT_SECRET', async () => {
-    const { code, stdout } = await run('src/server.ts', [], {
+    const { code, stdout } = await runProcess('src/server.ts', [], {
       PORT: '0',
       DATABASE_URL: `file:${freshDatabase()}`,
       NODE_ENV: 'production',
@@ -161,7 +117,7 @@ describe('a DATABASE_URL this version cannot serve', () => {
     ['src/server.ts', 1, 'stdout'],
     ['src/cli/import.ts', 2, 'stderr'],
   ] as const)('%s says so plainly', async (script, exitCode, stream) => {
-    const result = await run(script, script.includes('import') ? [examplePath] : [], {
+    const result = await runProcess(script, script.includes('import') ? [examplePath] : [], {
       PORT: '0',
       DATABASE_URL: 'mysql://localhost/threadline',
     });
@@ -189,7 +145,7 @@ describe('npm run import', () => {
 
   it('imports the example with progress and a summary, and a second run changes nothing', async () => {
     const db = freshDatabase();
-    const first = await run('src/cli/import.ts', [examplePath], { DATABASE_URL: `file:${db}` });
+    const first = await runProcess('src/cli/import.ts', [examplePath], { DATABASE_URL: `file:${db}` });
     expect(first.code).toBe(0);
     expect(first.stderr).toContain('parsed "Trump Told Russians');
     expect(first.stderr).toContain('comments 26/26 (100%)');
@@ -200,7 +156,7 @@ describe('npm run import', () => {
     const after = counts(db);
     expect(after).toMatchObject({ Article: 1, Comment: 26, Quote: 7 });
 
-    const second = await run('src/cli/import.ts', [examplePath, '--format', 'text'], { DATABASE_URL: `file:${db}` });
+    const second = await runProcess('src/cli/import.ts', [examplePath, '--format', 'text'], { DATABASE_URL: `file:${db}` });
     expect(second.code).toBe(0);
     expect(second.stdout).toMatch(/comments\s+26 in the file, 0 new/);
     expect(counts(db)).toEqual(after);
@@ -213,7 +169,7 @@ describe('npm run import', () => {
     ['a file cut in the middle of a comment', () => writeTemp(readExample().split('  19. DrDaveT says:')[0] + '  19. DrDaveT says:\n'), 1, /line \d+: comment 19 has no text/],
   ])('refuses %s with a clear message and writes nothing', async (_name, file, exitCode, message) => {
     const db = freshDatabase();
-    const { code, stderr } = await run('src/cli/import.ts', [file()], { DATABASE_URL: `file:${db}` });
+    const { code, stderr } = await runProcess('src/cli/import.ts', [file()], { DATABASE_URL: `file:${db}` });
     expect(code).toBe(exitCode);
     expect(stderr).toMatch(message);
     expect(stderr).toContain('nothing was written');
@@ -221,7 +177,7 @@ describe('npm run import', () => {
   });
 
   it('refuses an unknown format', async () => {
-    const { code, stderr } = await run('src/cli/import.ts', [examplePath, '--format', 'csv'], { DATABASE_URL: `file:${freshDatabase()}` });
+    const { code, stderr } = await runProcess('src/cli/import.ts', [examplePath, '--format', 'csv'], { DATABASE_URL: `file:${freshDatabase()}` });
     expect(code).toBe(2);
     expect(stderr).toContain('unknown --format "csv"');
   });

@@ -1,0 +1,109 @@
+// Several Threadline instances as real processes on one PostgreSQL and one Redis, and the
+// clients the multi-instance and fault tests drive them with.
+import { print } from 'graphql';
+import { createClient } from 'graphql-ws';
+import WebSocket from 'ws';
+import { CommentAddedDocument, type CommentAddedSubscription, PostCommentDocument } from '../schema/generated/graphql.js';
+import { globalId, tokenFor, viewer } from './helpers.js';
+import { startServer } from './instances.js';
+
+export interface Instance {
+  url: string;
+  kill(signal?: NodeJS.Signals): void;
+  exited: Promise<number | null>;
+}
+
+/** Starts `npm start`'s server on DATABASE_URL and REDIS_URL (the test file's unless `env` says otherwise). */
+export async function startInstance(env: Record<string, string> = {}): Promise<Instance> {
+  const { server, url } = await startServer({
+    DATABASE_URL: process.env.DATABASE_URL!,
+    REDIS_URL: process.env.REDIS_URL!,
+    THREADLINE_REDIS_PREFIX: process.env.THREADLINE_REDIS_PREFIX!,
+    THREADLINE_JWT_SECRET: process.env.THREADLINE_JWT_SECRET!,
+    // Only Redis may carry events between instances here, unless a test turns resync on.
+    THREADLINE_LIVE_RESYNC_MS: '3600000',
+    THREADLINE_WS_MAX_CONNECTIONS_PER_IP: '10000',
+    ...env,
+  });
+  return { url, kill: (signal = 'SIGTERM') => server.child.kill(signal), exited: server.exited };
+}
+
+export async function waitFor(check: () => boolean, what: string, timeoutMs = 30_000) {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+/** POSTs a GraphQL operation to an instance. */
+export async function graphql(url: string, query: string, variables: object, token?: string) {
+  const response = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+    body: JSON.stringify({ query, variables }),
+  });
+  return { status: response.status, headers: response.headers, body: (await response.json()) as { data?: Record<string, any>; errors?: any[] } };
+}
+
+/** Moderators: exempt from the rate limit, so that one writer can post as fast as a test needs. */
+export const writerToken = (handle = 'cluster-writer') => tokenFor(viewer(handle, 'MODERATOR', handle));
+
+/** Posts a comment through `url`; returns its number. */
+export async function postComment(url: string, token: string, articleId: number, body: string): Promise<number> {
+  const { body: result } = await graphql(url, print(PostCommentDocument), { input: { articleId: globalId('Article', articleId), body } }, token);
+  const payload = result.data?.postComment;
+  if (payload?.__typename !== 'PostCommentSuccess') throw new Error(`postComment failed: ${JSON.stringify(result)}`);
+  return payload.comment.number as number;
+}
+
+/**
+ * A live comment widget: a graphql-ws client on commentAdded that records every comment
+ * number it receives and the last cursor, and can move to another instance, resuming after
+ * that cursor as a real client would after losing its server.
+ */
+export class Widget {
+  readonly numbers: number[] = [];
+  readonly errors: unknown[] = [];
+  cursor: string | undefined;
+  closed = false;
+  #client: ReturnType<typeof createClient> | undefined;
+  #ready = false;
+
+  constructor(readonly articleId: number) {}
+
+  /** Subscribes on `url`; resolves once the server has acknowledged the connection. */
+  async connect(url: string): Promise<void> {
+    this.closed = false;
+    this.#ready = false;
+    const client = createClient({
+      url: url.replace(/^http/, 'ws'),
+      webSocketImpl: WebSocket,
+      retryAttempts: 0,
+      lazy: false,
+      on: { connected: () => (this.#ready = true), closed: () => (this.closed = true) },
+    });
+    this.#client = client;
+    client.subscribe<CommentAddedSubscription>(
+      { query: print(CommentAddedDocument), variables: { articleId: globalId('Article', this.articleId), after: this.cursor } },
+      {
+        next: ({ data, errors }) => {
+          if (errors) this.errors.push(errors);
+          if (!data) return;
+          this.numbers.push(data.commentAdded.comment.number);
+          this.cursor = data.commentAdded.cursor;
+        },
+        error: (error) => {
+          this.closed = true;
+          if (!(error && typeof error === 'object' && 'code' in error)) this.errors.push(error);
+        },
+        complete: () => {},
+      },
+    );
+    await waitFor(() => this.#ready || this.closed, 'the connection');
+  }
+
+  async close(): Promise<void> {
+    await this.#client?.dispose();
+  }
+}

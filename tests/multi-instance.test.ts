@@ -1,0 +1,110 @@
+// Several server processes on one PostgreSQL database and one Redis: live events cross
+// instances through Redis, and comment numbers stay gapless with writers on every instance.
+import { print } from 'graphql';
+import { createClient } from 'graphql-ws';
+import { beforeAll, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import { PostCommentDocument, ReplyAddedDocument, type ReplyAddedSubscription } from '../schema/generated/graphql.js';
+import { prisma } from '../src/db.js';
+import { seedDemoIfEmpty } from '../src/seed.js';
+import { graphql, postComment, startInstance, waitFor, Widget, writerToken } from './cluster.js';
+import { demoSlug, globalId } from './helpers.js';
+
+let articleId: number;
+let token: string;
+
+beforeAll(async () => {
+  await seedDemoIfEmpty();
+  articleId = (await prisma.article.findUniqueOrThrow({ where: { slug: demoSlug } })).id;
+  token = await writerToken();
+});
+
+/** Numbers of the article's comments, in order: they must run 1, 2, 3, … with no gap or repeat. */
+async function expectGaplessNumbering() {
+  const numbers = (await prisma.comment.findMany({ where: { articleId }, orderBy: { number: 'asc' }, select: { number: true } })).map((c) => c.number);
+  expect(numbers).toEqual(numbers.map((_, index) => index + 1));
+  const article = await prisma.article.findUniqueOrThrow({ where: { id: articleId }, select: { lastCommentNumber: true } });
+  expect(article.lastCommentNumber).toBe(numbers.length);
+}
+
+async function replyOn(url: string, parentId: number, body: string): Promise<number> {
+  const variables = { input: { articleId: globalId('Article', articleId), body, replyToId: globalId('Comment', parentId) } };
+  const { body: result } = await graphql(url, print(PostCommentDocument), variables, token);
+  if (result.data?.postComment.__typename !== 'PostCommentSuccess') throw new Error(JSON.stringify(result));
+  return result.data.postComment.comment.number as number;
+}
+
+/**
+ * A subscription starts at the end of the log once the server has registered it, which a
+ * client cannot see: `post` until `live()` says every subscriber got something.
+ */
+async function untilLive(live: () => boolean, post: (attempt: number) => Promise<unknown>) {
+  for (let attempt = 0; !live(); attempt++) {
+    if (attempt === 50) throw new Error('the subscriptions never went live');
+    await post(attempt);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+it('a subscriber on instance A receives a reply posted on instance B', async () => {
+  const [a, b] = await Promise.all([startInstance(), startInstance()]);
+  const parentNumber = await postComment(b.url, token, articleId, 'A parent, posted on B');
+  const parent = await prisma.comment.findUniqueOrThrow({ where: { articleId_number: { articleId, number: parentNumber } } });
+
+  const client = createClient({ url: a.url.replace(/^http/, 'ws'), webSocketImpl: WebSocket, retryAttempts: 0 });
+  const received: ReplyAddedSubscription[] = [];
+  client.subscribe<ReplyAddedSubscription>(
+    { query: print(ReplyAddedDocument), variables: { commentId: globalId('Comment', parent.id) } },
+    { next: ({ data }) => data && received.push(data), error: () => {}, complete: () => {} },
+  );
+  const replies: number[] = [];
+  await untilLive(() => received.length > 0, async (attempt) => replies.push(await replyOn(b.url, parent.id, `Warm-up reply ${attempt}`)));
+
+  const reply = await replyOn(b.url, parent.id, 'A reply, posted on B');
+  await waitFor(() => received.some((event) => event.replyAdded.comment.number === reply), 'the reply on A');
+  expect(received.at(-1)!.replyAdded.comment).toMatchObject({ number: reply, parent: { number: parentNumber }, depth: 1 });
+  // Once live, every reply arrives once and in order.
+  const numbers = received.map((event) => event.replyAdded.comment.number);
+  expect(numbers).toEqual([...replies, reply].slice(-numbers.length));
+  await client.dispose();
+  a.kill();
+  b.kill();
+  await Promise.all([a.exited, b.exited]);
+});
+
+it('three instances, 100 subscribers each, 300 posts sent round-robin: every subscriber gets all 300 exactly once, in order', async () => {
+  const instances = await Promise.all([startInstance(), startInstance(), startInstance()]);
+  const widgets = instances.flatMap((instance) => Array.from({ length: 100 }, () => ({ instance, widget: new Widget(articleId) })));
+  await Promise.all(widgets.map(({ instance, widget }) => widget.connect(instance.url)));
+
+  await untilLive(
+    () => widgets.every(({ widget }) => widget.numbers.length > 0),
+    (attempt) => postComment(instances[attempt % 3]!.url, token, articleId, `Warm-up ${attempt}`),
+  );
+  const start = Math.max(...widgets.map(({ widget }) => widget.numbers.at(-1)!));
+  for (const { widget } of widgets) widget.numbers.splice(0);
+
+  // 300 posts, round-robin over the instances, ten in flight at a time.
+  const posted: number[] = [];
+  for (let batch = 0; batch < 30; batch++) {
+    const numbers = await Promise.all(
+      Array.from({ length: 10 }, (_, i) => {
+        const n = batch * 10 + i;
+        return postComment(instances[n % 3]!.url, token, articleId, `Round-robin post ${n}`);
+      }),
+    );
+    posted.push(...numbers);
+  }
+  const expected = [...posted].sort((x, y) => x - y);
+  expect(expected).toEqual(Array.from({ length: 300 }, (_, i) => start + 1 + i));
+
+  await waitFor(() => widgets.every(({ widget }) => widget.numbers.length >= 300), 'every widget to get 300 comments', 120_000);
+  for (const { widget } of widgets) {
+    expect(widget.errors).toEqual([]);
+    expect(widget.numbers).toEqual(expected);
+  }
+  await expectGaplessNumbering();
+  await Promise.all(widgets.map(({ widget }) => widget.close()));
+  for (const instance of instances) instance.kill();
+  await Promise.all(instances.map((instance) => instance.exited));
+}, 300_000);
