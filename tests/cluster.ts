@@ -81,6 +81,8 @@ export class Widget {
       webSocketImpl: WebSocket,
       retryAttempts: 0,
       lazy: false,
+      // A lost server is expected here (the widget moves on); graphql-ws would console.error it.
+      onNonLazyError: () => {},
       on: { connected: () => (this.#ready = true), closed: () => (this.closed = true) },
     });
     this.#client = client;
