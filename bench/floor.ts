@@ -4,7 +4,7 @@
  */
 import type { Database } from 'better-sqlite3';
 
-interface Row {
+export interface Row {
   id: number;
   number: number;
   depth: number;
@@ -15,7 +15,7 @@ interface Row {
   name: string;
 }
 
-const globalId = (type: string, id: number) => Buffer.from(`${type}:${id}`).toString('base64');
+export const globalId = (type: string, id: number) => Buffer.from(`${type}:${id}`).toString('base64');
 const columns = `c.id, c.number, c.depth, c.parentId, c.body, c.createdAt, a.handle, a.name`;
 
 function toNode(row: Row) {
@@ -30,7 +30,7 @@ function toNode(row: Row) {
 }
 
 /** Nests rows (parents before children) under their parents, at most `limit` replies each, down to `levels`. */
-function tree(rows: Row[], roots: Row[], replyLimit: number, levels: number) {
+export function tree(rows: Row[], roots: Row[], replyLimit: number, levels: number) {
   const children = new Map<number, Row[]>();
   for (const row of rows) {
     if (row.parentId == null) continue;

@@ -1,0 +1,174 @@
+/**
+ * Read benchmarks on PostgreSQL, on demand: `npm run bench:postgres [-- --iterations 200]`.
+ *
+ * S1  a generated article of 1,000 comments nested four levels deep, fetched whole;
+ * S2  the first page of 50 top-level comments with two levels of replies.
+ *
+ * One throwaway PostgreSQL server (scripts/services.ts) holds both threads. Three readers of
+ * the same rows are measured in the same run, one request at a time after a warm-up:
+ *
+ *   Threadline    the real HTTP server (Yoga on node:http, Prisma through @prisma/adapter-pg),
+ *                 over loopback, in this process, as bench/run.ts does on SQLite;
+ *   PostGraphile  v5 with the Amber preset serving the same tables over node:http, in this
+ *                 process, through its own pool (bench/postgraphile.ts);
+ *   floor         hand-written SQL through a `pg` pool, built into the same tree and
+ *                 JSON.stringify-ed, called directly as bench/run.ts calls the SQLite floor
+ *                 (bench/postgres-floor.ts).
+ *
+ * Target: Threadline's throughput at least PostGraphile's on both.
+ */
+import { createRequire } from 'node:module';
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { isDeepStrictEqual, parseArgs } from 'node:util';
+import { startPostgres } from '../scripts/services.js';
+import { postGraphQL, s1Thread, s2Thread, sample, summarise, table, threadlineCommentCount, type Timing } from './common.js';
+
+const { values } = parseArgs({
+  options: {
+    iterations: { type: 'string', default: '200' },
+    warmup: { type: 'string', default: '30' },
+    // Each reader's iterations are split over this many rounds, the readers taking turns, so a
+    // slow spell of the (shared) machine does not fall on one reader only.
+    rounds: { type: 'string', default: '2' },
+  },
+});
+const iterations = Number(values.iterations);
+const warmup = Number(values.warmup);
+const rounds = Math.max(1, Math.min(iterations, Number(values.rounds)));
+if (!(iterations > 0 && warmup >= 0)) throw new Error('--iterations must be positive and --warmup at least 0');
+
+process.env.NODE_ENV = 'production';
+process.env.GRAPHILE_ENV ??= 'production';
+
+const postgres = await startPostgres({ maxConnections: 50 });
+const cleanup: (() => Promise<unknown>)[] = [];
+try {
+  // The server's Prisma client reads DATABASE_URL when it is first imported.
+  process.env.DATABASE_URL = postgres.url;
+  const { default: pg } = await import('pg');
+  const { print } = await import('graphql');
+  const { applyMigrations } = await import('../prisma/migrate.js');
+  const { buildApp } = await import('../src/app.js');
+  const { secretFrom } = await import('../src/auth.js');
+  const { prisma } = await import('../src/db.js');
+  const { loadThread } = await import('../src/importers/load.js');
+  const { createLogger } = await import('../src/logger.js');
+  const { BenchFirstPageDocument, BenchWholeThreadDocument } = await import('../schema/generated/graphql.js');
+  const { floorFirstPagePg, floorWholeThreadPg } = await import('./postgres-floor.js');
+  const { countComments, pglFirstPageQuery, pglWholeThreadQuery, postgraphileTree, startPostGraphile, threadlineTree } =
+    await import('./postgraphile.js');
+  cleanup.push(() => prisma.$disconnect());
+
+  await applyMigrations(postgres.url);
+  await loadThread(s1Thread());
+  await loadThread(s2Thread());
+
+  const pool = (max: number) => {
+    const created = new pg.Pool({ connectionString: postgres.url, max });
+    created.on('error', () => {});
+    cleanup.push(() => created.end());
+    return created;
+  };
+  const floorPool = pool(2);
+  // Fresh statistics, so that no autovacuum run changes the plans halfway through.
+  await floorPool.query('ANALYZE');
+  const serverVersion = (await floorPool.query<{ server_version: string }>('SHOW server_version')).rows[0]!.server_version;
+
+  const app = buildApp({ logger: createLogger('silent'), secret: secretFrom('bench-secret-0123456789abcdef0123456789'), graphiql: false });
+  const { port } = await app.start(0, '127.0.0.1');
+  cleanup.push(() => app.stop());
+  const endpoint = `http://127.0.0.1:${port}/graphql`;
+
+  const postgraphile = await startPostGraphile(pool(10));
+  cleanup.push(() => postgraphile.stop());
+  const postgraphileVersion = JSON.parse(
+    readFileSync(join(dirname(createRequire(import.meta.url).resolve('postgraphile')), '..', 'package.json'), 'utf8'),
+  ).version as string;
+
+  const scenarios = [
+    {
+      name: 'S1 whole thread, 1,000 comments, 4 levels',
+      threadline: () => postGraphQL(endpoint, print(BenchWholeThreadDocument), { slug: 'bench-s1' }),
+      postgraphile: () => postGraphQL(postgraphile.endpoint, pglWholeThreadQuery, { slug: 'bench-s1' }),
+      floor: () => floorWholeThreadPg(floorPool, 'bench-s1'),
+      expectedComments: 1000,
+    },
+    {
+      name: 'S2 first 50 top-level comments + 2 levels',
+      threadline: () => postGraphQL(endpoint, print(BenchFirstPageDocument), { slug: 'bench-s2' }),
+      postgraphile: () => postGraphQL(postgraphile.endpoint, pglFirstPageQuery, { slug: 'bench-s2' }),
+      floor: () => floorFirstPagePg(floorPool, 'bench-s2'),
+      expectedComments: 500,
+    },
+  ];
+
+  const results: { name: string; threadline: Timing; postgraphile: Timing; floor: Timing }[] = [];
+  for (const scenario of scenarios) {
+    // All three must produce the same comments before their speed means anything.
+    const ours = JSON.parse(await scenario.threadline()).data;
+    const floor = JSON.parse(await scenario.floor()).data;
+    const peer = JSON.parse(await scenario.postgraphile()).data;
+    const counts = { threadline: threadlineCommentCount(ours), floor: threadlineCommentCount(floor), postgraphile: countComments(postgraphileTree(peer)) };
+    if (Object.values(counts).some((count) => count !== scenario.expectedComments)) {
+      throw new Error(`${scenario.name}: expected ${scenario.expectedComments} comments, got ${JSON.stringify(counts)}`);
+    }
+    if (JSON.stringify(ours) !== JSON.stringify(floor)) throw new Error(`${scenario.name}: the floor's JSON differs from the API's`);
+    if (!isDeepStrictEqual(threadlineTree(ours), postgraphileTree(peer))) {
+      throw new Error(`${scenario.name}: PostGraphile's comments (numbers, depths, bodies, authors or nesting) differ from Threadline's`);
+    }
+
+    const readers = ['threadline', 'postgraphile', 'floor'] as const;
+    const times = { threadline: [] as number[], postgraphile: [] as number[], floor: [] as number[] };
+    for (let round = 0; round < rounds; round++) {
+      const count = Math.floor(iterations / rounds) + (round < iterations % rounds ? 1 : 0);
+      for (const reader of readers) {
+        times[reader].push(...(await sample(scenario[reader], { iterations: count, warmup: round === 0 ? warmup : 0 })));
+      }
+    }
+    results.push({
+      name: scenario.name,
+      threadline: summarise(times.threadline),
+      postgraphile: summarise(times.postgraphile),
+      floor: summarise(times.floor),
+    });
+  }
+
+  const perSecond = (t: Timing) => t.perSecond.toFixed(0);
+  const latency = (t: Timing) => `${t.p50.toFixed(2)} / ${t.p99.toFixed(2)}`;
+  console.log(
+    `${iterations} iterations after ${warmup} warm-up in ${rounds} round(s), Node ${process.version}, PostgreSQL ${serverVersion} ` +
+      `over loopback, PostGraphile ${postgraphileVersion}; one request at a time, req/s = 1000 / mean ms\n`,
+  );
+  console.log(
+    table(
+      ['scenario', 'Threadline req/s', 'PostGraphile req/s', 'floor req/s', 'Threadline / PostGraphile', 'Threadline p50 / floor p50'],
+      results.map((r) => [
+        r.name,
+        perSecond(r.threadline),
+        perSecond(r.postgraphile),
+        perSecond(r.floor),
+        `${(r.threadline.perSecond / r.postgraphile.perSecond).toFixed(2)}×`,
+        `${(r.threadline.p50 / r.floor.p50).toFixed(1)}×`,
+      ]),
+    ),
+  );
+  console.log();
+  console.log(
+    table(
+      ['scenario', 'Threadline p50 / p99 ms', 'PostGraphile p50 / p99 ms', 'floor p50 / p99 ms'],
+      results.map((r) => [r.name, latency(r.threadline), latency(r.postgraphile), latency(r.floor)]),
+    ),
+  );
+  console.log();
+  for (const r of results) {
+    const met = r.threadline.perSecond >= r.postgraphile.perSecond;
+    console.log(
+      `${r.name.slice(0, 2)}: target Threadline throughput ≥ PostGraphile's ${met ? 'MET' : 'MISSED'} ` +
+        `(${perSecond(r.threadline)} vs ${perSecond(r.postgraphile)} req/s)`,
+    );
+  }
+} finally {
+  for (const step of cleanup.reverse()) await step().catch((error: unknown) => console.error('cleanup failed:', error));
+  await postgres.stop();
+}
