@@ -207,15 +207,18 @@ export function buildApp(options: AppOptions): App {
     // Idempotent: the first call stops everything, later ones wait for it.
     stop: () =>
       (stopping ??= (async () => {
-        await wsServer.dispose();
-        await new Promise<void>((resolve) => sockets.close(() => resolve()));
-        await new Promise<void>((resolve) => {
-          server.close(() => resolve());
-          server.closeAllConnections();
-        });
-        await yoga.dispose();
-        await resyncer.stop();
-        await bus?.close();
+        try {
+          await wsServer.dispose();
+          await new Promise<void>((resolve) => sockets.close(() => resolve()));
+          await new Promise<void>((resolve) => {
+            server.close(() => resolve());
+            server.closeAllConnections();
+          });
+          await yoga.dispose();
+        } finally {
+          await resyncer.stop();
+          await bus?.close();
+        }
       })()),
   };
 }

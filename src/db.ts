@@ -49,15 +49,20 @@ async function postgresClient(settings: DatabaseSettings): Promise<PrismaClient>
     import('@prisma/adapter-pg'),
     import('./generated/prisma-postgresql/client.js'),
   ]);
-  const adapter = new PrismaPg({
-    connectionString: settings.url,
-    max: settings.poolMax,
-    connectionTimeoutMillis: settings.connectTimeoutMs,
-    // A restarted server drops the pool's idle connections: the pool replaces them on demand.
-    // Without a listener that error would end the process.
-  }, { onPoolError: () => {} });
+  const adapter = new PrismaPg(
+    { connectionString: settings.url, max: settings.poolMax, connectionTimeoutMillis: settings.connectTimeoutMs },
+    // An idle connection the server dropped (a restart, say): the pool replaces it on demand.
+    { onPoolError: (error) => poolErrorListener?.(error) },
+  );
   const client = listen(new PrismaClient({ adapter, log: [{ emit: 'event', level: 'query' }] }));
   return client as unknown as PrismaClient;
+}
+
+let poolErrorListener: ((error: Error) => void) | undefined;
+
+/** Hears about connections PostgreSQL dropped while idle (src/server.ts logs them). */
+export function onPoolError(listener: (error: Error) => void): void {
+  poolErrorListener = listener;
 }
 
 const settings = databaseSettings();
@@ -84,6 +89,8 @@ const isBusy = (error: unknown) => /SQLITE_BUSY|database is locked/.test(details
 
 /** PostgreSQL: a deadlock or serialization failure rolled the transaction back; running it again is safe. */
 const isConflict = (error: unknown) =>
+  // P2034 when Prisma names it; through @prisma/adapter-pg a deadlock (40P01) or serialization
+  // failure (40001) arrives as the driver's own code, inside the error's details.
   (error as { code?: unknown }).code === 'P2034' || /\b(40001|40P01)\b|deadlock detected|could not serialize/.test(detailsOf(error));
 
 /**
@@ -102,6 +109,11 @@ export async function writeTransaction<T>(
 ): Promise<T> {
   const deadline = Date.now() + retryForMs;
   const retryable = provider === 'postgresql' ? isConflict : isBusy;
+  // PostgreSQL: a write that checked a unique value was free can still lose the race for it to
+  // a concurrent one. Run again, its check sees the winner and answers as usual (twice at most,
+  // so that a real bug still surfaces).
+  let uniqueRaces = 0;
+  const lostUniqueRace = (error: unknown) => provider === 'postgresql' && (error as { code?: unknown }).code === 'P2002' && uniqueRaces++ < 2;
   for (let attempt = 0; ; attempt++) {
     try {
       return await writer.$transaction(
@@ -112,10 +124,21 @@ export async function writeTransaction<T>(
         { timeout, maxWait },
       );
     } catch (error) {
-      if (!retryable(error) || Date.now() > deadline) throw error;
+      if (!(retryable(error) || lostUniqueRace(error)) || Date.now() > deadline) throw error;
       await new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(250, 10 * 2 ** attempt)));
     }
   }
+}
+
+/**
+ * Locks a row until the transaction ends, before the transaction reads it to decide what to
+ * write: a concurrent write to the same row waits, then decides on what this one wrote. For
+ * PostgreSQL, whose writers run side by side; SQLite's writers already take turns, whole.
+ */
+export async function lockRow(tx: DbTx, table: 'Article' | 'Comment', id: number): Promise<void> {
+  if (provider !== 'postgresql') return;
+  // The table name comes from the closed list above, never from input.
+  await tx.$executeRawUnsafe(`SELECT 1 FROM "${table}" WHERE "id" = $1 FOR UPDATE`, id);
 }
 
 /** SQLite: write-ahead logging lets readers go on while one process writes. PostgreSQL needs nothing. */

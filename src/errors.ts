@@ -4,15 +4,33 @@ import { maskError as yogaMaskError, type YogaServerOptions } from 'graphql-yoga
 
 type MaskError = NonNullable<Exclude<YogaServerOptions<object, object>['maskedErrors'], boolean | undefined>['maskError']>;
 
-/** Prisma's codes for a database it cannot reach, lost, or waited too long for a connection to. */
-const unavailableCodes = new Set(['P1001', 'P1002', 'P1008', 'P1017', 'P2024']);
+/**
+ * Prisma's codes for a database it cannot reach (P1001), that timed out or dropped the
+ * connection (P1002, P1008, P1017), whose pool or transaction slot did not free up in time
+ * (P2024, P2028), or that refused more connections (P2037).
+ */
+const unavailableCodes = new Set(['P1001', 'P1002', 'P1008', 'P1017', 'P2024', 'P2028', 'P2037']);
 /** The same, as the drivers word it: PostgreSQL down or restarting, or SQLite's lock held past our retries. */
 const unavailableMessage =
-  /Can't reach database server|ECONNREFUSED|ECONNRESET|Connection terminated|connection is closed|terminating connection|the database system is (starting up|shutting down|in recovery mode)|timeout exceeded when trying to connect|DatabaseNotReachable|ConnectionClosed|\b(57P0[1-3]|0800[1-6])\b|SQLITE_BUSY|database is locked/i;
+  /Can't reach database server|ECONNREFUSED|ECONNRESET|Connection terminated|connection is closed|terminating connection|the database system is (starting up|shutting down|in recovery mode)|timeout exceeded when trying to connect|DatabaseNotReachable|ConnectionClosed|\b(57P0[1-3]|0800[1-6]|53300)\b|SQLITE_BUSY|database is locked/i;
+
+/**
+ * Errors from the database layer: Prisma's, a driver adapter's, a driver's (pg's carry a
+ * severity), or a socket's. Only these are read: a GraphQLError's message may quote input.
+ */
+const fromDatabaseLayer = (error: Error) =>
+  /^(PrismaClient|DriverAdapterError)/.test(error.constructor.name) ||
+  typeof (error as { severity?: unknown }).severity === 'string' ||
+  typeof (error as { syscall?: unknown }).syscall === 'string';
 
 /** Whether `error`, or an error it wraps, says the database cannot be used right now. */
 export function isDatabaseUnavailable(error: unknown): boolean {
   for (let current = error, depth = 0; current instanceof Error && depth < 5; current = current.cause, depth++) {
+    if (current instanceof GraphQLError) {
+      current = current.originalError;
+      if (!(current instanceof Error)) return false;
+    }
+    if (!fromDatabaseLayer(current)) continue;
     const { code, meta } = current as { code?: unknown; meta?: unknown };
     if (typeof code === 'string' && unavailableCodes.has(code)) return true;
     if (unavailableMessage.test(`${current.message} ${meta === undefined ? '' : JSON.stringify(meta)}`)) return true;

@@ -8,13 +8,14 @@ const logger = createLogger();
 async function main() {
   const config = loadConfig();
   // Loaded once the configuration is known to be good: they open the database on import.
-  const [{ buildApp }, { configureDatabase, prisma, writer }, { seedDemoIfEmpty }, { pruneEvents }] = await Promise.all([
+  const [{ buildApp }, { configureDatabase, onPoolError, prisma, writer }, { seedDemoIfEmpty }, { pruneEvents }] = await Promise.all([
     import('./app.js'),
     import('./db.js'),
     import('./seed.js'),
     import('./live/events.js'),
   ]);
 
+  onPoolError((error) => logger.warn({ err: error }, 'PostgreSQL dropped an idle connection; the pool replaces it when needed'));
   const applied = await applyMigrations(config.databaseUrl);
   if (applied.length > 0) logger.info({ migrations: applied }, 'applied migrations');
   await configureDatabase(prisma);

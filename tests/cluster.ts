@@ -11,11 +11,15 @@ export interface Instance {
   url: string;
   kill(signal?: NodeJS.Signals): void;
   exited: Promise<number | null>;
+  /** Its log lines at warn level and above, for failure messages. */
+  warnings(): string[];
+  /** Its Redis bus's log lines (trace level in tests), for failure messages. */
+  redisLog(): string[];
 }
 
 /** Starts `npm start`'s server on DATABASE_URL and REDIS_URL (the test file's unless `env` says otherwise). */
 export async function startInstance(env: Record<string, string> = {}): Promise<Instance> {
-  const { server, url } = await startServer({
+  const { server, url, logs } = await startServer({
     DATABASE_URL: process.env.DATABASE_URL!,
     REDIS_URL: process.env.REDIS_URL!,
     THREADLINE_REDIS_PREFIX: process.env.THREADLINE_REDIS_PREFIX!,
@@ -23,9 +27,16 @@ export async function startInstance(env: Record<string, string> = {}): Promise<I
     // Only Redis may carry events between instances here, unless a test turns resync on.
     THREADLINE_LIVE_RESYNC_MS: '3600000',
     THREADLINE_WS_MAX_CONNECTIONS_PER_IP: '10000',
+    LOG_LEVEL: 'trace',
     ...env,
   });
-  return { url, kill: (signal = 'SIGTERM') => server.child.kill(signal), exited: server.exited };
+  return {
+    url,
+    kill: (signal = 'SIGTERM') => server.child.kill(signal),
+    exited: server.exited,
+    warnings: () => logs.filter((entry) => (entry.level as number) >= 40).map((entry) => JSON.stringify(entry)),
+    redisLog: () => logs.filter((entry) => entry.component === 'redis').map((entry) => JSON.stringify(entry)),
+  };
 }
 
 export async function waitFor(check: () => boolean, what: string, timeoutMs = 30_000) {
@@ -33,6 +44,21 @@ export async function waitFor(check: () => boolean, what: string, timeoutMs = 30
   while (!check()) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+/**
+ * A subscription starts at the end of the log once its server has registered it, which a
+ * client cannot see: `post` until `live()` says every subscriber got something. On a busy
+ * machine a new instance's first subscription can take seconds; `describe` says what was
+ * seen when it never happens.
+ */
+export async function untilLive(live: () => boolean, post: (attempt: number) => Promise<unknown>, describe = () => '') {
+  const deadline = Date.now() + 30_000;
+  for (let attempt = 0; !live(); attempt++) {
+    if (Date.now() > deadline) throw new Error(`the subscriptions never went live after ${attempt} posts. ${describe()}`);
+    await post(attempt);
+    await new Promise((resolve) => setTimeout(resolve, 100));
   }
 }
 

@@ -5,7 +5,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { ArticleThreadDocument, PostCommentDocument } from '../schema/generated/graphql.js';
 import { type PostgresServer, type RedisServer, startPostgres, startRedis } from '../scripts/services.js';
-import { graphql, type Instance, postComment, startInstance, waitFor, Widget, writerToken } from './cluster.js';
+import { graphql, type Instance, postComment, startInstance, untilLive, waitFor, Widget, writerToken } from './cluster.js';
 import { demoSlug, globalId } from './helpers.js';
 
 let postgres: PostgresServer;
@@ -43,14 +43,14 @@ async function sql<Row extends object>(text: string, values: unknown[] = []): Pr
 async function liveWidgets(count: number, on: Instance, via: Instance): Promise<Widget[]> {
   const widgets = Array.from({ length: count }, () => new Widget(articleId));
   await Promise.all(widgets.map((widget) => widget.connect(on.url)));
-  for (let attempt = 0; !widgets.every((widget) => widget.numbers.length > 0); attempt++) {
-    if (attempt === 50) {
+  await untilLive(
+    () => widgets.every((widget) => widget.numbers.length > 0),
+    (attempt) => postComment(via.url, token, articleId, `Warm-up ${attempt} ${Date.now()}`),
+    () => {
       const state = widgets.map((widget) => ({ closed: widget.closed, errors: widget.errors, numbers: widget.numbers.length }));
-      throw new Error(`the widgets never went live: ${JSON.stringify(state)}`);
-    }
-    await postComment(via.url, token, articleId, `Warm-up ${attempt} ${Date.now()}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
+      return [JSON.stringify(state), ...on.warnings(), ...via.warnings(), ...on.redisLog()].join('\n');
+    },
+  );
   const start = Math.max(...widgets.map((widget) => widget.numbers.at(-1)!));
   // From here on every widget must see exactly what is posted, once each, in order.
   for (const widget of widgets) widget.numbers.splice(0, widget.numbers.indexOf(start) + 1);

@@ -7,7 +7,7 @@ import WebSocket from 'ws';
 import { PostCommentDocument, ReplyAddedDocument, type ReplyAddedSubscription } from '../schema/generated/graphql.js';
 import { prisma } from '../src/db.js';
 import { seedDemoIfEmpty } from '../src/seed.js';
-import { graphql, postComment, startInstance, waitFor, Widget, writerToken } from './cluster.js';
+import { graphql, postComment, startInstance, untilLive, waitFor, Widget, writerToken } from './cluster.js';
 import { demoSlug, globalId } from './helpers.js';
 
 let articleId: number;
@@ -32,18 +32,6 @@ async function replyOn(url: string, parentId: number, body: string): Promise<num
   const { body: result } = await graphql(url, print(PostCommentDocument), variables, token);
   if (result.data?.postComment.__typename !== 'PostCommentSuccess') throw new Error(JSON.stringify(result));
   return result.data.postComment.comment.number as number;
-}
-
-/**
- * A subscription starts at the end of the log once the server has registered it, which a
- * client cannot see: `post` until `live()` says every subscriber got something.
- */
-async function untilLive(live: () => boolean, post: (attempt: number) => Promise<unknown>) {
-  for (let attempt = 0; !live(); attempt++) {
-    if (attempt === 50) throw new Error('the subscriptions never went live');
-    await post(attempt);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
 }
 
 it('a subscriber on instance A receives a reply posted on instance B', async () => {

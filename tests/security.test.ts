@@ -138,6 +138,12 @@ describe('request limits', () => {
     return result!;
   }
 
+  it('refuses the NUL character, in variables and in literals, before any statement', async () => {
+    const { body } = await rejected('query ($slug: String!) { article(slug: $slug) { id } }', 'BAD_USER_INPUT', { slug: 'a\u0000b' });
+    expect(body.errors?.[0]?.message).toBe('Text may not contain the NUL character (U+0000).');
+    await rejected(`mutation { postComment(input: { articleId: "${demoId}", body: "a\\u0000b" }) { __typename } }`, 'BAD_USER_INPUT');
+  });
+
   it('refuses 16 aliased mutations in one document', async () => {
     const fields = Array.from(
       { length: 16 },

@@ -5,7 +5,7 @@
 import { createHash } from 'node:crypto';
 import type { Viewer } from '../auth.js';
 import type { WriteLimits } from '../config.js';
-import { type DbTx, writeTransaction } from '../db.js';
+import { type DbTx, lockRow, writeTransaction } from '../db.js';
 import { ensureAuthor, linkMentions } from './authors.js';
 import {
   DuplicateCommentError,
@@ -145,6 +145,8 @@ export async function postComment(
       if (earlier) await tx.idempotencyKey.delete({ where: { id: earlier.id } });
     }
 
+    // Locked first: a thread locked, or a reply's parent removed, meanwhile is seen here.
+    await lockRow(tx, 'Article', input.articleId);
     const article = await tx.article.findUnique({ where: { id: input.articleId }, select: { id: true, commentsLocked: true } });
     if (!article) throw new NotFoundError('The article does not exist.');
     if (article.commentsLocked) throw new ThreadLockedError();
@@ -211,7 +213,9 @@ export async function postComment(
   });
 }
 
+/** The comment a change applies to, locked until the change commits (two deletes cannot both succeed). */
 async function findComment(tx: DbTx, commentId: number) {
+  await lockRow(tx, 'Comment', commentId);
   const comment = await tx.comment.findUnique({
     where: { id: commentId },
     select: {

@@ -10,6 +10,8 @@ export class SubscriberOverflowError extends Error {
 }
 
 export interface LiveSubscription extends AsyncIterableIterator<LiveEvent> {
+  /** Resolves once events from other instances reach this subscription too. */
+  readonly ready: Promise<void>;
   close(): void;
 }
 
@@ -21,6 +23,8 @@ export interface LiveSubscription extends AsyncIterableIterator<LiveEvent> {
  */
 export class LivePubSub {
   readonly #topics = new Map<number, Set<Subscriber>>();
+  /** Per subscribed article, when the bus has confirmed its subscription. */
+  readonly #listening = new Map<number, Promise<void>>();
   /** Per subscribed article, the highest sequence number delivered here. */
   readonly #latest = new Map<number, number>();
   #bus: EventBus | null = null;
@@ -29,8 +33,9 @@ export class LivePubSub {
 
   /** Sends events to and takes events from other instances through `bus`. */
   attach(bus: EventBus): void {
+    if (this.#bus) throw new Error('this pubsub already has a bus');
     this.#bus = bus;
-    for (const articleId of this.#topics.keys()) bus.listen(articleId);
+    for (const articleId of this.#topics.keys()) this.#listening.set(articleId, bus.listen(articleId));
   }
 
   /** An event this instance committed: to its subscribers here, and to the other instances. */
@@ -58,13 +63,14 @@ export class LivePubSub {
     if (!subscribers) {
       subscribers = new Set<Subscriber>();
       this.#topics.set(articleId, subscribers);
-      this.#bus?.listen(articleId);
+      this.#listening.set(articleId, this.#bus?.listen(articleId) ?? Promise.resolve());
     }
     const topic = subscribers;
-    const subscriber = new Subscriber(this.maxQueue, onOverflow, () => {
+    const subscriber = new Subscriber(this.#listening.get(articleId)!, this.maxQueue, onOverflow, () => {
       topic.delete(subscriber);
       if (topic.size === 0 && this.#topics.get(articleId) === topic) {
         this.#topics.delete(articleId);
+        this.#listening.delete(articleId);
         this.#latest.delete(articleId);
         this.#bus?.stopListening(articleId);
       }
@@ -88,6 +94,7 @@ class Subscriber implements LiveSubscription {
   #overflowed = false;
 
   constructor(
+    readonly ready: Promise<void>,
     readonly maxQueue: number,
     readonly onOverflow: (() => void) | undefined,
     readonly onClose: () => void,

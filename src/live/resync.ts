@@ -30,7 +30,9 @@ export async function resync(pubsub: LivePubSub): Promise<number> {
 export function startResync(pubsub: LivePubSub, intervalMs: number, logger: Logger) {
   let running: Promise<void> | null = null;
   let again = false;
+  let stopped = false;
   const run = () => {
+    if (stopped) return;
     if (running) {
       again = true;
       return;
@@ -52,6 +54,7 @@ export function startResync(pubsub: LivePubSub, intervalMs: number, logger: Logg
   return {
     now: run,
     async stop() {
+      stopped = true;
       clearInterval(timer);
       again = false;
       await running;

@@ -87,6 +87,8 @@ export function articleEvents(
   const events = (async function* () {
     live = pubsub.subscribe(articleId, onOverflow);
     try {
+      // Read the log only once other instances' events reach us too: nothing falls between.
+      await live.ready;
       let last: number;
       if (afterSeq == null) {
         const article = await prisma.article.findUnique({ where: { id: articleId }, select: { lastEventSeq: true } });

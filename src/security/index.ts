@@ -2,6 +2,7 @@ import { EnvelopArmorPlugin } from '@escape.tech/graphql-armor';
 import { type Plugin, useValidationRule } from '@envelop/core';
 import { GraphQLError } from 'graphql';
 import type { RequestLimits } from '../config.js';
+import { useNoNulCharacters } from './nul.js';
 import { queryLimitsRule } from './query-limits.js';
 
 /** Armor's rejections carry no code; give each one that clients can switch on. */
@@ -20,6 +21,7 @@ const coded = (code: string) => ({
  */
 export function requestLimitPlugins(limits: RequestLimits, { development }: { development: boolean }): Plugin[] {
   return [
+    useNoNulCharacters(),
     useValidationRule(queryLimitsRule({ maxDepth: limits.maxDepth, maxCost: limits.maxCost })),
     EnvelopArmorPlugin({
       maxAliases: { n: limits.maxAliases, ...coded('TOO_MANY_ALIASES') },
