@@ -25,7 +25,7 @@ export async function freePort(): Promise<number> {
 }
 
 function missing(what: string, packageName: string): Error {
-  return new Error(`${what} was not found: install Debian's "${packageName}" package (scripts/ensure-services.sh does, as root).`);
+  return new Error(`${what} was not found: install Debian's "${packageName}" package (scripts/ensure-test-packages.sh does, as root).`);
 }
 
 export interface PostgresServer {

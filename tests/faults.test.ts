@@ -5,7 +5,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { ArticleThreadDocument, PostCommentDocument } from '../schema/generated/graphql.js';
 import { type PostgresServer, type RedisServer, startPostgres, startRedis } from '../scripts/services.js';
-import { graphql, type Instance, postComment, startInstance, untilLive, waitFor, Widget, writerToken } from './cluster.js';
+import { goLive, graphql, type Instance, postComment, startInstance, waitFor, Widget, writerToken } from './cluster.js';
 import { demoSlug, globalId } from './helpers.js';
 
 let postgres: PostgresServer;
@@ -39,21 +39,18 @@ async function sql<Row extends object>(text: string, values: unknown[] = []): Pr
   }
 }
 
-/** Widgets subscribed on `on`, live: each has received at least one comment posted on `via`. */
+/** Widgets subscribed on `on`, live, and counting from now what is posted on `via`. */
 async function liveWidgets(count: number, on: Instance, via: Instance): Promise<Widget[]> {
   const widgets = Array.from({ length: count }, () => new Widget(articleId));
   await Promise.all(widgets.map((widget) => widget.connect(on.url)));
-  await untilLive(
-    () => widgets.every((widget) => widget.numbers.length > 0),
-    (attempt) => postComment(via.url, token, articleId, `Warm-up ${attempt} ${Date.now()}`),
+  await goLive(
+    widgets,
+    (body) => postComment(via.url, token, articleId, `${body} ${Date.now()}`),
     () => {
       const state = widgets.map((widget) => ({ closed: widget.closed, errors: widget.errors, numbers: widget.numbers.length }));
       return [JSON.stringify(state), ...on.warnings(), ...via.warnings(), ...on.redisLog()].join('\n');
     },
   );
-  const start = Math.max(...widgets.map((widget) => widget.numbers.at(-1)!));
-  // From here on every widget must see exactly what is posted, once each, in order.
-  for (const widget of widgets) widget.numbers.splice(0, widget.numbers.indexOf(start) + 1);
   return widgets;
 }
 

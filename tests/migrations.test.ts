@@ -12,7 +12,7 @@ const migrationsDir = migrationsDirOf('sqlite');
 async function emptyDatabase(): Promise<string> {
   if (testDatabase === 'sqlite') return `file:${join(mkdtempSync(join(tmpdir(), 'threadline-migrate-')), 'fresh.db')}`;
   const server = new URL(inject('postgresUrl'));
-  const name = `empty_${Math.random().toString(36).slice(2, 10)}`;
+  const name = `${inject('databasePrefix')}empty_${Math.random().toString(36).slice(2, 10)}`;
   const admin = new pg.Client({ connectionString: server.href });
   await admin.connect();
   await admin.query(`CREATE DATABASE ${name}`);

@@ -2,12 +2,13 @@
 // instances through Redis, and comment numbers stay gapless with writers on every instance.
 import { print } from 'graphql';
 import { createClient } from 'graphql-ws';
+import { Redis } from 'ioredis';
 import { beforeAll, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { PostCommentDocument, ReplyAddedDocument, type ReplyAddedSubscription } from '../schema/generated/graphql.js';
 import { prisma } from '../src/db.js';
 import { seedDemoIfEmpty } from '../src/seed.js';
-import { graphql, postComment, startInstance, untilLive, waitFor, Widget, writerToken } from './cluster.js';
+import { goLive, graphql, postComment, startInstance, untilLive, waitFor, Widget, writerToken } from './cluster.js';
 import { demoSlug, globalId } from './helpers.js';
 
 let articleId: number;
@@ -65,12 +66,11 @@ it('three instances, 100 subscribers each, 300 posts sent round-robin: every sub
   const widgets = instances.flatMap((instance) => Array.from({ length: 100 }, () => ({ instance, widget: new Widget(articleId) })));
   await Promise.all(widgets.map(({ instance, widget }) => widget.connect(instance.url)));
 
-  await untilLive(
-    () => widgets.every(({ widget }) => widget.numbers.length > 0),
-    (attempt) => postComment(instances[attempt % 3]!.url, token, articleId, `Warm-up ${attempt}`),
+  await goLive(
+    widgets.map(({ widget }) => widget),
+    (body, attempt) => postComment(instances[attempt % 3]!.url, token, articleId, `${body} ${Date.now()}`),
   );
-  const start = Math.max(...widgets.map(({ widget }) => widget.numbers.at(-1)!));
-  for (const { widget } of widgets) widget.numbers.splice(0);
+  const start = (await prisma.article.findUniqueOrThrow({ where: { id: articleId }, select: { lastCommentNumber: true } })).lastCommentNumber;
 
   // 300 posts, round-robin over the instances, ten in flight at a time.
   const posted: number[] = [];
@@ -92,7 +92,17 @@ it('three instances, 100 subscribers each, 300 posts sent round-robin: every sub
     expect(widget.numbers).toEqual(expected);
   }
   await expectGaplessNumbering();
+
+  // Each instance listens on the article's channel once, for its 100 subscribers, and stops
+  // listening when the last of them has gone.
+  const redis = new Redis(process.env.REDIS_URL!);
+  const channel = `${process.env.THREADLINE_REDIS_PREFIX}article:${articleId}`;
+  const listeners = async () => ((await redis.pubsub('NUMSUB', channel)) as [string, number])[1];
+  expect(await listeners()).toBe(3);
   await Promise.all(widgets.map(({ widget }) => widget.close()));
+  for (let attempt = 0; attempt < 100 && (await listeners()) > 0; attempt++) await new Promise((resolve) => setTimeout(resolve, 50));
+  expect(await listeners()).toBe(0);
+  redis.disconnect();
   for (const instance of instances) instance.kill();
   await Promise.all(instances.map((instance) => instance.exited));
 }, 300_000);

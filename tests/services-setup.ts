@@ -1,7 +1,7 @@
 // The PostgreSQL project's global set-up: a real PostgreSQL and a real Redis, either the ones
 // .ci/run started (THREADLINE_TEST_POSTGRES_URL, THREADLINE_TEST_REDIS_URL) or our own,
 // started here and stopped at the end whatever the tests did. A template database holds the
-// migrated schema; each test file gets a copy of it (tests/setup.ts).
+// migrated schema; each test file gets a copy of it (tests/setup.ts); all are dropped at the end.
 import pg from 'pg';
 import type { TestProject } from 'vitest/node';
 import { applyMigrations } from '../prisma/migrate.js';
@@ -11,10 +11,10 @@ declare module 'vitest' {
   export interface ProvidedContext {
     postgresUrl: string;
     redisUrl: string;
+    /** Every database this run creates is named `<databasePrefix>…`, and dropped at its end. */
+    databasePrefix: string;
   }
 }
-
-export const templateDatabase = 'threadline_template';
 
 export default async function setup(project: TestProject) {
   const stops: (() => Promise<void>)[] = [];
@@ -31,18 +31,26 @@ export default async function setup(project: TestProject) {
     redisUrl = server.url;
   }
 
+  // Named for this run, so that runs sharing a server (THREADLINE_TEST_POSTGRES_URL) do not meet.
+  const databasePrefix = `t${Date.now().toString(36)}${process.pid}_`;
+  const templateDatabase = `${databasePrefix}template`;
   const admin = new pg.Client({ connectionString: postgresUrl });
   await admin.connect();
-  await admin.query(`DROP DATABASE IF EXISTS ${templateDatabase}`);
   await admin.query(`CREATE DATABASE ${templateDatabase}`);
-  await admin.end();
   const template = new URL(postgresUrl);
   template.pathname = `/${templateDatabase}`;
   await applyMigrations(template.href);
 
   project.provide('postgresUrl', postgresUrl);
   project.provide('redisUrl', redisUrl);
+  project.provide('databasePrefix', databasePrefix);
   return async () => {
-    await Promise.all(stops.map((stop) => stop()));
+    try {
+      const { rows } = await admin.query<{ datname: string }>('SELECT datname FROM pg_database WHERE starts_with(datname, $1)', [databasePrefix]);
+      for (const { datname } of rows) await admin.query(`DROP DATABASE IF EXISTS "${datname}" WITH (FORCE)`);
+    } finally {
+      await admin.end();
+      await Promise.all(stops.map((stop) => stop()));
+    }
   };
 }

@@ -10,11 +10,12 @@ import { inject } from 'vitest';
 import { applyMigrations } from '../prisma/migrate.js';
 
 if (process.env.THREADLINE_TEST_DATABASE === 'postgresql') {
-  const name = `test_${randomBytes(6).toString('hex')}`;
+  const prefix = inject('databasePrefix');
+  const name = `${prefix}${randomBytes(6).toString('hex')}`;
   const server = inject('postgresUrl');
   const admin = new pg.Client({ connectionString: server });
   await admin.connect();
-  await admin.query(`CREATE DATABASE ${name} TEMPLATE threadline_template`);
+  await admin.query(`CREATE DATABASE ${name} TEMPLATE ${prefix}template`);
   await admin.end();
   const url = new URL(server);
   url.pathname = `/${name}`;

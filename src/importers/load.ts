@@ -1,4 +1,4 @@
-import { type DbTx, writeTransaction } from '../db.js';
+import { type DbTx, lockRow, writeTransaction } from '../db.js';
 import { childPath } from '../domain/thread.js';
 import { appendEvent } from '../live/events.js';
 import { type AuthorRecord, ImportFormatError, type ThreadRecord } from './records.js';
@@ -70,6 +70,9 @@ export async function loadThread(
         select: { id: true, title: true },
       });
 
+      // Comments posted meanwhile (on PostgreSQL, by other writers) wait until this import has
+      // committed, so the numbers checked below stay the article's.
+      await lockRow(tx, 'Article', articleRow.id);
       const known = new Map(
         (
           await tx.comment.findMany({
