@@ -144,6 +144,14 @@ describe('request limits', () => {
     await rejected(`mutation { postComment(input: { articleId: "${demoId}", body: "a\\u0000b" }) { __typename } }`, 'BAD_USER_INPUT');
   });
 
+  it('refuses a connection cursor whose id no row can have, as bad input', async () => {
+    for (const cursor of ['GPC:N:2147483648', 'GPC:N:99999999999999999999']) {
+      const after = Buffer.from(cursor).toString('base64');
+      const { body } = await rejected('query ($slug: String!, $after: String) { article(slug: $slug) { comments(first: 2, after: $after) { totalCount } } }', 'BAD_USER_INPUT', { slug: demoSlug, after });
+      expect(body.errors?.[0]?.message).toMatch(/This cursor does not come from this API/);
+    }
+  });
+
   it('refuses 16 aliased mutations in one document', async () => {
     const fields = Array.from(
       { length: 16 },

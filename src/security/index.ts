@@ -2,6 +2,7 @@ import { EnvelopArmorPlugin } from '@escape.tech/graphql-armor';
 import { type Plugin, useValidationRule } from '@envelop/core';
 import { GraphQLError } from 'graphql';
 import type { RequestLimits } from '../config.js';
+import { useCursorRangeCheck } from './cursors.js';
 import { useNoNulCharacters } from './nul.js';
 import { queryLimitsRule } from './query-limits.js';
 
@@ -22,6 +23,7 @@ const coded = (code: string) => ({
 export function requestLimitPlugins(limits: RequestLimits, { development }: { development: boolean }): Plugin[] {
   return [
     useNoNulCharacters(),
+    useCursorRangeCheck(),
     useValidationRule(queryLimitsRule({ maxDepth: limits.maxDepth, maxCost: limits.maxCost })),
     EnvelopArmorPlugin({
       maxAliases: { n: limits.maxAliases, ...coded('TOO_MANY_ALIASES') },
