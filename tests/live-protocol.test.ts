@@ -217,6 +217,22 @@ describe('the event log', () => {
     const holed = await resume(encodeCursor(articleRowId, more - 2));
     expect(JSON.stringify(holed.errors)).toContain('no longer kept');
     await client.dispose();
+
+    // Pruning takes a prefix of each article's log, even when stamps disagree with the order
+    // (instances with clocks a little apart): an old stamp after a recent one takes it along.
+    const skewed = await writer.$transaction(async (tx) => {
+      const { lastEventSeq } = await tx.article.update({ where: { id: articleRowId }, data: { lastEventSeq: { increment: 2 } }, select: { lastEventSeq: true } });
+      await tx.commentEvent.createMany({
+        data: [
+          { articleId: articleRowId, seq: lastEventSeq - 1, commentId: comment.id, kind: 'EDITED', createdAt: new Date() },
+          { articleId: articleRowId, seq: lastEventSeq, commentId: comment.id, kind: 'EDITED', createdAt: new Date(Date.now() - 8 * 86_400_000) },
+        ],
+      });
+      return lastEventSeq;
+    });
+    await pruneEvents(7);
+    const left = await prisma.commentEvent.findMany({ where: { articleId: articleRowId, seq: { lte: skewed } }, select: { seq: true } });
+    expect(left).toEqual([]);
   });
 });
 

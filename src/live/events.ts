@@ -29,7 +29,8 @@ export async function appendEvent(
     select: { lastEventSeq: true },
   });
   await tx.commentEvent.create({
-    // Stamped now, under the lock, so that createdAt follows seq and pruning by age takes a prefix.
+    // Stamped by this process's clock; pruning takes whole prefixes of seq, so instances whose
+    // clocks disagree a little cannot cut a hole in an article's log.
     data: { articleId: event.articleId, seq, commentId: event.commentId, kind: event.kind, createdAt: new Date() },
   });
   return { ...event, seq };
@@ -47,8 +48,20 @@ export function decodeCursor(cursor: string): { articleId: number; seq: number }
   return { articleId, seq };
 }
 
-/** Drops events older than the retention; cursors before them then ask the client to refetch. */
+/**
+ * Drops events older than the retention; cursors before them then ask the client to refetch.
+ * Per article it drops a prefix of the sequence, up to its newest event older than the
+ * cut-off: with several instances stamping events, a later seq may carry a slightly earlier
+ * time, and dropping by time alone could leave a hole that expires cursors still kept.
+ */
 export async function pruneEvents(retentionDays: number, now = new Date()): Promise<number> {
   const cutoff = new Date(now.getTime() - retentionDays * 86_400_000);
-  return writeTransaction(async (tx) => (await tx.commentEvent.deleteMany({ where: { createdAt: { lt: cutoff } } })).count);
+  return writeTransaction(async (tx) => {
+    const expired = await tx.commentEvent.groupBy({ by: ['articleId'], where: { createdAt: { lt: cutoff } }, _max: { seq: true } });
+    if (expired.length === 0) return 0;
+    const { count } = await tx.commentEvent.deleteMany({
+      where: { OR: expired.map(({ articleId, _max }) => ({ articleId, seq: { lte: _max.seq! } })) },
+    });
+    return count;
+  });
 }
