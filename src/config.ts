@@ -70,8 +70,10 @@ export const defaultLiveLimits: LiveLimits = {
 export interface DatabaseSettings {
   url: string;
   provider: Provider;
-  /** PostgreSQL: connections this process keeps at most. */
+  /** PostgreSQL: connections this process keeps at most for reads… */
   poolMax: number;
+  /** …and, apart, for write transactions, so that writers waiting on a busy thread never starve reads. */
+  writePoolMax: number;
   /** PostgreSQL: how long a request waits to connect before it fails with SERVICE_UNAVAILABLE. */
   connectTimeoutMs: number;
 }
@@ -137,6 +139,7 @@ export function databaseSettings(env: NodeJS.ProcessEnv = process.env): Database
     url,
     provider,
     poolMax: integer(env, 'THREADLINE_PG_POOL_MAX', 10, 1, 1000),
+    writePoolMax: integer(env, 'THREADLINE_PG_WRITE_POOL_MAX', 5, 1, 1000),
     connectTimeoutMs: integer(env, 'THREADLINE_PG_CONNECT_TIMEOUT_MS', 5000, 100, 600_000),
   };
 }

@@ -44,13 +44,13 @@ async function sqliteClient(url: string, busyTimeoutMs: number): Promise<PrismaC
  * generated clients (their generic type maps are nominally distinct), so what proves the cast
  * is the test suite, which runs whole on both databases.
  */
-async function postgresClient(settings: DatabaseSettings): Promise<PrismaClient> {
+async function postgresClient(settings: DatabaseSettings, max: number): Promise<PrismaClient> {
   const [{ PrismaPg }, { PrismaClient }] = await Promise.all([
     import('@prisma/adapter-pg'),
     import('./generated/prisma-postgresql/client.js'),
   ]);
   const adapter = new PrismaPg(
-    { connectionString: settings.url, max: settings.poolMax, connectionTimeoutMillis: settings.connectTimeoutMs },
+    { connectionString: settings.url, max, connectionTimeoutMillis: settings.connectTimeoutMs },
     // An idle connection the server dropped (a restart, say): the pool replaces it on demand.
     { onPoolError: (error) => poolErrorListener?.(error) },
   );
@@ -70,16 +70,19 @@ export const provider: Provider = settings.provider;
 
 /** The application's Prisma client, on DATABASE_URL. */
 export const prisma: PrismaClient =
-  provider === 'postgresql' ? await postgresClient(settings) : await sqliteClient(settings.url, 5000);
+  provider === 'postgresql' ? await postgresClient(settings, settings.poolMax) : await sqliteClient(settings.url, 5000);
 
 /**
- * The client writes go through. With SQLite it is a second connection: better-sqlite3 is one
- * connection per client, and Prisma runs every query of a client on it, so a read arriving
- * while a write transaction is open would see (and a plain write would join) that uncommitted
- * transaction. Writes go here; reads, on `prisma`, see only what has committed (WAL gives
- * each its snapshot). PostgreSQL's pool gives every transaction its own connection already.
+ * The client writes go through, on connections of its own. With SQLite that is a second
+ * connection: better-sqlite3 is one connection per client, and Prisma runs every query of a
+ * client on it, so a read arriving while a write transaction is open would see (and a plain
+ * write would join) that uncommitted transaction. Writes go here; reads, on `prisma`, see only
+ * what has committed (WAL gives each its snapshot). With PostgreSQL it is a second pool: write
+ * transactions waiting for a busy article's row lock hold their connections, and must not take
+ * every connection reads need.
  */
-export const writer: PrismaClient = provider === 'postgresql' ? prisma : await sqliteClient(settings.url, 50);
+export const writer: PrismaClient =
+  provider === 'postgresql' ? await postgresClient(settings, settings.writePoolMax) : await sqliteClient(settings.url, 50);
 
 const detailsOf = (error: unknown) =>
   error instanceof Error ? `${error.message} ${JSON.stringify((error as { meta?: unknown }).meta ?? '')}` : '';

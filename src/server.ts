@@ -59,7 +59,7 @@ async function main() {
     clearInterval(pruning);
     try {
       await app.stop();
-      await Promise.all([prisma.$disconnect(), writer === prisma ? null : writer.$disconnect()]);
+      await Promise.all([prisma.$disconnect(), writer.$disconnect()]);
       logger.info('stopped');
       process.exit(0);
     } catch (error) {

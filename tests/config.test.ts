@@ -16,6 +16,7 @@ describe('loadConfig', () => {
         url,
         provider: 'postgresql',
         poolMax: 25,
+        writePoolMax: 5,
         connectTimeoutMs: 5000,
       });
     }
