@@ -18,28 +18,34 @@ declare module 'vitest' {
 
 export default async function setup(project: TestProject) {
   const stops: (() => Promise<void>)[] = [];
-  let postgresUrl = process.env.THREADLINE_TEST_POSTGRES_URL;
-  let redisUrl = process.env.THREADLINE_TEST_REDIS_URL;
-  if (!postgresUrl) {
-    const server = await startPostgres();
-    stops.push(server.stop);
-    postgresUrl = server.url;
-  }
-  if (!redisUrl) {
-    const server = await startRedis();
-    stops.push(server.stop);
-    redisUrl = server.url;
-  }
-
+  const stopAll = () => Promise.all(stops.map((stop) => stop()));
   // Named for this run, so that runs sharing a server (THREADLINE_TEST_POSTGRES_URL) do not meet.
   const databasePrefix = `t${Date.now().toString(36)}${process.pid}_`;
-  const templateDatabase = `${databasePrefix}template`;
-  const admin = new pg.Client({ connectionString: postgresUrl });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${templateDatabase}`);
-  const template = new URL(postgresUrl);
-  template.pathname = `/${templateDatabase}`;
-  await applyMigrations(template.href);
+  let postgresUrl = process.env.THREADLINE_TEST_POSTGRES_URL;
+  let redisUrl = process.env.THREADLINE_TEST_REDIS_URL;
+  let admin: pg.Client;
+  try {
+    if (!postgresUrl) {
+      const server = await startPostgres();
+      stops.push(server.stop);
+      postgresUrl = server.url;
+    }
+    if (!redisUrl) {
+      const server = await startRedis();
+      stops.push(server.stop);
+      redisUrl = server.url;
+    }
+    admin = new pg.Client({ connectionString: postgresUrl });
+    await admin.connect();
+    await admin.query(`CREATE DATABASE ${databasePrefix}template`);
+    const template = new URL(postgresUrl);
+    template.pathname = `/${databasePrefix}template`;
+    await applyMigrations(template.href);
+  } catch (error) {
+    // Whatever was started before the failure is stopped: nothing outlives the run.
+    await stopAll();
+    throw error;
+  }
 
   project.provide('postgresUrl', postgresUrl);
   project.provide('redisUrl', redisUrl);
@@ -50,7 +56,7 @@ export default async function setup(project: TestProject) {
       for (const { datname } of rows) await admin.query(`DROP DATABASE IF EXISTS "${datname}" WITH (FORCE)`);
     } finally {
       await admin.end();
-      await Promise.all(stops.map((stop) => stop()));
+      await stopAll();
     }
   };
 }
