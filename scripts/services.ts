@@ -104,6 +104,24 @@ export async function startPostgres({ maxConnections = 300 } = {}): Promise<Post
   };
 }
 
+/**
+ * Creates database `name` on the server at `serverUrl` (a copy of `template` when given);
+ * returns its URL.
+ */
+export async function createDatabase(serverUrl: string, name: string, template?: string): Promise<string> {
+  const { default: pg } = await import('pg');
+  const admin = new pg.Client({ connectionString: serverUrl });
+  await admin.connect();
+  try {
+    await admin.query(`CREATE DATABASE "${name}"${template ? ` TEMPLATE "${template}"` : ''}`);
+  } finally {
+    await admin.end();
+  }
+  const url = new URL(serverUrl);
+  url.pathname = `/${name}`;
+  return url.href;
+}
+
 export interface RedisServer {
   url: string;
   port: number;

@@ -1,5 +1,5 @@
 import { dirname, resolve } from 'node:path';
-import { type Provider, providerOf } from './db-url.js';
+import { type Provider, providerOf, sqliteFilePath } from './db-url.js';
 
 export class ConfigError extends Error {
   override name = 'ConfigError';
@@ -9,8 +9,7 @@ export const defaultDatabaseUrl = 'file:./data/threadline.db';
 
 /** The folder beside the SQLite file, where Threadline keeps its other local files. */
 export function dataDirOf(databaseUrl: string): string {
-  const path = databaseUrl.startsWith('file:') ? databaseUrl.slice('file:'.length).split('?')[0]! : './data/threadline.db';
-  return dirname(resolve(path));
+  return dirname(resolve(providerOf(databaseUrl) === 'sqlite' ? sqliteFilePath(databaseUrl) : './data/threadline.db'));
 }
 
 /** What one author may write, and when. */
@@ -81,7 +80,6 @@ export interface DatabaseSettings {
 export interface Config {
   port: number;
   host: string;
-  databaseUrl: string;
   database: DatabaseSettings;
   /** Redis, when several instances share live events; null when this one runs alone. */
   redisUrl: string | null;
@@ -160,7 +158,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   return {
     port: integer(env, 'PORT', 4000, 0, 65535),
     host: env.HOST || '127.0.0.1',
-    databaseUrl: database.url,
     database,
     redisUrl: redisUrl(env),
     redisPrefix: env.THREADLINE_REDIS_PREFIX || 'threadline:',

@@ -16,7 +16,7 @@ async function main() {
   ]);
 
   onPoolError((error) => logger.warn({ err: error }, 'PostgreSQL dropped an idle connection; the pool replaces it when needed'));
-  const applied = await applyMigrations(config.databaseUrl);
+  const applied = await applyMigrations(config.database.url);
   if (applied.length > 0) logger.info({ migrations: applied }, 'applied migrations');
   await configureDatabase(prisma);
   if (config.seedDemo) {
@@ -24,7 +24,7 @@ async function main() {
     if (seeded) logger.info({ article: seeded.articleSlug, comments: seeded.commentsCreated }, 'empty database: imported the demo thread');
   }
 
-  const secret = await loadSecret(config.jwtSecret, dataDirOf(config.databaseUrl), config.production);
+  const secret = await loadSecret(config.jwtSecret, dataDirOf(config.database.url), config.production);
   const app = buildApp({
     logger,
     secret,

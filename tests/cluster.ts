@@ -2,6 +2,8 @@
 // clients the multi-instance and fault tests drive them with.
 import { print } from 'graphql';
 import { createClient } from 'graphql-ws';
+import pg from 'pg';
+import { expect } from 'vitest';
 import WebSocket from 'ws';
 import { CommentAddedDocument, type CommentAddedSubscription, PostCommentDocument } from '../schema/generated/graphql.js';
 import { globalId, tokenFor, viewer } from './helpers.js';
@@ -87,12 +89,27 @@ export async function graphql(url: string, query: string, variables: object, tok
 /** Moderators: exempt from the rate limit, so that one writer can post as fast as a test needs. */
 export const writerToken = (handle = 'cluster-writer') => tokenFor(viewer(handle, 'MODERATOR', handle));
 
-/** Posts a comment through `url`; returns its number. */
-export async function postComment(url: string, token: string, articleId: number, body: string): Promise<number> {
-  const { body: result } = await graphql(url, print(PostCommentDocument), { input: { articleId: globalId('Article', articleId), body } }, token);
+/** Posts a comment (a reply to comment `replyTo`, a row id, when given) through `url`; returns its number. */
+export async function postComment(url: string, token: string, articleId: number, body: string, replyTo?: number): Promise<number> {
+  const input = { articleId: globalId('Article', articleId), body, replyToId: replyTo === undefined ? undefined : globalId('Comment', replyTo) };
+  const { body: result } = await graphql(url, print(PostCommentDocument), { input }, token);
   const payload = result.data?.postComment;
   if (payload?.__typename !== 'PostCommentSuccess') throw new Error(`postComment failed: ${JSON.stringify(result)}`);
   return payload.comment.number as number;
+}
+
+/** The article's comment numbers run 1, 2, 3, … with no gap or repeat, and its counter agrees. */
+export async function expectGaplessNumbering(databaseUrl: string, articleId: number) {
+  const client = new pg.Client({ connectionString: databaseUrl });
+  await client.connect();
+  try {
+    const { rows } = await client.query<{ number: number }>('SELECT number FROM "Comment" WHERE "articleId" = $1 ORDER BY number', [articleId]);
+    expect(rows.map((row) => row.number)).toEqual(rows.map((_, index) => index + 1));
+    const { rows: [article] } = await client.query<{ lastCommentNumber: number }>('SELECT "lastCommentNumber" FROM "Article" WHERE id = $1', [articleId]);
+    expect(article!.lastCommentNumber).toBe(rows.length);
+  } finally {
+    await client.end();
+  }
 }
 
 /**

@@ -5,7 +5,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { ArticleThreadDocument, PostCommentDocument } from '../schema/generated/graphql.js';
 import { type PostgresServer, type RedisServer, startPostgres, startRedis } from '../scripts/services.js';
-import { goLive, graphql, type Instance, postComment, startInstance, waitFor, Widget, writerToken } from './cluster.js';
+import { expectGaplessNumbering, goLive, graphql, type Instance, postComment, startInstance, waitFor, Widget, writerToken } from './cluster.js';
 import { demoSlug, globalId } from './helpers.js';
 
 let postgres: PostgresServer;
@@ -60,10 +60,6 @@ async function postMany(via: Instance, count: number, label: string): Promise<nu
   return numbers;
 }
 
-async function expectGaplessNumbering() {
-  const rows = await sql<{ number: number }>('SELECT number FROM "Comment" WHERE "articleId" = $1 ORDER BY number', [articleId]);
-  expect(rows.map((row) => row.number)).toEqual(rows.map((_, index) => index + 1));
-}
 
 it('Redis stopped and restarted mid-run: mutations still commit and answer, and subscribers recover every event', async () => {
   const [a, b] = await Promise.all([startInstance(env), startInstance(env)]);
@@ -120,7 +116,7 @@ it('PostgreSQL restarted: requests fail with a retryable typed error while it is
   expect(recovered).toBe(true);
   expect(await postComment(a.url, token, articleId, 'After the database came back')).toBeGreaterThan(0);
   expect((await fetch(new URL('/health', a.url))).status).toBe(200);
-  await expectGaplessNumbering();
+  await expectGaplessNumbering(postgres.url, articleId);
 }, 120_000);
 
 it('an instance killed with SIGKILL: its clients reconnect to another with after and lose nothing', async () => {
@@ -148,5 +144,5 @@ it('an instance killed with SIGKILL: its clients reconnect to another with after
     expect(widget.numbers).toEqual(posted);
   }
   await Promise.all(widgets.map((widget) => widget.close()));
-  await expectGaplessNumbering();
+  await expectGaplessNumbering(postgres.url, articleId);
 }, 120_000);

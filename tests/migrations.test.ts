@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import pg from 'pg';
 import { describe, expect, inject, it } from 'vitest';
 import { applyMigrations, createMigration, driftFromSchema, migrationsDirOf } from '../prisma/migrate.js';
+import { createDatabase } from '../scripts/services.js';
 import { testDatabase } from './helpers.js';
 
 const migrationsDir = migrationsDirOf('sqlite');
@@ -11,14 +12,7 @@ const migrationsDir = migrationsDirOf('sqlite');
 /** A new, empty database of the suite's provider. */
 async function emptyDatabase(): Promise<string> {
   if (testDatabase === 'sqlite') return `file:${join(mkdtempSync(join(tmpdir(), 'threadline-migrate-')), 'fresh.db')}`;
-  const server = new URL(inject('postgresUrl'));
-  const name = `${inject('databasePrefix')}empty_${Math.random().toString(36).slice(2, 10)}`;
-  const admin = new pg.Client({ connectionString: server.href });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`);
-  await admin.end();
-  server.pathname = `/${name}`;
-  return server.href;
+  return createDatabase(inject('postgresUrl'), `${inject('databasePrefix')}empty_${Math.random().toString(36).slice(2, 10)}`);
 }
 
 /** Runs SQL on a database of the suite's provider. */

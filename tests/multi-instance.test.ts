@@ -5,10 +5,10 @@ import { createClient } from 'graphql-ws';
 import { Redis } from 'ioredis';
 import { beforeAll, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { PostCommentDocument, ReplyAddedDocument, type ReplyAddedSubscription } from '../schema/generated/graphql.js';
+import { ReplyAddedDocument, type ReplyAddedSubscription } from '../schema/generated/graphql.js';
 import { prisma } from '../src/db.js';
 import { seedDemoIfEmpty } from '../src/seed.js';
-import { goLive, graphql, postComment, startInstance, untilLive, waitFor, Widget, writerToken } from './cluster.js';
+import { expectGaplessNumbering, goLive, postComment, startInstance, untilLive, waitFor, Widget, writerToken } from './cluster.js';
 import { demoSlug, globalId } from './helpers.js';
 
 let articleId: number;
@@ -19,21 +19,6 @@ beforeAll(async () => {
   articleId = (await prisma.article.findUniqueOrThrow({ where: { slug: demoSlug } })).id;
   token = await writerToken();
 });
-
-/** Numbers of the article's comments, in order: they must run 1, 2, 3, … with no gap or repeat. */
-async function expectGaplessNumbering() {
-  const numbers = (await prisma.comment.findMany({ where: { articleId }, orderBy: { number: 'asc' }, select: { number: true } })).map((c) => c.number);
-  expect(numbers).toEqual(numbers.map((_, index) => index + 1));
-  const article = await prisma.article.findUniqueOrThrow({ where: { id: articleId }, select: { lastCommentNumber: true } });
-  expect(article.lastCommentNumber).toBe(numbers.length);
-}
-
-async function replyOn(url: string, parentId: number, body: string): Promise<number> {
-  const variables = { input: { articleId: globalId('Article', articleId), body, replyToId: globalId('Comment', parentId) } };
-  const { body: result } = await graphql(url, print(PostCommentDocument), variables, token);
-  if (result.data?.postComment.__typename !== 'PostCommentSuccess') throw new Error(JSON.stringify(result));
-  return result.data.postComment.comment.number as number;
-}
 
 it('a subscriber on instance A receives a reply posted on instance B', async () => {
   const [a, b] = await Promise.all([startInstance(), startInstance()]);
@@ -47,9 +32,9 @@ it('a subscriber on instance A receives a reply posted on instance B', async () 
     { next: ({ data }) => data && received.push(data), error: () => {}, complete: () => {} },
   );
   const replies: number[] = [];
-  await untilLive(() => received.length > 0, async (attempt) => replies.push(await replyOn(b.url, parent.id, `Warm-up reply ${attempt}`)));
+  await untilLive(() => received.length > 0, async (attempt) => replies.push(await postComment(b.url, token, articleId, `Warm-up reply ${attempt}`, parent.id)));
 
-  const reply = await replyOn(b.url, parent.id, 'A reply, posted on B');
+  const reply = await postComment(b.url, token, articleId, 'A reply, posted on B', parent.id);
   await waitFor(() => received.some((event) => event.replyAdded.comment.number === reply), 'the reply on A');
   expect(received.at(-1)!.replyAdded.comment).toMatchObject({ number: reply, parent: { number: parentNumber }, depth: 1 });
   // Once live, every reply arrives once and in order.
@@ -91,7 +76,7 @@ it('three instances, 100 subscribers each, 300 posts sent round-robin: every sub
     expect(widget.errors).toEqual([]);
     expect(widget.numbers).toEqual(expected);
   }
-  await expectGaplessNumbering();
+  await expectGaplessNumbering(process.env.DATABASE_URL!, articleId);
 
   // Each instance listens on the article's channel once, for its 100 subscribers, and stops
   // listening when the last of them has gone.

@@ -5,7 +5,7 @@
 import pg from 'pg';
 import type { TestProject } from 'vitest/node';
 import { applyMigrations } from '../prisma/migrate.js';
-import { startPostgres, startRedis } from '../scripts/services.js';
+import { createDatabase, startPostgres, startRedis } from '../scripts/services.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -35,12 +35,10 @@ export default async function setup(project: TestProject) {
       stops.push(server.stop);
       redisUrl = server.url;
     }
+    await applyMigrations(await createDatabase(postgresUrl, `${databasePrefix}template`));
+    // Kept for the end, to drop every database the run made.
     admin = new pg.Client({ connectionString: postgresUrl });
     await admin.connect();
-    await admin.query(`CREATE DATABASE ${databasePrefix}template`);
-    const template = new URL(postgresUrl);
-    template.pathname = `/${databasePrefix}template`;
-    await applyMigrations(template.href);
   } catch (error) {
     // Whatever was started before the failure is stopped: nothing outlives the run.
     await stopAll();

@@ -5,21 +5,14 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import pg from 'pg';
 import { inject } from 'vitest';
 import { applyMigrations } from '../prisma/migrate.js';
+import { createDatabase } from '../scripts/services.js';
 
 if (process.env.THREADLINE_TEST_DATABASE === 'postgresql') {
   const prefix = inject('databasePrefix');
   const name = `${prefix}${randomBytes(6).toString('hex')}`;
-  const server = inject('postgresUrl');
-  const admin = new pg.Client({ connectionString: server });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${name} TEMPLATE ${prefix}template`);
-  await admin.end();
-  const url = new URL(server);
-  url.pathname = `/${name}`;
-  process.env.DATABASE_URL = url.href;
+  process.env.DATABASE_URL = await createDatabase(inject('postgresUrl'), name, `${prefix}template`);
   process.env.REDIS_URL = inject('redisUrl');
   process.env.THREADLINE_REDIS_PREFIX = `${name}:`;
 } else {

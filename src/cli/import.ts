@@ -57,12 +57,12 @@ async function main(argv: string[]): Promise<number> {
   const thread = formats[format as Format](source);
   process.stderr.write(`parsed "${thread.article.title}": ${thread.comments.length} comments\n`);
 
-  const { databaseUrl } = loadConfig();
+  const { database } = loadConfig();
   // Opened only now that the configuration is known to be good.
   const { configureDatabase, prisma, writer } = await import('../db.js');
   const { loadThread } = await import('../importers/load.js');
   disconnect = () => Promise.all([prisma.$disconnect(), writer.$disconnect()]);
-  await applyMigrations(databaseUrl);
+  await applyMigrations(database.url);
   await configureDatabase(prisma);
   const summary = await loadThread(thread, progressPrinter(process.stderr));
 

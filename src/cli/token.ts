@@ -30,7 +30,7 @@ function main(argv: string[]) {
 try {
   const { handle, role, name, expires } = main(process.argv.slice(2));
   const config = loadConfig();
-  const secret = await loadSecret(config.jwtSecret, dataDirOf(config.databaseUrl), config.production);
+  const secret = await loadSecret(config.jwtSecret, dataDirOf(config.database.url), config.production);
   console.log(await signToken({ handle, name, role }, secret, expires));
 } catch (error) {
   console.error(error instanceof ConfigError ? error.message : error instanceof Error ? error.message : String(error));
