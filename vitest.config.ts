@@ -4,7 +4,13 @@ import { defineConfig } from 'vitest/config';
 const require = createRequire(import.meta.url);
 
 /** Tests of parts that touch no database: they run once, in the SQLite project. */
-const databaseFree = ['tests/render.test.ts', 'tests/graphiql.test.ts', 'tests/schema.test.ts', 'tests/config.test.ts', 'tests/errors.test.ts'];
+const databaseFree = [
+  'tests/render.test.ts',
+  'tests/graphiql.test.ts',
+  'tests/schema.test.ts',
+  'tests/config.test.ts',
+  'tests/errors.test.ts',
+];
 /** Tests of SQLite itself: the embedded file shared by processes. */
 const sqliteOnly = ['tests/processes.test.ts'];
 /** Several instances on one PostgreSQL and one Redis, and their faults. */

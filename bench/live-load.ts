@@ -176,7 +176,8 @@ async function run(posts: number, gapMs: number, timeoutMs: number, budgetMs: nu
     }
     const complete = expected === 0 || (await allIn);
     clearTimeout(timer);
-    if (!complete) note(`post ${number}: ${expected - post.delivered - post.errors} of ${expected} sockets got nothing within ${timeoutMs} ms`);
+    if (!complete)
+      note(`post ${number}: ${expected - post.delivered - post.errors} of ${expected} sockets got nothing within ${timeoutMs} ms`);
     made++;
     expectedTotal += expected;
     deliveredTotal += post.delivered;
@@ -239,7 +240,8 @@ if (!process.send) throw new Error('bench/live-load.ts is started by bench/live.
 process.on('message', (command: LoadCommand) => {
   handle(command).then(
     (reply) => process.send!(reply),
-    (error: unknown) => process.send!({ event: 'error', message: error instanceof Error ? error.message : String(error) } satisfies LoadReply),
+    (error: unknown) =>
+      process.send!({ event: 'error', message: error instanceof Error ? error.message : String(error) } satisfies LoadReply),
   );
 });
 // Without its parent nobody will ever close these sockets: go.

@@ -209,11 +209,20 @@ interface Side {
  * allocations are not counted as per-subscriber memory), then RSS before, connect N idle
  * subscribers, RSS after, then the posts with the server's CPU time around them.
  */
-async function measure(load: Load, pid: number, inspector: string, wsUrl: string, count: number, subscribe: string, trigger: Trigger): Promise<Side> {
+async function measure(
+  load: Load,
+  pid: number,
+  inspector: string,
+  wsUrl: string,
+  count: number,
+  subscribe: string,
+  trigger: Trigger,
+): Promise<Side> {
   await load.ask({ cmd: 'connect', url: wsUrl, count: warmupSockets, subscribe });
   await settle(pid);
   const warm = await load.ask<RunResult>({ cmd: 'run', posts: warmupPosts, gapMs, timeoutMs: deliveryTimeoutMs, budgetMs, trigger });
-  if (warm.delivered !== warm.expected) throw new Error(`warm-up: ${warm.delivered} of ${warm.expected} deliveries; ${warm.problems.join('; ')}`);
+  if (warm.delivered !== warm.expected)
+    throw new Error(`warm-up: ${warm.delivered} of ${warm.expected} deliveries; ${warm.problems.join('; ')}`);
   await load.ask({ cmd: 'close' });
   await settle(pid);
   const heapBefore = await collectGarbage(inspector);
@@ -231,15 +240,25 @@ async function measure(load: Load, pid: number, inspector: string, wsUrl: string
   await load.ask({ cmd: 'close' });
   // Per event delivered or failed: a `next` with errors cost the server its work too.
   const events = Math.max(1, latency.delivered + latency.errors);
-  return { latency, rssBeforeKb, rssAfterKb, heapBefore, heapAfter, cpuMsPerDelivery: cpuMs / events, sample: latency.sample ?? warm.sample };
+  return {
+    latency,
+    rssBeforeKb,
+    rssAfterKb,
+    heapBefore,
+    heapAfter,
+    cpuMsPerDelivery: cpuMs / events,
+    sample: latency.sample ?? warm.sample,
+  };
 }
 
 const secret = secretFrom(secretText);
 // A moderator posts (exempt from the per-author rate limits); an administrator creates the article.
 const token = await signToken({ handle: 'live-bench', name: 'Live Bench', role: 'MODERATOR' }, secret);
 const adminToken = await signToken({ handle: 'live-admin', name: 'Live Admin', role: 'ADMIN' }, secret);
-const subscription = 'subscription ($articleId: ID!) { commentAdded(articleId: $articleId) { cursor comment { id number body author { name } } } }';
-const mutation = 'mutation ($input: PostCommentInput!) { postComment(input: $input) { __typename ... on PostCommentSuccess { comment { id number } } } }';
+const subscription =
+  'subscription ($articleId: ID!) { commentAdded(articleId: $articleId) { cursor comment { id number body author { name } } } }';
+const mutation =
+  'mutation ($input: PostCommentInput!) { postComment(input: $input) { __typename ... on PostCommentSuccess { comment { id number } } } }';
 const profile = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
 
 async function threadline(load: Load, count: number): Promise<Side> {
@@ -298,7 +317,15 @@ async function floor(load: Load, count: number, message: string): Promise<Side> 
     const inspector = inspectorUrl(server);
     const url = await listeningUrl(server, 'floor is listening');
     const trigger: Trigger = { url: url.replace(/\/graphql$/, '/broadcast'), headers: {}, body: '%n' };
-    return await measure(load, server.pid!, await inspector, url.replace(/^http/, 'ws'), count, '{"id":"1","type":"subscribe","payload":{}}', trigger);
+    return await measure(
+      load,
+      server.pid!,
+      await inspector,
+      url.replace(/^http/, 'ws'),
+      count,
+      '{"id":"1","type":"subscribe","payload":{}}',
+      trigger,
+    );
   } finally {
     await stop(server);
   }
@@ -314,7 +341,10 @@ for (const count of counts) {
   const base = await floor(load, count, ours.sample);
   await load.stop();
   results.push({ count, ours, base });
-  for (const [name, side] of [['Threadline', ours], ['floor', base]] as const) {
+  for (const [name, side] of [
+    ['Threadline', ours],
+    ['floor', base],
+  ] as const) {
     for (const problem of side.latency.problems) notes.push(`N = ${count}, ${name}: ${problem}`);
   }
   console.error(`N = ${count} done after ${((performance.now() - started) / 1000).toFixed(0)} s`);
@@ -339,7 +369,20 @@ console.log(
 console.log('S4: postComment sent → `next` received by each subscriber, over N × posts deliveries\n');
 console.log(
   table(
-    ['subscribers', 'posts', 'delivered (Threadline / floor)', 'errors', 'Threadline p50 ms', 'p99 ms', 'max ms', 'floor p50 ms', 'p99 ms', 'max ms', 'ratio (p99)', 'target'],
+    [
+      'subscribers',
+      'posts',
+      'delivered (Threadline / floor)',
+      'errors',
+      'Threadline p50 ms',
+      'p99 ms',
+      'max ms',
+      'floor p50 ms',
+      'p99 ms',
+      'max ms',
+      'ratio (p99)',
+      'target',
+    ],
     results.map(({ count, ours, base }) => [
       count.toLocaleString('en-US'),
       ours.latency.posts === base.latency.posts ? String(ours.latency.posts) : `${ours.latency.posts} / ${base.latency.posts}`,

@@ -56,8 +56,9 @@ try {
   const { createLogger } = await import('../src/logger.js');
   const { BenchFirstPageDocument, BenchWholeThreadDocument } = await import('../schema/generated/graphql.js');
   const { floorFirstPagePg, floorWholeThreadPg } = await import('./postgres-floor.js');
-  const { countComments, pglFirstPageQuery, pglWholeThreadQuery, postgraphileTree, startPostGraphile, threadlineTree } =
-    await import('./postgraphile.js');
+  const { countComments, pglFirstPageQuery, pglWholeThreadQuery, postgraphileTree, startPostGraphile, threadlineTree } = await import(
+    './postgraphile.js'
+  );
   cleanup.push(() => prisma.$disconnect());
 
   await applyMigrations(postgres.url);
@@ -109,7 +110,11 @@ try {
     const ours = JSON.parse(await scenario.threadline()).data;
     const floor = JSON.parse(await scenario.floor()).data;
     const peer = JSON.parse(await scenario.postgraphile()).data;
-    const counts = { threadline: threadlineCommentCount(ours), floor: threadlineCommentCount(floor), postgraphile: countComments(postgraphileTree(peer)) };
+    const counts = {
+      threadline: threadlineCommentCount(ours),
+      floor: threadlineCommentCount(floor),
+      postgraphile: countComments(postgraphileTree(peer)),
+    };
     if (Object.values(counts).some((count) => count !== scenario.expectedComments)) {
       throw new Error(`${scenario.name}: expected ${scenario.expectedComments} comments, got ${JSON.stringify(counts)}`);
     }

@@ -26,7 +26,14 @@ const root = new URL('..', import.meta.url).pathname;
 const profile = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
 const server = spawn(process.execPath, [...profile, '--import', 'tsx', 'src/server.ts'], {
   cwd: root,
-  env: { ...process.env, PORT: '0', DATABASE_URL: `file:${dbFile}`, THREADLINE_JWT_SECRET: secretText, LOG_LEVEL: 'info', NODE_ENV: 'production' },
+  env: {
+    ...process.env,
+    PORT: '0',
+    DATABASE_URL: `file:${dbFile}`,
+    THREADLINE_JWT_SECRET: secretText,
+    LOG_LEVEL: 'info',
+    NODE_ENV: 'production',
+  },
   stdio: ['ignore', 'pipe', 'inherit'],
 });
 const url = await new Promise<string>((resolve, reject) => {
@@ -85,7 +92,10 @@ async function load(total: number, concurrency: number, next: (worker: number) =
 }
 
 const post = (worker: number) =>
-  request(JSON.stringify({ query: mutation, variables: { input: { articleId, body: `Benchmark comment ${++sequence}` } } }), tokens[worker]);
+  request(
+    JSON.stringify({ query: mutation, variables: { input: { articleId, body: `Benchmark comment ${++sequence}` } } }),
+    tokens[worker],
+  );
 const trivial = () => request(JSON.stringify({ query: '{ __typename }' }));
 
 // Warm up both paths (JIT, statement caches).
@@ -96,13 +106,7 @@ const rows: string[][] = [];
 for (const concurrency of [1, 8, 32]) {
   const w = await load(writes, concurrency, post);
   const q = await load(writes * 3, concurrency, () => trivial());
-  rows.push([
-    String(concurrency),
-    w.perSecond.toFixed(0),
-    w.cpuMs.toFixed(3),
-    q.cpuMs.toFixed(3),
-    `${(w.cpuMs / q.cpuMs).toFixed(2)}×`,
-  ]);
+  rows.push([String(concurrency), w.perSecond.toFixed(0), w.cpuMs.toFixed(3), q.cpuMs.toFixed(3), `${(w.cpuMs / q.cpuMs).toFixed(2)}×`]);
 }
 server.kill('SIGTERM');
 await new Promise((resolve) => server.once('exit', resolve));
@@ -117,7 +121,14 @@ const insert = sqlite.prepare(
 );
 const rawWrite = sqlite.transaction((n: number) => {
   const { lastCommentNumber } = bump.get(article.id) as { lastCommentNumber: number };
-  insert.run(article.id, lastCommentNumber, author.id, `${String(lastCommentNumber).padStart(8, '0')}/`, `Raw comment ${n}`, new Date().toISOString());
+  insert.run(
+    article.id,
+    lastCommentNumber,
+    author.id,
+    `${String(lastCommentNumber).padStart(8, '0')}/`,
+    `Raw comment ${n}`,
+    new Date().toISOString(),
+  );
 });
 const cpu = process.cpuUsage();
 for (let i = 0; i < writes; i++) rawWrite(i);

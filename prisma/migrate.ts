@@ -17,7 +17,11 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { PrismaBetterSqlite3 } from '@prisma/adapter-better-sqlite3';
 import { PrismaPg } from '@prisma/adapter-pg';
 import Database from 'better-sqlite3';
-import { bindMigrationAwareSqlAdapterFactory, type SqlDriverAdapter, type SqlMigrationAwareDriverAdapterFactory } from '@prisma/driver-adapter-utils';
+import {
+  bindMigrationAwareSqlAdapterFactory,
+  type SqlDriverAdapter,
+  type SqlMigrationAwareDriverAdapterFactory,
+} from '@prisma/driver-adapter-utils';
 import * as wasmModule from '@prisma/schema-engine-wasm/schema_engine_bg';
 import type { DiffTarget, MigrationList, SchemaEngine } from '@prisma/schema-engine-wasm/schema_engine_bg';
 import pg from 'pg';
@@ -41,7 +45,10 @@ let wasmReady: Promise<void> | undefined;
 function loadWasm(): Promise<void> {
   wasmReady ??= (async () => {
     // createRequire rather than import.meta.resolve, which Vite's module runner (vitest's global set-up) lacks.
-    const wasmPath = join(dirname(createRequire(import.meta.url).resolve('@prisma/schema-engine-wasm/schema_engine_bg')), 'schema_engine_bg.wasm');
+    const wasmPath = join(
+      dirname(createRequire(import.meta.url).resolve('@prisma/schema-engine-wasm/schema_engine_bg')),
+      'schema_engine_bg.wasm',
+    );
     const { instance } = await WebAssembly.instantiate(await readFile(wasmPath), {
       './schema_engine_bg.js': wasmModule as unknown as WebAssembly.ModuleImports,
     });
@@ -102,11 +109,7 @@ export async function openEngine(url: string, log: (message: string) => void = (
   });
   const schemaPath = schemaPathOf(provider(url));
   const schema = await readFile(schemaPath, 'utf8');
-  const engine = await wasmModule.SchemaEngine.new(
-    { datamodels: [[schemaPath, schema]] },
-    (line: string) => log(line),
-    factory,
-  );
+  const engine = await wasmModule.SchemaEngine.new({ datamodels: [[schemaPath, schema]] }, (line: string) => log(line), factory);
   return {
     engine,
     schemaPath,
@@ -119,7 +122,10 @@ export async function openEngine(url: string, log: (message: string) => void = (
 
 async function loadMigrations(directory: string): Promise<MigrationList> {
   const entries = await readdir(directory, { withFileTypes: true }).catch(() => []);
-  const folders = entries.filter((entry) => entry.isDirectory()).map((entry) => entry.name).sort();
+  const folders = entries
+    .filter((entry) => entry.isDirectory())
+    .map((entry) => entry.name)
+    .sort();
   const migrationDirectories = await Promise.all(
     folders.map(async (path) => ({
       path,
@@ -138,8 +144,7 @@ async function loadMigrations(directory: string): Promise<MigrationList> {
   };
 }
 
-const appliedQuery =
-  'SELECT migration_name AS name FROM _prisma_migrations WHERE finished_at IS NOT NULL AND rolled_back_at IS NULL';
+const appliedQuery = 'SELECT migration_name AS name FROM _prisma_migrations WHERE finished_at IS NOT NULL AND rolled_back_at IS NULL';
 
 /** Names of the migrations recorded as applied in a SQLite file, read without the engine (which locks the file). */
 function appliedInSqlite(filePath: string): Set<string> | null {
@@ -222,7 +227,11 @@ export async function driftFromSchema(url: string): Promise<string> {
   const { engine, schemaPath, close } = await openEngine(url);
   try {
     const files = [{ path: schemaPath, content: await readFile(schemaPath, 'utf8') }];
-    const script = await diffScript(engine, { tag: 'schemaDatasource', files, configDir: dirname(schemaPath) }, { tag: 'schemaDatamodel', files });
+    const script = await diffScript(
+      engine,
+      { tag: 'schemaDatasource', files, configDir: dirname(schemaPath) },
+      { tag: 'schemaDatamodel', files },
+    );
     return isEmptyScript(script) ? '' : script;
   } finally {
     await close();
@@ -288,7 +297,9 @@ async function main(argv: string[]): Promise<number> {
       }
       for (const target of providers) {
         const folder = await createMigration(arg, target);
-        console.log(folder ? `wrote prisma/${target}/migrations/${folder}/migration.sql` : `${target}: the models have no changes to migrate`);
+        console.log(
+          folder ? `wrote prisma/${target}/migrations/${folder}/migration.sql` : `${target}: the models have no changes to migrate`,
+        );
       }
       return 0;
     }

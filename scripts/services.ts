@@ -83,7 +83,8 @@ export async function startPostgres({ maxConnections = 300 } = {}): Promise<Post
     '-c synchronous_commit=off',
     '-c full_page_writes=off',
   ].join(' ');
-  const start = () => run('pg_ctl', ['-D', dataDir, '-l', join(root, 'server.log'), '-o', options, '-w', '-t', '60', 'start']).then(() => {});
+  const start = () =>
+    run('pg_ctl', ['-D', dataDir, '-l', join(root, 'server.log'), '-o', options, '-w', '-t', '60', 'start']).then(() => {});
   const halt = () => run('pg_ctl', ['-D', dataDir, '-m', 'fast', '-w', '-t', '60', 'stop']).then(() => {});
   await start();
   const urlOf = (database: string) => `postgresql://threadline@127.0.0.1:${port}/${database}`;
@@ -137,12 +138,27 @@ export async function startRedis(): Promise<RedisServer> {
   const start = async () => {
     const server = spawn(
       'redis-server',
-      ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--protected-mode', 'no', '--loglevel', 'warning'],
+      [
+        '--port',
+        String(port),
+        '--bind',
+        '127.0.0.1',
+        '--save',
+        '',
+        '--appendonly',
+        'no',
+        '--protected-mode',
+        'no',
+        '--loglevel',
+        'warning',
+      ],
       { stdio: ['ignore', 'pipe', 'pipe'] },
     );
     child = server;
     await new Promise<void>((ready, fail) => {
-      server.once('error', (error: NodeJS.ErrnoException) => fail(error.code === 'ENOENT' ? missing('redis-server', 'redis-server') : error));
+      server.once('error', (error: NodeJS.ErrnoException) =>
+        fail(error.code === 'ENOENT' ? missing('redis-server', 'redis-server') : error),
+      );
       server.once('exit', (code) => fail(new Error(`redis-server exited with code ${code} before it was ready`)));
       // With loglevel warning it prints nothing on a clean start: poll with PING.
       const poll = async () => {

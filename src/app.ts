@@ -158,9 +158,12 @@ export function buildApp(options: AppOptions): App {
         // graphql-ws has already reserved this operation's id in `subscriptions`.
         if (Object.keys(ctx.subscriptions).filter((other) => other !== id).length >= live.maxSubscriptionsPerSocket) {
           return [
-            new GraphQLError(`This connection already runs ${live.maxSubscriptionsPerSocket} operations; end one or open another connection.`, {
-              extensions: { code: 'TOO_MANY_SUBSCRIPTIONS' },
-            }),
+            new GraphQLError(
+              `This connection already runs ${live.maxSubscriptionsPerSocket} operations; end one or open another connection.`,
+              {
+                extensions: { code: 'TOO_MANY_SUBSCRIPTIONS' },
+              },
+            ),
           ];
         }
         const envelope = yoga.getEnveloped({ ...ctx, req: ctx.extra.request, socket: ctx.extra.socket, params: payload });

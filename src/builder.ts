@@ -51,7 +51,9 @@ export const builder = new SchemaBuilder<{
       description: `The objects with these global IDs, in order; null where there is none. At most ${maxPageSize} IDs.`,
       resolve: (_root, { ids }, _context, _info, resolveNodes) => {
         if (ids.length > maxPageSize) {
-          throw new GraphQLError(`"ids" may hold at most ${maxPageSize} IDs; got ${ids.length}.`, { extensions: { code: 'BAD_USER_INPUT' } });
+          throw new GraphQLError(`"ids" may hold at most ${maxPageSize} IDs; got ${ids.length}.`, {
+            extensions: { code: 'BAD_USER_INPUT' },
+          });
         }
         return resolveNodes(ids);
       },

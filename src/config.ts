@@ -131,7 +131,9 @@ export function databaseSettings(env: NodeJS.ProcessEnv = process.env): Database
   const url = env.DATABASE_URL || defaultDatabaseUrl;
   const provider = providerOf(url);
   if (!provider || url === 'file:') {
-    throw new ConfigError(`DATABASE_URL must be a SQLite "file:<path>" or a "postgresql://user@host:port/database" URL; got "${url.split(':')[0]}:…"`);
+    throw new ConfigError(
+      `DATABASE_URL must be a SQLite "file:<path>" or a "postgresql://user@host:port/database" URL; got "${url.split(':')[0]}:…"`,
+    );
   }
   return {
     url,
@@ -180,7 +182,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       keepAliveMs: integer(env, 'THREADLINE_WS_KEEPALIVE_MS', defaultLiveLimits.keepAliveMs, 1000, 600_000),
       initTimeoutMs: integer(env, 'THREADLINE_WS_INIT_TIMEOUT_MS', defaultLiveLimits.initTimeoutMs, 100, 600_000),
       maxConnectionsPerIp: integer(env, 'THREADLINE_WS_MAX_CONNECTIONS_PER_IP', defaultLiveLimits.maxConnectionsPerIp, 1, 1_000_000),
-      maxSubscriptionsPerSocket: integer(env, 'THREADLINE_WS_MAX_SUBSCRIPTIONS_PER_SOCKET', defaultLiveLimits.maxSubscriptionsPerSocket, 1, 100_000),
+      maxSubscriptionsPerSocket: integer(
+        env,
+        'THREADLINE_WS_MAX_SUBSCRIPTIONS_PER_SOCKET',
+        defaultLiveLimits.maxSubscriptionsPerSocket,
+        1,
+        100_000,
+      ),
       allowedOrigins: (env.THREADLINE_WS_ALLOWED_ORIGINS ?? '')
         .split(',')
         .map((origin) => origin.trim())

@@ -116,7 +116,8 @@ export async function writeTransaction<T>(
   // a concurrent one. Run again, its check sees the winner and answers as usual (twice at most,
   // so that a real bug still surfaces).
   let uniqueRaces = 0;
-  const lostUniqueRace = (error: unknown) => provider === 'postgresql' && (error as { code?: unknown }).code === 'P2002' && uniqueRaces++ < 2;
+  const lostUniqueRace = (error: unknown) =>
+    provider === 'postgresql' && (error as { code?: unknown }).code === 'P2002' && uniqueRaces++ < 2;
   for (let attempt = 0; ; attempt++) {
     try {
       return await writer.$transaction(

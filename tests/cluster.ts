@@ -70,7 +70,11 @@ export async function untilLive(live: () => boolean, post: (attempt: number) => 
  * after the marker, which is what the test then counts.
  */
 export async function goLive(widgets: Widget[], post: (body: string, attempt: number) => Promise<number>, describe?: () => string) {
-  await untilLive(() => widgets.every((widget) => widget.numbers.length > 0), (attempt) => post(`Warm-up ${attempt}`, attempt), describe);
+  await untilLive(
+    () => widgets.every((widget) => widget.numbers.length > 0),
+    (attempt) => post(`Warm-up ${attempt}`, attempt),
+    describe,
+  );
   const marker = await post('Marker', 0);
   await waitFor(() => widgets.every((widget) => widget.numbers.includes(marker)), 'every widget to receive the marker');
   for (const widget of widgets) widget.numbers.splice(0, widget.numbers.indexOf(marker) + 1);
@@ -83,7 +87,12 @@ export async function graphql(url: string, query: string, variables: object, tok
     headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
     body: JSON.stringify({ query, variables }),
   });
-  return { status: response.status, headers: response.headers, body: (await response.json()) as { data?: Record<string, any>; errors?: any[] } };
+  return {
+    status: response.status,
+    headers: response.headers,
+    // biome-ignore lint/suspicious/noExplicitAny: untyped JSON of ad-hoc operations, read by path in the tests
+    body: (await response.json()) as { data?: Record<string, any>; errors?: { message: string; extensions?: Record<string, unknown> }[] },
+  };
 }
 
 /** Moderators: exempt from the rate limit, so that one writer can post as fast as a test needs. */
@@ -91,7 +100,11 @@ export const writerToken = (handle = 'cluster-writer') => tokenFor(viewer(handle
 
 /** Posts a comment (a reply to comment `replyTo`, a row id, when given) through `url`; returns its number. */
 export async function postComment(url: string, token: string, articleId: number, body: string, replyTo?: number): Promise<number> {
-  const input = { articleId: globalId('Article', articleId), body, replyToId: replyTo === undefined ? undefined : globalId('Comment', replyTo) };
+  const input = {
+    articleId: globalId('Article', articleId),
+    body,
+    replyToId: replyTo === undefined ? undefined : globalId('Comment', replyTo),
+  };
   const { body: result } = await graphql(url, print(PostCommentDocument), { input }, token);
   const payload = result.data?.postComment;
   if (payload?.__typename !== 'PostCommentSuccess') throw new Error(`postComment failed: ${JSON.stringify(result)}`);
@@ -103,9 +116,13 @@ export async function expectGaplessNumbering(databaseUrl: string, articleId: num
   const client = new pg.Client({ connectionString: databaseUrl });
   await client.connect();
   try {
-    const { rows } = await client.query<{ number: number }>('SELECT number FROM "Comment" WHERE "articleId" = $1 ORDER BY number', [articleId]);
+    const { rows } = await client.query<{ number: number }>('SELECT number FROM "Comment" WHERE "articleId" = $1 ORDER BY number', [
+      articleId,
+    ]);
     expect(rows.map((row) => row.number)).toEqual(rows.map((_, index) => index + 1));
-    const { rows: [article] } = await client.query<{ lastCommentNumber: number }>('SELECT "lastCommentNumber" FROM "Article" WHERE id = $1', [articleId]);
+    const {
+      rows: [article],
+    } = await client.query<{ lastCommentNumber: number }>('SELECT "lastCommentNumber" FROM "Article" WHERE id = $1', [articleId]);
     expect(article!.lastCommentNumber).toBe(rows.length);
   } finally {
     await client.end();

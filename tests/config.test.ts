@@ -28,7 +28,10 @@ describe('loadConfig', () => {
   });
 
   it.each([
-    [{ DATABASE_URL: 'mysql://db/threadline' }, /DATABASE_URL must be a SQLite "file:<path>" or a "postgresql:\/\/user@host:port\/database" URL; got "mysql:…"/],
+    [
+      { DATABASE_URL: 'mysql://db/threadline' },
+      /DATABASE_URL must be a SQLite "file:<path>" or a "postgresql:\/\/user@host:port\/database" URL; got "mysql:…"/,
+    ],
     [{ DATABASE_URL: 'file:' }, /DATABASE_URL must be/],
     [{ REDIS_URL: 'cache:6379' }, /REDIS_URL must be a "redis:\/\/host:port"/],
     [{ THREADLINE_PG_POOL_MAX: '0' }, /THREADLINE_PG_POOL_MAX must be an integer from 1 to 1000; got "0"/],

@@ -31,14 +31,22 @@ describe('isDatabaseUnavailable', () => {
 
 describe('maskError', () => {
   it('turns an unreachable database into a retryable 503 that names nothing internal', () => {
-    const masked = maskError(fromResolver(prismaError('P1001', "Can't reach database server at db.internal:5432")), 'Unexpected error.', false) as GraphQLError;
+    const masked = maskError(
+      fromResolver(prismaError('P1001', "Can't reach database server at db.internal:5432")),
+      'Unexpected error.',
+      false,
+    ) as GraphQLError;
     expect(masked.message).toBe('The database is unavailable for the moment; retry shortly.');
     expect(masked.extensions).toMatchObject({ code: 'SERVICE_UNAVAILABLE', retryable: true, http: { status: 503 } });
     expect(JSON.stringify(masked.toJSON())).not.toContain('db.internal');
   });
 
   it('masks any other unexpected error', () => {
-    const masked = maskError(fromResolver(prismaError('P2002', 'Unique constraint failed on the fields: (`slug`)')), 'Unexpected error.', false) as GraphQLError;
+    const masked = maskError(
+      fromResolver(prismaError('P2002', 'Unique constraint failed on the fields: (`slug`)')),
+      'Unexpected error.',
+      false,
+    ) as GraphQLError;
     expect(masked.message).toBe('Unexpected error.');
   });
 });

@@ -5,7 +5,17 @@ import pg from 'pg';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { ArticleThreadDocument, PostCommentDocument } from '../schema/generated/graphql.js';
 import { type PostgresServer, type RedisServer, startPostgres, startRedis } from '../scripts/services.js';
-import { expectGaplessNumbering, goLive, graphql, type Instance, postComment, startInstance, waitFor, Widget, writerToken } from './cluster.js';
+import {
+  expectGaplessNumbering,
+  goLive,
+  graphql,
+  type Instance,
+  postComment,
+  startInstance,
+  waitFor,
+  Widget,
+  writerToken,
+} from './cluster.js';
 import { demoSlug, globalId } from './helpers.js';
 
 let postgres: PostgresServer;
@@ -60,7 +70,6 @@ async function postMany(via: Instance, count: number, label: string): Promise<nu
   return numbers;
 }
 
-
 it('Redis stopped and restarted mid-run: mutations still commit and answer, and subscribers recover every event', async () => {
   const [a, b] = await Promise.all([startInstance(env), startInstance(env)]);
   const widgets = await liveWidgets(5, a, b);
@@ -92,7 +101,12 @@ it('PostgreSQL restarted: requests fail with a retryable typed error while it is
 
   await postgres.halt();
   const read = await graphql(a.url, thread, { slug: demoSlug, first: 1 });
-  const write = await graphql(a.url, print(PostCommentDocument), { input: { articleId: globalId('Article', articleId), body: 'While the database is down' } }, token);
+  const write = await graphql(
+    a.url,
+    print(PostCommentDocument),
+    { input: { articleId: globalId('Article', articleId), body: 'While the database is down' } },
+    token,
+  );
   for (const response of [read, write]) {
     expect(response.status).toBe(503);
     expect(response.headers.get('retry-after')).toBe('1');

@@ -54,6 +54,7 @@ it('renders GraphiQL from local assets and runs a query', async () => {
   await page.locator('.graphiql-execute-button').first().click();
   const result = page.locator('.result-window').first();
   // The result pane wraps long lines and renders spaces as no-break spaces.
+  // biome-ignore lint/performance/useDomNodeTextContent: a Playwright locator, whose innerText is what the page shows
   const shown = async () => (await result.innerText()).replace(/\s+/g, ' ');
   await expect.poll(shown, { timeout: 30_000 }).toContain('"title": "Why the Alder Hollow Library Started Lending Bike Tools"');
   expect(await shown()).toContain('"commentCount": 34');
@@ -74,8 +75,14 @@ it('runs a subscription over the WebSocket and shows what arrives', async () => 
   await expect.poll(() => app.pubsub.listenerCount, { timeout: 30_000 }).toBeGreaterThan(listeners);
 
   const token = await tokenFor(viewer('graphiql-writer', 'MODERATOR'));
-  const { body } = await post(app, PostCommentDocument, { input: { articleId, body: 'Seen live in GraphiQL' } }, { authorization: `Bearer ${token}` });
+  const { body } = await post(
+    app,
+    PostCommentDocument,
+    { input: { articleId, body: 'Seen live in GraphiQL' } },
+    { authorization: `Bearer ${token}` },
+  );
   expect(body.data?.postComment.__typename).toBe('PostCommentSuccess');
+  // biome-ignore lint/performance/useDomNodeTextContent: as above
   const shown = async () => (await page.locator('.result-window').first().innerText()).replace(/\s+/g, ' ');
   await expect.poll(shown, { timeout: 30_000 }).toContain('Seen live in GraphiQL');
   await page.close();

@@ -4,7 +4,6 @@ import { print } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import type { App } from '../src/app.js';
-import { prisma } from '../src/db.js';
 import { seedDemoIfEmpty } from '../src/seed.js';
 import { ArticleCommentsDocument } from '../schema/generated/graphql.js';
 import { demoSlug, testApp } from './helpers.js';
@@ -52,7 +51,11 @@ describe('HTTP', () => {
   });
 
   it('gives input errors a code clients can switch on', async () => {
-    for (const variables of [{ slug: demoSlug, first: -1 }, { slug: demoSlug, first: 101 }, { slug: demoSlug, after: 'not-a-cursor' }]) {
+    for (const variables of [
+      { slug: demoSlug, first: -1 },
+      { slug: demoSlug, first: 101 },
+      { slug: demoSlug, after: 'not-a-cursor' },
+    ]) {
       const { errors } = await (await post({ query: commentsQuery, variables })).json();
       expect(errors[0].extensions.code).toBe('BAD_USER_INPUT');
     }

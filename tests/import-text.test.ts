@@ -62,9 +62,7 @@ describe('parsing the example thread', () => {
   it('finds quotes as exact spans of the earlier comment', () => {
     const [q12] = comment(example, 12).quotes;
     expect(q12).toMatchObject({ quotedNumber: 11, start: 0 });
-    expect(q12!.text).toBe(
-      'I took it as a warning to Trump that he would personally pay a price if Trump/Putin calls were published',
-    );
+    expect(q12!.text).toBe('I took it as a warning to Trump that he would personally pay a price if Trump/Putin calls were published');
     expect(bodyOf(11).slice(q12!.start, q12!.end)).toBe(q12!.text);
     expect(bodyOf(12).slice(q12!.bodyStart!, q12!.bodyEnd!)).toBe(q12!.text);
 
@@ -112,7 +110,11 @@ describe('files that are not in the format', () => {
     ['an empty file', '', /the file is empty/],
     ['a blank file', '\n  \n\n', /the file is empty/],
     ['a file cut in the article body', lines.slice(0, 12).join('\n'), /^line 12: expected a line "FILED UNDER/],
-    ['a file cut after a comment header', lines.slice(0, headerLine + 1).join('\n'), new RegExp(`^line ${headerLine + 1}: comment 19 has no text`)],
+    [
+      'a file cut after a comment header',
+      lines.slice(0, headerLine + 1).join('\n'),
+      new RegExp(`^line ${headerLine + 1}: comment 19 has no text`),
+    ],
     [
       'a file cut inside a comment header',
       `${lines.slice(0, headerLine).join('\n')}\n  19. DrDav`,
@@ -158,7 +160,9 @@ describe('loading into the database', () => {
     const summary = await importExample();
     expect(summary).toMatchObject({ articleCreated: false, comments: 26, commentsCreated: 0 });
     expect(await rowCounts()).toEqual(before);
-    expect(await prisma.comment.findMany({ select: { id: true, number: true, parentId: true, path: true }, orderBy: { id: 'asc' } })).toEqual(ids);
+    expect(
+      await prisma.comment.findMany({ select: { id: true, number: true, parentId: true, path: true }, orderBy: { id: 'asc' } }),
+    ).toEqual(ids);
   });
 
   it('writes nothing when the load fails part-way (one transaction)', async () => {

@@ -61,7 +61,11 @@ const waitFor = async (check: () => boolean, what: string, timeoutMs = 10_000) =
 };
 
 describe('graphql-ws close codes', () => {
-  const subscribeMessage = (id: string) => ({ id, type: 'subscribe', payload: { query: print(CommentAddedDocument), variables: { articleId } } });
+  const subscribeMessage = (id: string) => ({
+    id,
+    type: 'subscribe',
+    payload: { query: print(CommentAddedDocument), variables: { articleId } },
+  });
 
   it('4400 for a message that is not the protocol’s', async () => {
     const { url } = await started();
@@ -182,7 +186,11 @@ describe('the event log', () => {
     const comment = await prisma.comment.findFirstOrThrow({ where: { articleId: articleRowId } });
     // Two old events and a recent one, as if the server had been running for weeks.
     const seq = await writer.$transaction(async (tx) => {
-      const { lastEventSeq } = await tx.article.update({ where: { id: articleRowId }, data: { lastEventSeq: { increment: 3 } }, select: { lastEventSeq: true } });
+      const { lastEventSeq } = await tx.article.update({
+        where: { id: articleRowId },
+        data: { lastEventSeq: { increment: 3 } },
+        select: { lastEventSeq: true },
+      });
       const old = new Date(Date.now() - 10 * 86_400_000);
       await tx.commentEvent.createMany({
         data: [
@@ -200,7 +208,14 @@ describe('the event log', () => {
       new Promise<{ errors?: unknown; data?: CommentAddedSubscription }>((resolve) => {
         const stop = client.subscribe<CommentAddedSubscription>(
           { query: print(CommentAddedDocument), variables: { articleId, after } },
-          { next: (value) => { stop(); resolve(value as never); }, error: (errors) => resolve({ errors }), complete: () => {} },
+          {
+            next: (value) => {
+              stop();
+              resolve(value as never);
+            },
+            error: (errors) => resolve({ errors }),
+            complete: () => {},
+          },
         );
       });
     const expired = await resume(encodeCursor(articleRowId, seq - 3));
@@ -210,7 +225,11 @@ describe('the event log', () => {
 
     // A hole in the middle of the log (an event pruned while others were kept) is never skipped over silently.
     const more = await writer.$transaction(async (tx) => {
-      const { lastEventSeq } = await tx.article.update({ where: { id: articleRowId }, data: { lastEventSeq: { increment: 2 } }, select: { lastEventSeq: true } });
+      const { lastEventSeq } = await tx.article.update({
+        where: { id: articleRowId },
+        data: { lastEventSeq: { increment: 2 } },
+        select: { lastEventSeq: true },
+      });
       await tx.commentEvent.create({ data: { articleId: articleRowId, seq: lastEventSeq, commentId: comment.id, kind: 'ADDED' } });
       return lastEventSeq;
     });
@@ -221,11 +240,21 @@ describe('the event log', () => {
     // Pruning takes a prefix of each article's log, even when stamps disagree with the order
     // (instances with clocks a little apart): an old stamp after a recent one takes it along.
     const skewed = await writer.$transaction(async (tx) => {
-      const { lastEventSeq } = await tx.article.update({ where: { id: articleRowId }, data: { lastEventSeq: { increment: 2 } }, select: { lastEventSeq: true } });
+      const { lastEventSeq } = await tx.article.update({
+        where: { id: articleRowId },
+        data: { lastEventSeq: { increment: 2 } },
+        select: { lastEventSeq: true },
+      });
       await tx.commentEvent.createMany({
         data: [
           { articleId: articleRowId, seq: lastEventSeq - 1, commentId: comment.id, kind: 'EDITED', createdAt: new Date() },
-          { articleId: articleRowId, seq: lastEventSeq, commentId: comment.id, kind: 'EDITED', createdAt: new Date(Date.now() - 8 * 86_400_000) },
+          {
+            articleId: articleRowId,
+            seq: lastEventSeq,
+            commentId: comment.id,
+            kind: 'EDITED',
+            createdAt: new Date(Date.now() - 8 * 86_400_000),
+          },
         ],
       });
       return lastEventSeq;
@@ -254,28 +283,38 @@ describe('a subscriber that stops reading', () => {
     await slow.opened;
     slow.send({ type: 'connection_init', payload: {} });
     await waitFor(() => slow.messages.some((m) => m.type === 'connection_ack'), 'the ack');
-    slow.send({ id: 's', type: 'subscribe', payload: { query: `subscription ($articleId: ID!) { commentAdded(articleId: $articleId) { cursor comment { body } } }`, variables: { articleId } } });
+    slow.send({
+      id: 's',
+      type: 'subscribe',
+      payload: {
+        query: `subscription ($articleId: ID!) { commentAdded(articleId: $articleId) { cursor comment { body } } }`,
+        variables: { articleId },
+      },
+    });
     await waitFor(() => app.pubsub.listenerCount === 2, 'both subscriptions');
     // 3,000 comments of 16 KB and their events, written the fast way; then published like writes do.
     const events: LiveEvent[] = [];
-    await writer.$transaction(async (tx) => {
-      const article = await tx.article.update({
-        where: { id: articleRowId },
-        data: { lastCommentNumber: { increment: count }, lastEventSeq: { increment: count } },
-        select: { lastCommentNumber: true, lastEventSeq: true },
-      });
-      for (let i = 0; i < count; i++) {
-        const number = article.lastCommentNumber - count + 1 + i;
-        const seq = article.lastEventSeq - count + 1 + i;
-        const path = childPath(null, number);
-        const comment = await tx.comment.create({
-          data: { articleId: articleRowId, number, authorId: author.id, path, body: `${i} ${big}` },
-          select: { id: true },
+    await writer.$transaction(
+      async (tx) => {
+        const article = await tx.article.update({
+          where: { id: articleRowId },
+          data: { lastCommentNumber: { increment: count }, lastEventSeq: { increment: count } },
+          select: { lastCommentNumber: true, lastEventSeq: true },
         });
-        await tx.commentEvent.create({ data: { articleId: articleRowId, seq, commentId: comment.id, kind: 'ADDED' } });
-        events.push({ articleId: articleRowId, seq, commentId: comment.id, path, kind: 'ADDED' });
-      }
-    }, { timeout: 120_000 });
+        for (let i = 0; i < count; i++) {
+          const number = article.lastCommentNumber - count + 1 + i;
+          const seq = article.lastEventSeq - count + 1 + i;
+          const path = childPath(null, number);
+          const comment = await tx.comment.create({
+            data: { articleId: articleRowId, number, authorId: author.id, path, body: `${i} ${big}` },
+            select: { id: true },
+          });
+          await tx.commentEvent.create({ data: { articleId: articleRowId, seq, commentId: comment.id, kind: 'ADDED' } });
+          events.push({ articleId: articleRowId, seq, commentId: comment.id, path, kind: 'ADDED' });
+        }
+      },
+      { timeout: 120_000 },
+    );
     const before = encodeCursor(articleRowId, events[0]!.seq - 1);
 
     // The slow client stops reading: its socket's buffers fill, then its queue.
@@ -296,11 +335,16 @@ describe('a subscriber that stops reading', () => {
     expect(closed).toMatchObject({ code: slowSubscriberCloseCode, reason: expect.stringContaining('resubscribe with "after"') });
 
     // It resumes from the last cursor it got and receives the rest, once each, in order.
-    const got = slow.messages.filter((m) => m.type === 'next').map((m) => (m.payload as { data: CommentAddedSubscription }).data.commentAdded.cursor);
+    const got = slow.messages
+      .filter((m) => m.type === 'next')
+      .map((m) => (m.payload as { data: CommentAddedSubscription }).data.commentAdded.cursor);
     const resumed = createClient({ url, webSocketImpl: WebSocket, retryAttempts: 0 });
     const rest: string[] = [];
     resumed.subscribe<CommentAddedSubscription>(
-      { query: `subscription ($articleId: ID!, $after: String) { commentAdded(articleId: $articleId, after: $after) { cursor } }`, variables: { articleId, after: got.at(-1) ?? before } },
+      {
+        query: `subscription ($articleId: ID!, $after: String) { commentAdded(articleId: $articleId, after: $after) { cursor } }`,
+        variables: { articleId, after: got.at(-1) ?? before },
+      },
       { next: (value) => rest.push(value.data!.commentAdded.cursor), error: () => {}, complete: () => {} },
     );
     await waitFor(() => got.length + rest.length >= count, 'the rest of the events', 120_000);

@@ -36,7 +36,8 @@ const waitFor = async (check: () => boolean, what: string, timeoutMs = 60_000) =
   }
 };
 
-const subscription = 'subscription ($articleId: ID!, $after: String) { commentAdded(articleId: $articleId, after: $after) { cursor comment { number } } }';
+const subscription =
+  'subscription ($articleId: ID!, $after: String) { commentAdded(articleId: $articleId, after: $after) { cursor comment { number } } }';
 
 it('20 clients forced to reconnect 200 times in all while 500 comments are posted: each gets all 500 exactly once, in order', async () => {
   const total = 500;
@@ -89,7 +90,12 @@ it('20 clients forced to reconnect 200 times in all while 500 comments are poste
   const token = await tokenFor(viewer('soak-writer', 'MODERATOR'));
   const posted: number[] = [];
   for (let i = 0; i < total; i++) {
-    const { body } = await post(app, PostCommentDocument, { input: { articleId, body: `Soak ${i}` } }, { authorization: `Bearer ${token}` });
+    const { body } = await post(
+      app,
+      PostCommentDocument,
+      { input: { articleId, body: `Soak ${i}` } },
+      { authorization: `Bearer ${token}` },
+    );
     if (body.data?.postComment.__typename !== 'PostCommentSuccess') throw new Error(JSON.stringify(body));
     posted.push(body.data.postComment.comment.number);
   }
@@ -145,11 +151,18 @@ it('delivers one comment to 600 subscribers of one article, loading it once per 
       // SQLite quotes `main`.`CommentEvent`; PostgreSQL "public"."CommentEvent".
       if (/FROM [`"](main|public)[`"]\.[`"]CommentEvent[`"]/.test(sql)) loads++;
     });
-    const { body } = await post(crowd, PostCommentDocument, { input: { articleId, body: 'For the crowd' } }, { authorization: `Bearer ${token}` });
+    const { body } = await post(
+      crowd,
+      PostCommentDocument,
+      { input: { articleId, body: 'For the crowd' } },
+      { authorization: `Bearer ${token}` },
+    );
     expect(body.data?.postComment.__typename).toBe('PostCommentSuccess');
     await waitFor(() => received.length === 600, `600 deliveries (have ${received.length})`);
     stop();
-    expect(received.every((payload) => JSON.stringify(payload).includes('"commentAdded"') && !JSON.stringify(payload).includes('errors'))).toBe(true);
+    expect(
+      received.every((payload) => JSON.stringify(payload).includes('"commentAdded"') && !JSON.stringify(payload).includes('errors')),
+    ).toBe(true);
     expect(loads).toBe(1);
   } finally {
     for (const socket of sockets) socket.terminate();

@@ -86,7 +86,12 @@ async function subscribe<TData, TVariables extends Record<string, unknown>>(
 }
 
 async function postComment(body: string, replyToId?: string, article = articleId) {
-  const { body: result } = await post(app, PostCommentDocument, { input: { articleId: article, body, replyToId } }, { authorization: `Bearer ${token}` });
+  const { body: result } = await post(
+    app,
+    PostCommentDocument,
+    { input: { articleId: article, body, replyToId } },
+    { authorization: `Bearer ${token}` },
+  );
   if (result.data?.postComment.__typename !== 'PostCommentSuccess') throw new Error(JSON.stringify(result));
   return result.data.postComment.comment;
 }
@@ -211,7 +216,10 @@ describe('SSE event ids', () => {
     const source = new EventSource(url);
     const got: { id: string; number: number; cursor: string }[] = [];
     source.addEventListener('next', (event) => {
-      const { data, extensions } = JSON.parse(event.data) as { data: { commentAdded: { comment: { number: number } } }; extensions: { cursor: string } };
+      const { data, extensions } = JSON.parse(event.data) as {
+        data: { commentAdded: { comment: { number: number } } };
+        extensions: { cursor: string };
+      };
       got.push({ id: event.lastEventId, number: data.commentAdded.comment.number, cursor: extensions.cursor });
     });
     await eventually(() => app.pubsub.listenerCount > listeners, 'the EventSource subscription');
@@ -264,7 +272,8 @@ describe('review findings', () => {
     const [cursorA, cursorB] = sub.received.map((e) => e.commentAdded.cursor);
     await sub.close();
     const c = await postComment('Not yet seen');
-    const query = 'subscription ($articleId: ID!, $after: String) { commentAdded(articleId: $articleId, after: $after) { comment { number } } }';
+    const query =
+      'subscription ($articleId: ID!, $after: String) { commentAdded(articleId: $articleId, after: $after) { comment { number } } }';
     const url = `http://127.0.0.1:${address.port}/graphql?query=${encodeURIComponent(query)}&variables=${encodeURIComponent(JSON.stringify({ articleId, after: cursorA }))}`;
     const response = await fetch(url, { headers: { accept: 'text/event-stream', 'last-event-id': cursorB! } });
     const reader = response.body!.getReader();
@@ -293,7 +302,10 @@ describe('review findings', () => {
 
   it('refuses a cursor ahead of the article’s events', async () => {
     const { lastEventSeq } = await prisma.article.findUniqueOrThrow({ where: { slug: demoSlug } });
-    const sub = await subscribe(CommentAddedDocument, { articleId, after: encodeCursor(Number(Buffer.from(articleId, 'base64').toString().split(':')[1]), lastEventSeq + 5) });
+    const sub = await subscribe(CommentAddedDocument, {
+      articleId,
+      after: encodeCursor(Number(Buffer.from(articleId, 'base64').toString().split(':')[1]), lastEventSeq + 5),
+    });
     await eventually(() => sub.errors.length > 0, 'an error');
     expect(JSON.stringify(sub.errors)).toContain('ahead of the article');
     await sub.close();
@@ -306,7 +318,12 @@ describe('review findings', () => {
     const quiet = new LivePubSub();
     const posted = [];
     for (const body of ['Gap one', 'Gap two', 'Gap three']) {
-      const { body: result } = await post(testApp({ pubsub: quiet, redisUrl: null }), PostCommentDocument, { input: { articleId, body } }, { authorization: `Bearer ${token}` });
+      const { body: result } = await post(
+        testApp({ pubsub: quiet, redisUrl: null }),
+        PostCommentDocument,
+        { input: { articleId, body } },
+        { authorization: `Bearer ${token}` },
+      );
       if (result.data?.postComment.__typename !== 'PostCommentSuccess') throw new Error('post failed');
       posted.push(result.data.postComment.comment);
     }
@@ -315,7 +332,13 @@ describe('review findings', () => {
       orderBy: { seq: 'asc' },
       include: { comment: { select: { path: true } } },
     });
-    const events = rows.map(({ comment, ...row }) => ({ articleId: row.articleId, seq: row.seq, commentId: row.commentId, kind: row.kind, path: comment.path }));
+    const events = rows.map(({ comment, ...row }) => ({
+      articleId: row.articleId,
+      seq: row.seq,
+      commentId: row.commentId,
+      kind: row.kind,
+      path: comment.path,
+    }));
     for (const index of [2, 0, 1]) app.pubsub.publish(events[index]!);
     await sub.until(3);
     await new Promise((resolve) => setTimeout(resolve, 50));
@@ -340,7 +363,12 @@ describe('resync', () => {
     const elsewhere = testApp({ pubsub: new LivePubSub(), redisUrl: null });
     const numbers: number[] = [];
     for (const body of ['Unannounced one', 'Unannounced two']) {
-      const { body: result } = await post(elsewhere, PostCommentDocument, { input: { articleId, body } }, { authorization: `Bearer ${token}` });
+      const { body: result } = await post(
+        elsewhere,
+        PostCommentDocument,
+        { input: { articleId, body } },
+        { authorization: `Bearer ${token}` },
+      );
       if (result.data?.postComment.__typename !== 'PostCommentSuccess') throw new Error(JSON.stringify(result));
       numbers.push(result.data.postComment.comment.number);
     }

@@ -52,43 +52,45 @@ describe(`${testDatabase} migrations`, () => {
   });
 
   // (Tests of one database only are registered on that database's run: none is reported skipped.)
-  if (testDatabase === 'postgresql') it('apply once when several instances start together', async () => {
-    const url = await emptyDatabase();
-    const results = await Promise.all([applyMigrations(url), applyMigrations(url), applyMigrations(url)]);
-    expect(results.flat()).toEqual(readdirSync(migrationsDirOf('postgresql')).filter((name) => /^\d{14}_/.test(name)));
-    expect(await driftFromSchema(url)).toBe('');
-  });
+  if (testDatabase === 'postgresql')
+    it('apply once when several instances start together', async () => {
+      const url = await emptyDatabase();
+      const results = await Promise.all([applyMigrations(url), applyMigrations(url), applyMigrations(url)]);
+      expect(results.flat()).toEqual(readdirSync(migrationsDirOf('postgresql')).filter((name) => /^\d{14}_/.test(name)));
+      expect(await driftFromSchema(url)).toBe('');
+    });
 });
 
-if (testDatabase === 'sqlite') describe('the writes migration', () => {
-  it('continues each existing article\'s numbering after its latest comment', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'threadline-upgrade-'));
-    const before = join(dir, 'migrations');
-    const writes = readdirSync(migrationsDir).find((name) => name.endsWith('_writes'))!;
-    // The migrations before the writes one, as a database made before it would have them.
-    cpSync(migrationsDir, before, {
-      recursive: true,
-      filter: (source) => {
-        const name = source.slice(migrationsDir.length + 1).split('/')[0]!;
-        return name === '' || !/^\d{14}_/.test(name) || name < writes;
-      },
-    });
-    const url = `file:${join(dir, 'old.db')}`;
-    await applyMigrations(url, before);
+if (testDatabase === 'sqlite')
+  describe('the writes migration', () => {
+    it("continues each existing article's numbering after its latest comment", async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'threadline-upgrade-'));
+      const before = join(dir, 'migrations');
+      const writes = readdirSync(migrationsDir).find((name) => name.endsWith('_writes'))!;
+      // The migrations before the writes one, as a database made before it would have them.
+      cpSync(migrationsDir, before, {
+        recursive: true,
+        filter: (source) => {
+          const name = source.slice(migrationsDir.length + 1).split('/')[0]!;
+          return name === '' || !/^\d{14}_/.test(name) || name < writes;
+        },
+      });
+      const url = `file:${join(dir, 'old.db')}`;
+      await applyMigrations(url, before);
 
-    const { default: Database } = await import('better-sqlite3');
-    const db = new Database(url.slice('file:'.length));
-    db.exec(`
+      const { default: Database } = await import('better-sqlite3');
+      const db = new Database(url.slice('file:'.length));
+      db.exec(`
       INSERT INTO Author (id, handle, name) VALUES (1, 'a', 'A');
       INSERT INTO Article (id, slug, title, body, authorId) VALUES (1, 'one', 'One', 'b', 1), (2, 'two', 'Two', 'b', 1);
       INSERT INTO Comment (articleId, number, authorId, depth, path, body) VALUES
         (1, 1, 1, 0, '00000001/', 'x'), (1, 2, 1, 0, '00000002/', 'y'), (1, 7, 1, 0, '00000007/', 'z');
     `);
-    await applyMigrations(url);
-    expect(db.prepare('SELECT slug, lastCommentNumber FROM Article ORDER BY id').all()).toEqual([
-      { slug: 'one', lastCommentNumber: 7 },
-      { slug: 'two', lastCommentNumber: 0 },
-    ]);
-    db.close();
+      await applyMigrations(url);
+      expect(db.prepare('SELECT slug, lastCommentNumber FROM Article ORDER BY id').all()).toEqual([
+        { slug: 'one', lastCommentNumber: 7 },
+        { slug: 'two', lastCommentNumber: 0 },
+      ]);
+      db.close();
+    });
   });
-});

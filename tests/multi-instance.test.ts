@@ -32,7 +32,10 @@ it('a subscriber on instance A receives a reply posted on instance B', async () 
     { next: ({ data }) => data && received.push(data), error: () => {}, complete: () => {} },
   );
   const replies: number[] = [];
-  await untilLive(() => received.length > 0, async (attempt) => replies.push(await postComment(b.url, token, articleId, `Warm-up reply ${attempt}`, parent.id)));
+  await untilLive(
+    () => received.length > 0,
+    async (attempt) => replies.push(await postComment(b.url, token, articleId, `Warm-up reply ${attempt}`, parent.id)),
+  );
 
   const reply = await postComment(b.url, token, articleId, 'A reply, posted on B', parent.id);
   await waitFor(() => received.some((event) => event.replyAdded.comment.number === reply), 'the reply on A');
@@ -55,7 +58,8 @@ it('three instances, 100 subscribers each, 300 posts sent round-robin: every sub
     widgets.map(({ widget }) => widget),
     (body, attempt) => postComment(instances[attempt % 3]!.url, token, articleId, `${body} ${Date.now()}`),
   );
-  const start = (await prisma.article.findUniqueOrThrow({ where: { id: articleId }, select: { lastCommentNumber: true } })).lastCommentNumber;
+  const start = (await prisma.article.findUniqueOrThrow({ where: { id: articleId }, select: { lastCommentNumber: true } }))
+    .lastCommentNumber;
 
   // 300 posts, round-robin over the instances, ten in flight at a time.
   const posted: number[] = [];

@@ -1,5 +1,4 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { prisma } from '../src/db.js';
 import { loadThread } from '../src/importers/load.js';
 import { ArticleThreadDocument, type ArticleThreadQuery } from '../schema/generated/graphql.js';
 import { generatedThread } from './fixtures/threads.js';
@@ -41,9 +40,7 @@ describe('fetching a whole thread costs a fixed number of SQL statements', () =>
     expect(countNodes(example!)).toBe(26);
     expect(countNodes(generated!)).toBe(1000);
     // Quotes, quoted comments and authors were really fetched, not skipped.
-    const c12 = example!.article!.comments.edges
-      .flatMap((e) => e.node.replies.edges)
-      .find((e) => e.node.number === 12)!.node;
+    const c12 = example!.article!.comments.edges.flatMap((e) => e.node.replies.edges).find((e) => e.node.number === 12)!.node;
     expect(c12.quotes[0]!.quotedComment).toMatchObject({ number: 11, author: { name: 'Kari Q' } });
 
     expect(generatedStatements.length).toBe(exampleStatements.length);

@@ -6,19 +6,16 @@ import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { secretFrom, signToken, viewerFromAuthorization } from '../src/auth.js';
 import { examplePath, readExample } from './helpers.js';
-import { runProcess, startProcess, startServer } from './instances.js';
+import { runProcess, startServer } from './instances.js';
 
 const freshDatabase = () => join(mkdtempSync(join(tmpdir(), 'threadline-proc-')), 'threadline.db');
-
 
 describe('npm start', () => {
   it('migrates and seeds an empty database, serves it, and stops cleanly on SIGTERM', async () => {
     const db = freshDatabase();
     const { server, url, logs } = await startServer({ DATABASE_URL: `file:${db}` });
     expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/graphql$/);
-    expect(logs.map((l) => l.msg)).toEqual(
-      expect.arrayContaining(['applied migrations', 'empty database: imported the demo thread']),
-    );
+    expect(logs.map((l) => l.msg)).toEqual(expect.arrayContaining(['applied migrations', 'empty database: imported the demo thread']));
 
     expect((await fetch(new URL('/health', url))).status).toBe(200);
     const response = await fetch(url, {
@@ -55,12 +52,15 @@ describe('two servers on one SQLite file', () => {
         headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
         body: JSON.stringify({ query, variables }),
       });
+      // biome-ignore lint/suspicious/noExplicitAny: untyped JSON of ad-hoc operations, read by path below
       return (await response.json()) as { data: Record<string, any>; errors?: unknown[] };
     };
     const { data } = await gql(first.url, '{ articles(first: 1) { edges { node { id commentCount } } } }');
     const article = data.articles.edges[0].node;
 
-    const mutation = 'mutation ($input: PostCommentInput!) { postComment(input: $input) { __typename ... on PostCommentSuccess { comment { number } } } }';
+    const mutation =
+      'mutation ($input: PostCommentInput!) { postComment(input: $input) { __typename ... on PostCommentSuccess { comment { number } } } }';
+    // biome-ignore lint/suspicious/noExplicitAny: as above
     const results: { data: Record<string, any> }[] = [];
     // 60 posts, alternating servers, eight in flight at a time.
     for (let batch = 0; batch < 60; batch += 8) {
@@ -95,7 +95,9 @@ describe('npm run token', () => {
   });
 
   it('refuses an unknown role', async () => {
-    const { code, stderr } = await runProcess('src/cli/token.ts', ['kathy', '--role', 'OWNER'], { DATABASE_URL: `file:${freshDatabase()}` });
+    const { code, stderr } = await runProcess('src/cli/token.ts', ['kathy', '--role', 'OWNER'], {
+      DATABASE_URL: `file:${freshDatabase()}`,
+    });
     expect(code).toBe(2);
     expect(stderr).toContain('--role must be one of AUTHOR, MODERATOR, ADMIN');
   });
@@ -123,7 +125,9 @@ describe('a DATABASE_URL this version cannot serve', () => {
     });
     expect(result.code).toBe(exitCode);
     // (The server logs JSON, where the message's quotes are escaped.)
-    expect(result[stream]).toMatch(/DATABASE_URL must be a SQLite \\?"file:<path>\\?" or a \\?"postgresql:\/\/user@host:port\/database\\?" URL; got \\?"mysql:…/);
+    expect(result[stream]).toMatch(
+      /DATABASE_URL must be a SQLite \\?"file:<path>\\?" or a \\?"postgresql:\/\/user@host:port\/database\\?" URL; got \\?"mysql:…/,
+    );
     expect(result.stderr).not.toMatch(/\.ts:\d+/);
   });
 });
@@ -166,7 +170,12 @@ describe('npm run import', () => {
     ['a missing file', () => '/nonexistent/thread.txt', 2, /cannot read \/nonexistent\/thread\.txt: no such file/],
     ['a folder', () => tmpdir(), 2, /it is a folder/],
     ['an empty file', () => writeTemp(''), 1, /the file is empty/],
-    ['a file cut in the middle of a comment', () => writeTemp(readExample().split('  19. DrDaveT says:')[0] + '  19. DrDaveT says:\n'), 1, /line \d+: comment 19 has no text/],
+    [
+      'a file cut in the middle of a comment',
+      () => writeTemp(`${readExample().split('  19. DrDaveT says:')[0]}  19. DrDaveT says:\n`),
+      1,
+      /line \d+: comment 19 has no text/,
+    ],
   ])('refuses %s with a clear message and writes nothing', async (_name, file, exitCode, message) => {
     const db = freshDatabase();
     const { code, stderr } = await runProcess('src/cli/import.ts', [file()], { DATABASE_URL: `file:${db}` });
@@ -177,7 +186,9 @@ describe('npm run import', () => {
   });
 
   it('refuses an unknown format', async () => {
-    const { code, stderr } = await runProcess('src/cli/import.ts', [examplePath, '--format', 'csv'], { DATABASE_URL: `file:${freshDatabase()}` });
+    const { code, stderr } = await runProcess('src/cli/import.ts', [examplePath, '--format', 'csv'], {
+      DATABASE_URL: `file:${freshDatabase()}`,
+    });
     expect(code).toBe(2);
     expect(stderr).toContain('unknown --format "csv"');
   });

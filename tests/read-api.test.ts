@@ -38,7 +38,10 @@ describe('global object identification', () => {
 
   it('refuses more than 100 IDs in nodes', async () => {
     const result = await run(NodesByIdsDocument, { ids: Array.from({ length: 101 }, (_, i) => globalId('Comment', i + 1)) });
-    expect(result.errors?.[0]).toMatchObject({ message: '"ids" may hold at most 100 IDs; got 101.', extensions: { code: 'BAD_USER_INPUT' } });
+    expect(result.errors?.[0]).toMatchObject({
+      message: '"ids" may hold at most 100 IDs; got 101.',
+      extensions: { code: 'BAD_USER_INPUT' },
+    });
   });
 
   it('keeps IDs stable: base64 of "Type:databaseId"', async () => {
@@ -60,7 +63,9 @@ describe('global object identification', () => {
     ['a known type with an id past 32 bits', Buffer.from('Comment:2147483648').toString('base64')],
   ])('gives a clear error for a malformed ID: %s', async (_name, id) => {
     const result = await run(NodeByIdDocument, { id });
-    expect(result.errors?.[0]?.message).toMatch(/Invalid global ID|Spaceship has not been implemented|"(abc|2147483648)" is not the id of a Comment/);
+    expect(result.errors?.[0]?.message).toMatch(
+      /Invalid global ID|Spaceship has not been implemented|"(abc|2147483648)" is not the id of a Comment/,
+    );
     expect(result.errors?.[0]?.message).not.toMatch(/at .*\.(js|ts):\d+/);
   });
 

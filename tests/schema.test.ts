@@ -27,7 +27,9 @@ describe('schema/schema.graphql', () => {
     ]) {
       expect(sdl).toContain(name);
     }
-    expect(sdl).toMatch(/comments\(\s*after: String\s*before: String\s*first: Int\s*last: Int\s*orderBy: CommentOrder = OLDEST[\s\S]*?topLevelOnly: Boolean = false\s*\): CommentConnection!/);
+    expect(sdl).toMatch(
+      /comments\(\s*after: String\s*before: String\s*first: Int\s*last: Int\s*orderBy: CommentOrder = OLDEST[\s\S]*?topLevelOnly: Boolean = false\s*\): CommentConnection!/,
+    );
     expect(sdl).toMatch(/articles\(\s*after: String\s*\n\s*"""An author handle."""\s*author: String/);
   });
 });

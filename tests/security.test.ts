@@ -50,23 +50,31 @@ describe('authentication', () => {
     ['an expired token', async () => `Bearer ${await tokenFor(viewer('late'), now() - 60)}`, /expired/],
     [
       'a token signed with another secret',
-      async () => `Bearer ${await new SignJWT({ name: 'X', role: 'ADMIN' }).setProtectedHeader({ alg: 'HS256' }).setSubject('x').sign(new TextEncoder().encode('another-secret-another-secret-another'))}`,
+      async () =>
+        `Bearer ${await new SignJWT({ name: 'X', role: 'ADMIN' }).setProtectedHeader({ alg: 'HS256' }).setSubject('x').sign(new TextEncoder().encode('another-secret-another-secret-another'))}`,
       /signature/,
     ],
-    ['an unsigned token (alg: none)', async () => `Bearer ${base64url({ alg: 'none', typ: 'JWT' })}.${base64url({ sub: 'x', name: 'X', role: 'ADMIN' })}.`, /HS256/],
+    [
+      'an unsigned token (alg: none)',
+      async () => `Bearer ${base64url({ alg: 'none', typ: 'JWT' })}.${base64url({ sub: 'x', name: 'X', role: 'ADMIN' })}.`,
+      /HS256/,
+    ],
     [
       'an unknown role',
-      async () => `Bearer ${await new SignJWT({ name: 'X', role: 'OWNER' }).setProtectedHeader({ alg: 'HS256' }).setSubject('x').setExpirationTime('1h').sign(testSecret)}`,
+      async () =>
+        `Bearer ${await new SignJWT({ name: 'X', role: 'OWNER' }).setProtectedHeader({ alg: 'HS256' }).setSubject('x').setExpirationTime('1h').sign(testSecret)}`,
       /"role" must be one of AUTHOR, MODERATOR, ADMIN/,
     ],
     [
       'a token without a name',
-      async () => `Bearer ${await new SignJWT({ role: 'AUTHOR' }).setProtectedHeader({ alg: 'HS256' }).setSubject('x').setExpirationTime('1h').sign(testSecret)}`,
+      async () =>
+        `Bearer ${await new SignJWT({ role: 'AUTHOR' }).setProtectedHeader({ alg: 'HS256' }).setSubject('x').setExpirationTime('1h').sign(testSecret)}`,
       /"name"/,
     ],
     [
       'a token that never expires',
-      async () => `Bearer ${await new SignJWT({ name: 'X', role: 'AUTHOR' }).setProtectedHeader({ alg: 'HS256' }).setSubject('x').sign(testSecret)}`,
+      async () =>
+        `Bearer ${await new SignJWT({ name: 'X', role: 'AUTHOR' }).setProtectedHeader({ alg: 'HS256' }).setSubject('x').sign(testSecret)}`,
       /no "exp" claim/,
     ],
     ['a malformed header', async () => 'Token abc', /Bearer <token>/],
@@ -102,7 +110,12 @@ describe('authentication', () => {
 
   it('checks graphql-ws credentials at connection_init', async () => {
     const connect = (authorization: string) =>
-      createClient({ url: `ws://127.0.0.1:${address.port}/graphql`, webSocketImpl: WebSocket, retryAttempts: 0, connectionParams: { authorization } });
+      createClient({
+        url: `ws://127.0.0.1:${address.port}/graphql`,
+        webSocketImpl: WebSocket,
+        retryAttempts: 0,
+        connectionParams: { authorization },
+      });
     const once = (client: ReturnType<typeof connect>) =>
       new Promise<unknown>((resolve, reject) => {
         let value: unknown;
@@ -147,7 +160,11 @@ describe('request limits', () => {
   it('refuses a connection cursor whose id no row can have, as bad input', async () => {
     for (const cursor of ['GPC:N:2147483648', 'GPC:N:99999999999999999999']) {
       const after = Buffer.from(cursor).toString('base64');
-      const { body } = await rejected('query ($slug: String!, $after: String) { article(slug: $slug) { comments(first: 2, after: $after) { totalCount } } }', 'BAD_USER_INPUT', { slug: demoSlug, after });
+      const { body } = await rejected(
+        'query ($slug: String!, $after: String) { article(slug: $slug) { comments(first: 2, after: $after) { totalCount } } }',
+        'BAD_USER_INPUT',
+        { slug: demoSlug, after },
+      );
       expect(body.errors?.[0]?.message).toMatch(/This cursor does not come from this API/);
     }
   });
@@ -161,8 +178,11 @@ describe('request limits', () => {
   });
 
   it('refuses a query 12 levels deep, and lets the 8-level thread query through', async () => {
-    const parents = 'parent { '.repeat(10) + 'id' + ' }'.repeat(10);
-    const { body } = await rejected(`{ article(slug: "${demoSlug}") { comments(first: 1) { edges { node { ${parents} } } } } }`, 'QUERY_TOO_DEEP');
+    const parents = `${'parent { '.repeat(10)}id${' }'.repeat(10)}`;
+    const { body } = await rejected(
+      `{ article(slug: "${demoSlug}") { comments(first: 1) { edges { node { ${parents} } } } } }`,
+      'QUERY_TOO_DEEP',
+    );
     expect(body.errors?.[0]?.message).toBe('The query is 12 levels deep; the limit is 8.');
     const thread = await post(app, ArticleThreadDocument, { slug: demoSlug });
     expect(thread.body.errors).toBeUndefined();
@@ -177,7 +197,10 @@ describe('request limits', () => {
   it('refuses a query over the cost limit', async () => {
     const strict = testApp({ requestLimits: { ...defaultRequestLimits, maxCost: 100 } });
     const { body } = await post(strict, ArticleThreadDocument, { slug: demoSlug });
-    expect(body.errors?.[0]).toMatchObject({ extensions: { code: 'QUERY_TOO_COSTLY' }, message: expect.stringMatching(/costs \d+; the limit is 100/) });
+    expect(body.errors?.[0]).toMatchObject({
+      extensions: { code: 'QUERY_TOO_COSTLY' },
+      message: expect.stringMatching(/costs \d+; the limit is 100/),
+    });
     await strict.stop();
   });
 
@@ -195,7 +218,13 @@ describe('request limits', () => {
   const send = (body: string, headers: Record<string, string>) =>
     new Promise<{ status: number; body: string }>((resolve, reject) => {
       const req = httpRequest(
-        { host: '127.0.0.1', port: address.port, path: '/graphql', method: 'POST', headers: { 'content-type': 'application/json', ...headers } },
+        {
+          host: '127.0.0.1',
+          port: address.port,
+          path: '/graphql',
+          method: 'POST',
+          headers: { 'content-type': 'application/json', ...headers },
+        },
         (res) => {
           let text = '';
           res.on('data', (chunk) => (text += chunk));

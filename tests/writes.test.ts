@@ -40,7 +40,8 @@ async function post(who: ReturnType<typeof viewer> | null, input: Record<string,
 }
 
 function posted(payload: PostCommentMutation['postComment']) {
-  if (payload.__typename !== 'PostCommentSuccess') throw new Error(`expected a comment, got ${payload.__typename}: ${'message' in payload ? payload.message : ''}`);
+  if (payload.__typename !== 'PostCommentSuccess')
+    throw new Error(`expected a comment, got ${payload.__typename}: ${'message' in payload ? payload.message : ''}`);
   return payload.comment;
 }
 
@@ -93,7 +94,9 @@ describe('postComment', () => {
     ]);
     expect(comment.mentions.map((m) => m.handle)).toEqual(['kari-q', 'drdavet']);
     expect(comment.bodyHtml).toContain(`<blockquote class="quote" cite="#comment-11"><p>${source.body.slice(0, 38)}</p>`);
-    const row = await prisma.comment.findUniqueOrThrow({ where: { id: Number(Buffer.from(comment.id, 'base64').toString().split(':')[1]) } });
+    const row = await prisma.comment.findUniqueOrThrow({
+      where: { id: Number(Buffer.from(comment.id, 'base64').toString().split(':')[1]) },
+    });
     expect(row.path).toBe(`${source.path}${String(row.number).padStart(8, '0')}/`);
   });
 
@@ -112,26 +115,108 @@ describe('postComment', () => {
   const bad: [string, () => Promise<Record<string, unknown>>, Record<string, unknown>][] = [
     ['an empty body', async () => ({ body: '' }), { __typename: 'ValidationError', field: 'body' }],
     ['a whitespace-only body', async () => ({ body: ' \n\t ' }), { __typename: 'ValidationError', field: 'body' }],
-    ['a NUL character', async () => ({ body: 'nul\u0000here' }), { __typename: 'ValidationError', field: 'body', message: expect.stringContaining('U+0000') }],
+    [
+      'a NUL character',
+      async () => ({ body: 'nul\u0000here' }),
+      { __typename: 'ValidationError', field: 'body', message: expect.stringContaining('U+0000') },
+    ],
     ['an escape character', async () => ({ body: 'bell\u001b[31m' }), { __typename: 'ValidationError', field: 'body' }],
     ['a C1 control character', async () => ({ body: 'c1\u0085' }), { __typename: 'ValidationError', field: 'body' }],
-    ['a reply to a comment of another article', async () => ({ body: 'x y', replyToId: await commentId(demoSlug, 1) }), { __typename: 'ValidationError', field: 'replyToId' }],
-    ['a reply to a missing comment', async () => ({ body: 'x y', replyToId: globalId('Comment', 987654) }), { __typename: 'NotFoundError' }],
-    ['a reply to a malformed id', async () => ({ body: 'x y', replyToId: 'not-an-id' }), { __typename: 'ValidationError', field: 'replyToId' }],
-    ['a reply to the id of an article', async () => ({ body: 'x y', replyToId: exampleId }), { __typename: 'ValidationError', field: 'replyToId' }],
-    ['a quote that cuts an emoji in two', async () => ({ body: 'x y', quotes: [{ commentId: globalId('Comment', (await prisma.comment.findFirstOrThrow({ where: { body: { startsWith: '🧵🧵' } } })).id), start: 0, end: 3 }] }), { __typename: 'ValidationError', field: 'quotes.0' }],
-    ['a comment on a missing article', async () => ({ body: 'x y', articleId: globalId('Article', 987654) }), { __typename: 'NotFoundError' }],
-    ['a quote with start = end', async () => ({ body: 'x y', quotes: [{ commentId: await commentId(exampleSlug, 3), start: 5, end: 5 }] }), { __typename: 'ValidationError', field: 'quotes.0.end' }],
-    ['a quote with start > end', async () => ({ body: 'x y', quotes: [{ commentId: await commentId(exampleSlug, 3), start: 9, end: 5 }] }), { __typename: 'ValidationError', field: 'quotes.0.end' }],
-    ['a quote with a negative start', async () => ({ body: 'x y', quotes: [{ commentId: await commentId(exampleSlug, 3), start: -1, end: 5 }] }), { __typename: 'ValidationError', field: 'quotes.0.start' }],
-    ['a quote ending past its source', async () => ({ body: 'x y', quotes: [{ commentId: await commentId(exampleSlug, 3), start: 0, end: 52 }] }), { __typename: 'ValidationError', field: 'quotes.0.end' }],
+    [
+      'a reply to a comment of another article',
+      async () => ({ body: 'x y', replyToId: await commentId(demoSlug, 1) }),
+      { __typename: 'ValidationError', field: 'replyToId' },
+    ],
+    [
+      'a reply to a missing comment',
+      async () => ({ body: 'x y', replyToId: globalId('Comment', 987654) }),
+      { __typename: 'NotFoundError' },
+    ],
+    [
+      'a reply to a malformed id',
+      async () => ({ body: 'x y', replyToId: 'not-an-id' }),
+      { __typename: 'ValidationError', field: 'replyToId' },
+    ],
+    [
+      'a reply to the id of an article',
+      async () => ({ body: 'x y', replyToId: exampleId }),
+      { __typename: 'ValidationError', field: 'replyToId' },
+    ],
+    [
+      'a quote that cuts an emoji in two',
+      async () => ({
+        body: 'x y',
+        quotes: [
+          {
+            commentId: globalId('Comment', (await prisma.comment.findFirstOrThrow({ where: { body: { startsWith: '🧵🧵' } } })).id),
+            start: 0,
+            end: 3,
+          },
+        ],
+      }),
+      { __typename: 'ValidationError', field: 'quotes.0' },
+    ],
+    [
+      'a comment on a missing article',
+      async () => ({ body: 'x y', articleId: globalId('Article', 987654) }),
+      { __typename: 'NotFoundError' },
+    ],
+    [
+      'a quote with start = end',
+      async () => ({ body: 'x y', quotes: [{ commentId: await commentId(exampleSlug, 3), start: 5, end: 5 }] }),
+      { __typename: 'ValidationError', field: 'quotes.0.end' },
+    ],
+    [
+      'a quote with start > end',
+      async () => ({ body: 'x y', quotes: [{ commentId: await commentId(exampleSlug, 3), start: 9, end: 5 }] }),
+      { __typename: 'ValidationError', field: 'quotes.0.end' },
+    ],
+    [
+      'a quote with a negative start',
+      async () => ({ body: 'x y', quotes: [{ commentId: await commentId(exampleSlug, 3), start: -1, end: 5 }] }),
+      { __typename: 'ValidationError', field: 'quotes.0.start' },
+    ],
+    [
+      'a quote ending past its source',
+      async () => ({ body: 'x y', quotes: [{ commentId: await commentId(exampleSlug, 3), start: 0, end: 52 }] }),
+      { __typename: 'ValidationError', field: 'quotes.0.end' },
+    ],
     // Every existing comment is earlier than a new one; a later comment is one that does not exist yet.
-    ['a quote of a later comment', async () => ({ body: 'x y', quotes: [{ commentId: globalId('Comment', (await prisma.comment.aggregate({ _max: { id: true } }))._max.id! + 1), start: 0, end: 1 }] }), { __typename: 'NotFoundError' }],
-    ['a quote of another article', async () => ({ body: 'x y', quotes: [{ commentId: await commentId(demoSlug, 2), start: 0, end: 4 }] }), { __typename: 'ValidationError', field: 'quotes.0.commentId' }],
-    ['eleven quotes', async () => ({ body: 'x y', quotes: Array.from({ length: 11 }, () => ({ commentId: globalId('Comment', 1), start: 0, end: 1 })) }), { __typename: 'ValidationError', field: 'quotes' }],
-    ['a quote over 1,000 characters', async () => ({ body: 'x y', quotes: [{ commentId: await commentId(exampleSlug, 1), start: 0, end: 1001 }] }), { __typename: 'ValidationError', field: 'quotes.0' }],
-    ['an idempotency key of 256 characters', async () => ({ body: 'x y', idempotencyKey: 'k'.repeat(256) }), { __typename: 'ValidationError', field: 'idempotencyKey' }],
-    ['an empty idempotency key', async () => ({ body: 'x y', idempotencyKey: '' }), { __typename: 'ValidationError', field: 'idempotencyKey' }],
+    [
+      'a quote of a later comment',
+      async () => ({
+        body: 'x y',
+        quotes: [
+          { commentId: globalId('Comment', (await prisma.comment.aggregate({ _max: { id: true } }))._max.id! + 1), start: 0, end: 1 },
+        ],
+      }),
+      { __typename: 'NotFoundError' },
+    ],
+    [
+      'a quote of another article',
+      async () => ({ body: 'x y', quotes: [{ commentId: await commentId(demoSlug, 2), start: 0, end: 4 }] }),
+      { __typename: 'ValidationError', field: 'quotes.0.commentId' },
+    ],
+    [
+      'eleven quotes',
+      async () => ({ body: 'x y', quotes: Array.from({ length: 11 }, () => ({ commentId: globalId('Comment', 1), start: 0, end: 1 })) }),
+      { __typename: 'ValidationError', field: 'quotes' },
+    ],
+    [
+      'a quote over 1,000 characters',
+      async () => ({ body: 'x y', quotes: [{ commentId: await commentId(exampleSlug, 1), start: 0, end: 1001 }] }),
+      { __typename: 'ValidationError', field: 'quotes.0' },
+    ],
+    [
+      'an idempotency key of 256 characters',
+      async () => ({ body: 'x y', idempotencyKey: 'k'.repeat(256) }),
+      { __typename: 'ValidationError', field: 'idempotencyKey' },
+    ],
+    [
+      'an empty idempotency key',
+      async () => ({ body: 'x y', idempotencyKey: '' }),
+      { __typename: 'ValidationError', field: 'idempotencyKey' },
+    ],
   ];
   it.each(bad)('refuses %s with a typed error and writes nothing', async (_name, input, expected) => {
     const payload = await unchanged(async () => post(someone(), await input()));
@@ -195,7 +280,10 @@ describe('idempotency keys', () => {
     const who = someone();
     const first = posted(await post(who, { body: 'Yesterday', idempotencyKey: 'daily' }));
     await prisma.idempotencyKey.updateMany({ where: { key: 'daily' }, data: { createdAt: new Date(Date.now() - 25 * 3600_000) } });
-    await prisma.comment.updateMany({ where: { author: { handle: who.handle } }, data: { createdAt: new Date(Date.now() - 25 * 3600_000) } });
+    await prisma.comment.updateMany({
+      where: { author: { handle: who.handle } },
+      data: { createdAt: new Date(Date.now() - 25 * 3600_000) },
+    });
     const second = posted(await post(who, { body: 'Today', idempotencyKey: 'daily' }));
     expect(second.id).not.toBe(first.id);
     expect(await prisma.idempotencyKey.count({ where: { key: 'daily' } })).toBe(1);
@@ -285,7 +373,9 @@ describe('deleteComment', () => {
     const who = someone();
     const comment = posted(await post(who, { body: 'Soon gone, says @kathy.' }));
     await query(EditCommentDocument, { input: { commentId: comment.id, body: 'Soon gone, says @kathy!' } }, { viewer: who });
-    const reply = posted(await post(moderator, { body: 'A reply that stays.', replyToId: comment.id, quotes: [{ commentId: comment.id, start: 0, end: 9 }] }));
+    const reply = posted(
+      await post(moderator, { body: 'A reply that stays.', replyToId: comment.id, quotes: [{ commentId: comment.id, start: 0, end: 9 }] }),
+    );
 
     const result = await query(DeleteCommentDocument, { input: { commentId: comment.id } }, { viewer: who });
     if (result.deleteComment.__typename !== 'DeleteCommentSuccess') throw new Error(result.deleteComment.__typename);
@@ -307,39 +397,57 @@ describe('deleteComment', () => {
   it('refuses deleting twice and deleting someone else’s comment; moderators may delete any', async () => {
     const who = someone();
     const comment = posted(await post(who, { body: 'To be deleted.' }));
-    const del = (as: ReturnType<typeof viewer>) => unchanged(() => query(DeleteCommentDocument, { input: { commentId: comment.id } }, { viewer: as }));
+    const del = (as: ReturnType<typeof viewer>) =>
+      unchanged(() => query(DeleteCommentDocument, { input: { commentId: comment.id } }, { viewer: as }));
     expect((await del(someone())).deleteComment).toMatchObject({ __typename: 'ForbiddenError' });
     expect((await query(DeleteCommentDocument, { input: { commentId: comment.id } }, { viewer: moderator })).deleteComment.__typename).toBe(
       'DeleteCommentSuccess',
     );
-    expect((await del(who)).deleteComment).toMatchObject({ __typename: 'NotFoundError', message: expect.stringContaining('already deleted') });
+    expect((await del(who)).deleteComment).toMatchObject({
+      __typename: 'NotFoundError',
+      message: expect.stringContaining('already deleted'),
+    });
   });
 });
 
 describe('moderation', () => {
   it('hides a comment from everyone but moderators, and restores it', async () => {
     const comment = posted(await post(someone(), { body: 'Borderline remark.' }));
-    expect((await unchanged(() => query(HideCommentDocument, { input: { commentId: comment.id } }, { viewer: someone() }))).hideComment).toMatchObject({
+    expect(
+      (await unchanged(() => query(HideCommentDocument, { input: { commentId: comment.id } }, { viewer: someone() }))).hideComment,
+    ).toMatchObject({
       __typename: 'ForbiddenError',
     });
 
     const hidden = await query(HideCommentDocument, { input: { commentId: comment.id } }, { viewer: moderator });
     expect(hidden.hideComment).toMatchObject({ __typename: 'HideCommentSuccess', comment: { isHidden: true, body: 'Borderline remark.' } });
-    expect((await query(ReadCommentDocument, { id: comment.id })).node).toMatchObject({ isDeleted: true, isHidden: false, body: '', bodyHtml: '' });
-    expect((await query(ReadCommentDocument, { id: comment.id }, { viewer: moderator })).node).toMatchObject({ isHidden: true, body: 'Borderline remark.' });
+    expect((await query(ReadCommentDocument, { id: comment.id })).node).toMatchObject({
+      isDeleted: true,
+      isHidden: false,
+      body: '',
+      bodyHtml: '',
+    });
+    expect((await query(ReadCommentDocument, { id: comment.id }, { viewer: moderator })).node).toMatchObject({
+      isHidden: true,
+      body: 'Borderline remark.',
+    });
 
     await query(RestoreCommentDocument, { input: { commentId: comment.id } }, { viewer: moderator });
     expect((await query(ReadCommentDocument, { id: comment.id })).node).toMatchObject({ isDeleted: false, body: 'Borderline remark.' });
   });
 
   it('locks and unlocks an article: posting to a locked article is refused', async () => {
-    expect((await unchanged(() => query(LockArticleDocument, { input: { articleId: demoId } }, { viewer: someone() }))).lockArticle).toMatchObject({
+    expect(
+      (await unchanged(() => query(LockArticleDocument, { input: { articleId: demoId } }, { viewer: someone() }))).lockArticle,
+    ).toMatchObject({
       __typename: 'ForbiddenError',
     });
     expect((await query(LockArticleDocument, { input: { articleId: demoId } }, { viewer: moderator })).lockArticle).toMatchObject({
       article: { commentsLocked: true },
     });
-    const locked = await unchanged(() => run(PostCommentDocument, { input: { articleId: demoId, body: 'Too late?' } }, { viewer: someone() }));
+    const locked = await unchanged(() =>
+      run(PostCommentDocument, { input: { articleId: demoId, body: 'Too late?' } }, { viewer: someone() }),
+    );
     expect(locked.data?.postComment).toMatchObject({ __typename: 'ThreadLockedError', code: 'THREAD_LOCKED' });
     await query(UnlockArticleDocument, { input: { articleId: demoId } }, { viewer: moderator });
     const open = await run(PostCommentDocument, { input: { articleId: demoId, body: 'Open again.' } }, { viewer: someone() });
@@ -360,15 +468,27 @@ describe('administration', () => {
       { viewer: admin },
     );
     if (created.createArticle.__typename !== 'CreateArticleSuccess') throw new Error(created.createArticle.__typename);
-    expect(created.createArticle.article).toMatchObject({ slug: 'truing-a-wheel-at-home', author: { handle: 'admin-ada' }, tags: [{ slug: 'bike-maintenance' }] });
+    expect(created.createArticle.article).toMatchObject({
+      slug: 'truing-a-wheel-at-home',
+      author: { handle: 'admin-ada' },
+      tags: [{ slug: 'bike-maintenance' }],
+    });
     const articleId = created.createArticle.article.id;
 
-    const updated = await query(UpdateArticleDocument, { input: { articleId, title: 'Truing a Wheel', publishedAt: '2026-11-01T10:00:00.000Z' } }, { viewer: admin });
-    expect(updated.updateArticle).toMatchObject({ article: { title: 'Truing a Wheel', body: 'Spokes first.', publishedAt: '2026-11-01T10:00:00.000Z' } });
+    const updated = await query(
+      UpdateArticleDocument,
+      { input: { articleId, title: 'Truing a Wheel', publishedAt: '2026-11-01T10:00:00.000Z' } },
+      { viewer: admin },
+    );
+    expect(updated.updateArticle).toMatchObject({
+      article: { title: 'Truing a Wheel', body: 'Spokes first.', publishedAt: '2026-11-01T10:00:00.000Z' },
+    });
     expect((await query(UpdateTagDocument, { input: { tagId, name: 'Maintenance' } }, { viewer: admin })).updateTag).toMatchObject({
       tag: { slug: 'bike-maintenance', name: 'Maintenance' },
     });
-    expect((await query(UntagArticleDocument, { input: { articleId, tagId } }, { viewer: admin })).untagArticle).toMatchObject({ article: { tags: [] } });
+    expect((await query(UntagArticleDocument, { input: { articleId, tagId } }, { viewer: admin })).untagArticle).toMatchObject({
+      article: { tags: [] },
+    });
     expect((await query(TagArticleDocument, { input: { articleId, tagId } }, { viewer: admin })).tagArticle).toMatchObject({
       article: { tags: [{ slug: 'bike-maintenance' }] },
     });
@@ -409,7 +529,9 @@ describe('what readers see', () => {
 
   it('answers a mutation whose client selects only __typename', async () => {
     const result = await run(
-      parse(`mutation { postComment(input: { articleId: "${exampleId}", body: "Only the type, please." }) { __typename } }`) as typeof PostCommentDocument,
+      parse(
+        `mutation { postComment(input: { articleId: "${exampleId}", body: "Only the type, please." }) { __typename } }`,
+      ) as typeof PostCommentDocument,
       undefined,
       { viewer: moderator },
     );
@@ -418,7 +540,10 @@ describe('what readers see', () => {
   });
 
   it('gives typed errors for malformed IDs on every comment mutation', async () => {
-    const documents = [DeleteCommentDocument, HideCommentDocument, RestoreCommentDocument] as TypedDocumentNode<Record<string, unknown>, { input: { commentId: string } }>[];
+    const documents = [DeleteCommentDocument, HideCommentDocument, RestoreCommentDocument] as TypedDocumentNode<
+      Record<string, unknown>,
+      { input: { commentId: string } }
+    >[];
     for (const document of documents) {
       const result = await unchanged(() => run(document, { input: { commentId: 'nope' } }, { viewer: moderator }));
       expect(result.errors).toBeUndefined();
@@ -432,7 +557,9 @@ describe('what readers see', () => {
     const source = posted(await post(someone(), { body: 'My phone number is 555 0100, call me.' }));
     const quoter = posted(await post(moderator, { body: 'Quoting.', quotes: [{ commentId: source.id, start: 0, end: 27 }] }));
     await query(HideCommentDocument, { input: { commentId: source.id } }, { viewer: moderator });
-    expect((await query(ReadCommentDocument, { id: quoter.id })).node).toMatchObject({ quotes: [{ text: '', quotedComment: { isDeleted: true } }] });
+    expect((await query(ReadCommentDocument, { id: quoter.id })).node).toMatchObject({
+      quotes: [{ text: '', quotedComment: { isDeleted: true } }],
+    });
     expect((await query(ReadCommentDocument, { id: quoter.id })).node?.bodyHtml).not.toContain('555');
     expect((await query(ReadCommentDocument, { id: quoter.id }, { viewer: moderator })).node).toMatchObject({
       quotes: [{ text: 'My phone number is 555 0100' }],
@@ -471,7 +598,10 @@ describe('one transaction per mutation', () => {
     // the comment, bumps the article's counter, then fails on the mention.
     const [create, drop] =
       testDatabase === 'sqlite'
-        ? [[`CREATE TRIGGER fail_mentions BEFORE INSERT ON "Mention" BEGIN SELECT RAISE(ABORT, 'mentions are broken'); END`], ['DROP TRIGGER fail_mentions']]
+        ? [
+            [`CREATE TRIGGER fail_mentions BEFORE INSERT ON "Mention" BEGIN SELECT RAISE(ABORT, 'mentions are broken'); END`],
+            ['DROP TRIGGER fail_mentions'],
+          ]
         : [
             [
               `CREATE FUNCTION fail_mentions() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'mentions are broken'; END $$`,
@@ -482,7 +612,9 @@ describe('one transaction per mutation', () => {
     for (const sql of create) await prisma.$executeRawUnsafe(sql);
     try {
       const who = someone();
-      const result = await unchanged(() => run(PostCommentDocument, { input: { articleId: exampleId, body: 'Hello @kathy' } }, { viewer: who }));
+      const result = await unchanged(() =>
+        run(PostCommentDocument, { input: { articleId: exampleId, body: 'Hello @kathy' } }, { viewer: who }),
+      );
       expect(result.errors).toHaveLength(1);
       expect(await prisma.author.findUnique({ where: { handle: who.handle } })).toBeNull();
     } finally {

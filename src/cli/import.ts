@@ -50,7 +50,9 @@ async function main(argv: string[]): Promise<number> {
     source = await readFile(file, 'utf8');
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    throw new UsageError(`cannot read ${file}: ${code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a folder' : (code ?? String(error))}`);
+    throw new UsageError(
+      `cannot read ${file}: ${code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a folder' : (code ?? String(error))}`,
+    );
   }
 
   process.stderr.write(`reading ${file} (${format})\n`);
@@ -81,14 +83,17 @@ async function main(argv: string[]): Promise<number> {
 }
 
 main(process.argv.slice(2))
-  .then((code) => code, (error: unknown) => {
-    if (error instanceof ImportFormatError || error instanceof UsageError || error instanceof ConfigError) {
-      console.error(`import failed: ${error.message}\nnothing was written`);
-      return error instanceof ImportFormatError ? 1 : 2;
-    }
-    console.error(`import failed: ${error instanceof Error ? error.message : String(error)}\nnothing was written`);
-    return 1;
-  })
+  .then(
+    (code) => code,
+    (error: unknown) => {
+      if (error instanceof ImportFormatError || error instanceof UsageError || error instanceof ConfigError) {
+        console.error(`import failed: ${error.message}\nnothing was written`);
+        return error instanceof ImportFormatError ? 1 : 2;
+      }
+      console.error(`import failed: ${error instanceof Error ? error.message : String(error)}\nnothing was written`);
+      return 1;
+    },
+  )
   .then(async (code) => {
     await disconnect();
     process.exit(code);

@@ -20,7 +20,8 @@ function main(argv: string[]) {
   const [handle, ...extra] = positionals;
   if (!handle || extra.length > 0) throw new ConfigError('usage: npm run token -- <author-handle> [--role MODERATOR] [--name "Name"]');
   const role = values.role!.toUpperCase();
-  if (!(roles as readonly string[]).includes(role)) throw new ConfigError(`--role must be one of ${roles.join(', ')}; got "${values.role}"`);
+  if (!(roles as readonly string[]).includes(role))
+    throw new ConfigError(`--role must be one of ${roles.join(', ')}; got "${values.role}"`);
   if (!/^[a-z0-9][a-z0-9_.-]{0,63}$/.test(handle)) {
     throw new ConfigError('the handle must be lowercase letters, digits, ".", "_" or "-" (at most 64)');
   }

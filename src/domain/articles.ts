@@ -47,7 +47,10 @@ export interface ArticleFields {
   publishedAt?: Date | null;
 }
 
-export async function createArticle(viewer: Viewer, input: ArticleFields & { title: string; body: string; tagIds?: number[] | null }): Promise<number> {
+export async function createArticle(
+  viewer: Viewer,
+  input: ArticleFields & { title: string; body: string; tagIds?: number[] | null },
+): Promise<number> {
   const title = checkText(input.title, 'title', 300);
   const body = checkText(input.body, 'body', 200_000);
   const slug = checkSlug(input.slug, title, 'slug');

@@ -34,7 +34,10 @@ export async function linkMentions(
   if (replace) await tx.mention.deleteMany({ where: { commentId } });
   const handles = mentionedHandles(body);
   if (handles.length === 0) return;
-  const authors = await tx.author.findMany({ where: { handle: { in: handles }, id: { not: authorId } }, select: { id: true, handle: true } });
+  const authors = await tx.author.findMany({
+    where: { handle: { in: handles }, id: { not: authorId } },
+    select: { id: true, handle: true },
+  });
   // In body order, which is the order the API lists them in.
   authors.sort((a, b) => handles.indexOf(a.handle) - handles.indexOf(b.handle));
   if (authors.length > 0) await tx.mention.createMany({ data: authors.map((author) => ({ commentId, authorId: author.id })) });

@@ -102,12 +102,21 @@ async function checkQuotes(tx: DbTx, articleId: number, quotes: readonly QuoteIn
     }
     const splitsPair = (offset: number) => offset > 0 && offset < source.body.length && /[\uDC00-\uDFFF]/.test(source.body[offset]!);
     if (splitsPair(quote.start) || splitsPair(quote.end)) {
-      throw new ValidationError(`${field}`, 'The span cuts a character in two (an emoji, say): UTF-16 offsets must fall between characters.');
+      throw new ValidationError(
+        `${field}`,
+        'The span cuts a character in two (an emoji, say): UTF-16 offsets must fall between characters.',
+      );
     }
     if (quote.end - quote.start > limits.maxQuoteLength) {
       throw new ValidationError(`${field}`, `A quote may be at most ${limits.maxQuoteLength} characters long.`);
     }
-    return { quotedCommentId: source.id, ordinal: index, text: source.body.slice(quote.start, quote.end), start: quote.start, end: quote.end };
+    return {
+      quotedCommentId: source.id,
+      ordinal: index,
+      text: source.body.slice(quote.start, quote.end),
+      start: quote.start,
+      end: quote.end,
+    };
   });
 }
 
@@ -116,12 +125,7 @@ function requestHash(input: PostCommentInput, body: string): string {
   return createHash('sha256').update(JSON.stringify(canonical)).digest('hex');
 }
 
-export async function postComment(
-  viewer: Viewer,
-  limits: WriteLimits,
-  input: PostCommentInput,
-  now = new Date(),
-): Promise<WriteResult> {
+export async function postComment(viewer: Viewer, limits: WriteLimits, input: PostCommentInput, now = new Date()): Promise<WriteResult> {
   const body = checkBody(input.body, limits);
   const key = input.idempotencyKey ?? null;
   if (key !== null && (key.length < 1 || key.length > 255)) {

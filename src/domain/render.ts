@@ -35,8 +35,10 @@ function paragraphs(text: string): string {
 /** Ranges of the body that hold pasted quotes, in order, dropping any that are out of range or overlap. */
 function quoteRanges(body: string, quotes: readonly QuoteMark[]) {
   const ranges = quotes
-    .filter((q): q is QuoteMark & { bodyStart: number; bodyEnd: number } =>
-      q.bodyStart != null && q.bodyEnd != null && q.bodyStart >= 0 && q.bodyStart < q.bodyEnd && q.bodyEnd <= body.length)
+    .filter(
+      (q): q is QuoteMark & { bodyStart: number; bodyEnd: number } =>
+        q.bodyStart != null && q.bodyEnd != null && q.bodyStart >= 0 && q.bodyStart < q.bodyEnd && q.bodyEnd <= body.length,
+    )
     .sort((a, b) => a.bodyStart - b.bodyStart);
   const kept: typeof ranges = [];
   for (const range of ranges) {

@@ -19,7 +19,6 @@ export interface LoadSummary {
   unresolvedMentions: string[];
 }
 
-
 async function ensureAuthors(tx: DbTx, authors: readonly AuthorRecord[]): Promise<Map<string, number>> {
   const unique = [...new Map(authors.map((author) => [author.handle, author])).values()];
   const ids = new Map<string, number>();
@@ -39,10 +38,7 @@ async function ensureAuthors(tx: DbTx, authors: readonly AuthorRecord[]): Promis
  * loading the same thread twice changes nothing, and a longer export of it adds only the
  * new comments.
  */
-export async function loadThread(
-  thread: ThreadRecord,
-  onProgress: (progress: LoadProgress) => void = () => {},
-): Promise<LoadSummary> {
+export async function loadThread(thread: ThreadRecord, onProgress: (progress: LoadProgress) => void = () => {}): Promise<LoadSummary> {
   const { article, comments } = thread;
   return writeTransaction(
     async (tx) => {

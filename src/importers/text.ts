@@ -58,7 +58,7 @@ function authorFor(name: string, bio: string | null = null): AuthorRecord {
 export function parseTextThread(source: string): ThreadRecord {
   const lines = source.replace(/^\uFEFF/, '').split(/\r?\n/);
   const lineNo = (index: number) => index + 1;
-  let i = lines.findIndex((line) => !isBlank(line));
+  const i = lines.findIndex((line) => !isBlank(line));
   if (i < 0) throw new ImportFormatError('the file is empty');
 
   const title = lines[i]!.trim();
@@ -67,10 +67,7 @@ export function parseTextThread(source: string): ThreadRecord {
   }
   const filed = lines.findIndex((line, index) => index > i && filedUnderPattern.test(line.trim()));
   if (filed < 0) {
-    throw new ImportFormatError(
-      `expected a line "FILED UNDER: tag, tag" after the article body; the file ended first`,
-      lines.length,
-    );
+    throw new ImportFormatError(`expected a line "FILED UNDER: tag, tag" after the article body; the file ended first`, lines.length);
   }
   const articleBody = joinParagraphs(lines.slice(i + 1, filed).map((line) => line.trim())).text;
   if (articleBody === '') throw new ImportFormatError('the article has no body before "FILED UNDER:"', lineNo(filed));
@@ -190,7 +187,10 @@ function linkComments(raw: RawComment[]): CommentRecord[] {
         mentioned.push(name);
         continue;
       }
-      const word = body.slice(position + 1).match(/^[\p{L}\p{N}_][\p{L}\p{N}_.'’-]*/u)?.[0]?.replace(/[.'’-]+$/, '');
+      const word = body
+        .slice(position + 1)
+        .match(/^[\p{L}\p{N}_][\p{L}\p{N}_.'’-]*/u)?.[0]
+        ?.replace(/[.'’-]+$/, '');
       if (word) unresolved.push(word);
     }
 

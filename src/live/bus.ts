@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { createRedisEventTarget } from '@graphql-yoga/redis-event-target';
-import { Redis, type RedisOptions } from 'ioredis';
+import { Redis } from 'ioredis';
 import type { Logger } from '../logger.js';
 import type { LiveEvent } from './events.js';
 
@@ -98,7 +98,9 @@ export function redisEventBus({ url, prefix, logger, deliver, onReconnect }: Red
 
   const target = createRedisEventTarget<BusEvent>({
     publishClient: quiet(publisher, ['publish'], (error) => log.debug({ err: error }, 'could not publish an event to Redis')),
-    subscribeClient: quiet(subscriber, ['subscribe', 'unsubscribe'], (error) => log.debug({ err: error }, 'Redis subscription change failed')),
+    subscribeClient: quiet(subscriber, ['subscribe', 'unsubscribe'], (error) =>
+      log.debug({ err: error }, 'Redis subscription change failed'),
+    ),
     serializer: { stringify: JSON.stringify, parse: parseEnvelope },
   });
   const channel = (articleId: number) => `${prefix}article:${articleId}`;
@@ -125,7 +127,9 @@ export function redisEventBus({ url, prefix, logger, deliver, onReconnect }: Red
     },
     async close() {
       const quit = (client: Redis) =>
-        Promise.race([client.quit().catch(() => {}), new Promise((resolve) => setTimeout(resolve, 1000).unref())]).then(() => client.disconnect());
+        Promise.race([client.quit().catch(() => {}), new Promise((resolve) => setTimeout(resolve, 1000).unref())]).then(() =>
+          client.disconnect(),
+        );
       await Promise.all([quit(publisher), quit(subscriber)]);
     },
   };

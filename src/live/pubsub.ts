@@ -5,7 +5,9 @@ import type { LiveEvent } from './events.js';
 export class SubscriberOverflowError extends Error {
   override name = 'SubscriberOverflowError';
   constructor(readonly limit: number) {
-    super(`This subscription fell more than ${limit} events behind and was closed; resubscribe with "after" set to the last cursor you received.`);
+    super(
+      `This subscription fell more than ${limit} events behind and was closed; resubscribe with "after" set to the last cursor you received.`,
+    );
   }
 }
 

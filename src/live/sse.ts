@@ -13,7 +13,10 @@ const pingEveryMs = 12_000;
  * Server-Sent Events whose `id` is the event cursor, so a browser's EventSource resumes by
  * itself: on reconnect it sends `Last-Event-ID`, which subscriptions read as `after`.
  */
-function streamWithIds(result: AsyncIterable<StreamResult>, fetchAPI: { ReadableStream: typeof ReadableStream; Response: typeof Response }): Response {
+function streamWithIds(
+  result: AsyncIterable<StreamResult>,
+  fetchAPI: { ReadableStream: typeof ReadableStream; Response: typeof Response },
+): Response {
   const iterator = result[Symbol.asyncIterator]();
   const encoder = new TextEncoder();
   let ping: NodeJS.Timeout | undefined;

@@ -53,22 +53,25 @@ builder.queryFields((t) => ({
     args: { slug: t.arg.string({ required: true }) },
     resolve: (query, _root, { slug }) => prisma.article.findUnique({ ...query, where: { slug } }),
   }),
-  articles: t.prismaConnection({
-    type: 'Article',
-    cursor: 'id',
-    description: 'Articles, newest first; filter by tag slug and author handle.',
-    args: {
-      tag: t.arg.string({ description: 'A tag slug.' }),
-      author: t.arg.string({ description: 'An author handle.' }),
+  articles: t.prismaConnection(
+    {
+      type: 'Article',
+      cursor: 'id',
+      description: 'Articles, newest first; filter by tag slug and author handle.',
+      args: {
+        tag: t.arg.string({ description: 'A tag slug.' }),
+        author: t.arg.string({ description: 'An author handle.' }),
+      },
+      resolve: (query, _root, args) =>
+        prisma.article.findMany({
+          ...query,
+          where: articleFilter(args),
+          orderBy: newestFirst,
+        }),
+      totalCount: (_root, args) => prisma.article.count({ where: articleFilter(args) }),
     },
-    resolve: (query, _root, args) =>
-      prisma.article.findMany({
-        ...query,
-        where: articleFilter(args),
-        orderBy: newestFirst,
-      }),
-    totalCount: (_root, args) => prisma.article.count({ where: articleFilter(args) }),
-  }, ArticleConnection),
+    ArticleConnection,
+  ),
 }));
 
 function articleFilter({ tag, author }: { tag?: string | null; author?: string | null }): Prisma.ArticleWhereInput {

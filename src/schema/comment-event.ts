@@ -54,7 +54,10 @@ const loads = new WeakMap<LiveEvent, Map<string, Promise<unknown>>>();
 
 async function loadEvent(query: object, event: LiveEvent, context: Context) {
   let byShape = loads.get(event);
-  if (!byShape) loads.set(event, (byShape = new Map()));
+  if (!byShape) {
+    byShape = new Map();
+    loads.set(event, byShape);
+  }
   const shape = JSON.stringify(query);
   let load = byShape.get(shape);
   if (!load) {

@@ -59,7 +59,8 @@ export const Comment = builder.prismaNode('Comment', {
     createdAt: t.expose('createdAt', { type: 'DateTime' }),
     editedAt: t.expose('editedAt', { type: 'DateTime', nullable: true }),
     isDeleted: t.boolean({
-      description: 'Deleted by its author or a moderator (or hidden, to all but moderators): a tombstone that keeps its number and replies.',
+      description:
+        'Deleted by its author or a moderator (or hidden, to all but moderators): a tombstone that keeps its number and replies.',
       resolve: (comment, _args, { viewer }) => !isVisible(comment, viewer),
     }),
     isHidden: t.boolean({
@@ -187,7 +188,7 @@ const Quote = builder.prismaObject('Quote', {
     }),
     text: t.string({
       description:
-        'The quoted span as it stood when quoted. It stays when the source is deleted (it is the quoting author\'s text too), and reads empty while a moderator hides the source.',
+        "The quoted span as it stood when quoted. It stays when the source is deleted (it is the quoting author's text too), and reads empty while a moderator hides the source.",
       select: { text: true, quotedComment: { select: { hiddenAt: true } } },
       resolve: (quote, _args, { viewer }) => (quote.quotedComment.hiddenAt == null || isModerator(viewer) ? quote.text : ''),
     }),
@@ -196,8 +197,7 @@ const Quote = builder.prismaObject('Quote', {
     sourceChanged: t.boolean({
       description: 'The source was edited or deleted after it was quoted.',
       select: { createdAt: true, quotedComment: { select: { editedAt: true, deletedAt: true } } },
-      resolve: ({ createdAt, quotedComment: { editedAt, deletedAt } }) =>
-        deletedAt != null || (editedAt != null && editedAt > createdAt),
+      resolve: ({ createdAt, quotedComment: { editedAt, deletedAt } }) => deletedAt != null || (editedAt != null && editedAt > createdAt),
     }),
   }),
 });
@@ -255,27 +255,23 @@ function commentMutation<Input extends object>(
   });
 }
 
-commentMutation(
-  'postComment',
-  PostCommentInput,
-  {
-    description: 'Post a comment, a reply (replyToId) or a quoting comment (quotes).',
-    scope: 'signedIn',
-    errors: writeErrors.post,
-    write: (input, { viewer, writeLimits }) =>
-      postComment(viewer!, writeLimits, {
-        articleId: decodeId(input.articleId, 'Article', 'articleId'),
-        body: input.body,
-        replyToId: input.replyToId == null ? null : decodeId(input.replyToId, 'Comment', 'replyToId'),
-        quotes: input.quotes?.map((quote, index) => ({
-          commentId: decodeId(quote.commentId, 'Comment', `quotes.${index}.commentId`),
-          start: quote.start,
-          end: quote.end,
-        })),
-        idempotencyKey: input.idempotencyKey,
-      }),
-  },
-);
+commentMutation('postComment', PostCommentInput, {
+  description: 'Post a comment, a reply (replyToId) or a quoting comment (quotes).',
+  scope: 'signedIn',
+  errors: writeErrors.post,
+  write: (input, { viewer, writeLimits }) =>
+    postComment(viewer!, writeLimits, {
+      articleId: decodeId(input.articleId, 'Article', 'articleId'),
+      body: input.body,
+      replyToId: input.replyToId == null ? null : decodeId(input.replyToId, 'Comment', 'replyToId'),
+      quotes: input.quotes?.map((quote, index) => ({
+        commentId: decodeId(quote.commentId, 'Comment', `quotes.${index}.commentId`),
+        start: quote.start,
+        end: quote.end,
+      })),
+      idempotencyKey: input.idempotencyKey,
+    }),
+});
 
 commentMutation('editComment', EditCommentInput, {
   description: 'Change the body of your own comment, within the edit window; the previous body becomes a revision.',

@@ -6,7 +6,7 @@ import {
   NotFoundError,
   RateLimitedError,
   ThreadLockedError,
-  ThreadlineError,
+  type ThreadlineError,
   ValidationError,
 } from '../domain/errors.js';
 

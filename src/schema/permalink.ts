@@ -15,8 +15,7 @@ interface PermalinkShape {
 }
 
 const Permalink = builder.objectRef<PermalinkShape>('Permalink').implement({
-  description:
-    'Everything a page needs to show one comment in place: its thread, and the page of top-level comments that holds it.',
+  description: 'Everything a page needs to show one comment in place: its thread, and the page of top-level comments that holds it.',
   fields: (t) => ({
     comment: t.prismaField({
       type: 'Comment',

@@ -46,7 +46,7 @@ writeMutation('createTag', 'Tag', CreateTagInput, {
 });
 
 writeMutation('updateTag', 'Tag', UpdateTagInput, {
-  description: "Rename a tag (its slug stays, so links keep working).",
+  description: 'Rename a tag (its slug stays, so links keep working).',
   scope: 'admin',
   errors: writeErrors.admin,
   dataField: 'tag',

@@ -37,7 +37,8 @@ export function useCursorRangeCheck(): Plugin {
     });
   return {
     onExecute({ args, setResultAndStopExecution }) {
-      if (hasBadCursor(args.document, args.variableValues as Record<string, unknown> | undefined)) setResultAndStopExecution({ errors: [error()] });
+      if (hasBadCursor(args.document, args.variableValues as Record<string, unknown> | undefined))
+        setResultAndStopExecution({ errors: [error()] });
     },
   };
 }

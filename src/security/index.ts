@@ -1,6 +1,6 @@
 import { EnvelopArmorPlugin } from '@escape.tech/graphql-armor';
 import { type Plugin, useValidationRule } from '@envelop/core';
-import { GraphQLError } from 'graphql';
+import type { GraphQLError } from 'graphql';
 import type { RequestLimits } from '../config.js';
 import { useCursorRangeCheck } from './cursors.js';
 import { useNoNulCharacters } from './nul.js';

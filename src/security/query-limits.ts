@@ -5,15 +5,7 @@
  * `pageInfo`) is not a level, which makes "depth 8" mean what a reader expects: article,
  * comments, three levels of replies, their quotes, the quoted comment and its author.
  */
-import {
-  type ASTVisitor,
-  type FragmentDefinitionNode,
-  GraphQLError,
-  Kind,
-  type SelectionSetNode,
-  type ValidationContext,
-} from 'graphql';
-
+import { type ASTVisitor, type FragmentDefinitionNode, GraphQLError, Kind, type SelectionSetNode, type ValidationContext } from 'graphql';
 
 interface Measure {
   depth: number;
@@ -44,8 +36,7 @@ function measure(
       depth = Math.max(depth, inner.depth + level);
       cost += 2 + inner.cost;
     } else {
-      const set =
-        selection.kind === Kind.INLINE_FRAGMENT ? selection.selectionSet : fragments.get(selection.name.value)?.selectionSet;
+      const set = selection.kind === Kind.INLINE_FRAGMENT ? selection.selectionSet : fragments.get(selection.name.value)?.selectionSet;
       const name = selection.kind === Kind.FRAGMENT_SPREAD ? selection.name.value : null;
       // A fragment that spreads itself is reported by graphql's own NoFragmentCycles rule.
       if (!set || (name && visiting.has(name))) continue;
