@@ -3,6 +3,8 @@ import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { errors, jwtVerify, SignJWT } from 'jose';
 import { ConfigError } from './config.js';
+import { siteHandlePattern } from './domain/authors.js';
+import { unacceptableName } from './domain/text.js';
 
 export const roles = ['AUTHOR', 'MODERATOR', 'ADMIN'] as const;
 export type Role = (typeof roles)[number];
@@ -12,9 +14,11 @@ export interface Viewer {
   handle: string;
   name: string;
   role: Role;
+  /** When the token stops being valid: a subscription it started ends then. */
+  expiresAt?: Date;
 }
 
-const handlePattern = /^[a-z0-9][a-z0-9_.-]{0,63}$/;
+export const maxNameLength = 100;
 
 /** Credentials that are present but wrong: the request is refused as a whole (HTTP 401). */
 export class AuthenticationError extends Error {
@@ -77,15 +81,17 @@ export async function viewerFromAuthorization(header: string | null | undefined,
     }
     throw new AuthenticationError('The token is not a valid JWT.');
   }
-  const { sub, name, role = 'AUTHOR' } = payload;
-  if (typeof sub !== 'string' || !handlePattern.test(sub)) {
+  const { sub, name, role = 'AUTHOR', exp } = payload;
+  if (typeof sub !== 'string' || !siteHandlePattern.test(sub)) {
     throw new AuthenticationError('The token\'s "sub" must be an author handle: lowercase letters, digits, ".", "_" or "-".');
   }
-  if (typeof name !== 'string' || name.trim() === '' || name.length > 100) {
-    throw new AuthenticationError('The token\'s "name" must be 1 to 100 characters.');
+  if (typeof name !== 'string' || name.trim() === '') {
+    throw new AuthenticationError(`The token's "name" must be 1 to ${maxNameLength} characters.`);
   }
+  const problem = unacceptableName(name.trim(), maxNameLength);
+  if (problem) throw new AuthenticationError(`The token's "name" ${problem}`);
   if (typeof role !== 'string' || !(roles as readonly string[]).includes(role)) {
     throw new AuthenticationError(`The token's "role" must be one of ${roles.join(', ')}.`);
   }
-  return { handle: sub, name: name.trim(), role: role as Role };
+  return { handle: sub, name: name.trim(), role: role as Role, expiresAt: new Date((exp as number) * 1000) };
 }

@@ -8,9 +8,11 @@ import { DateTimeResolver } from 'graphql-scalars';
 import type { Context } from './context.js';
 import { prisma } from './db.js';
 import { ForbiddenError } from './domain/errors.js';
+import { maxNodeIds } from './domain/limits.js';
+import { isAdmin, isModerator } from './domain/visibility.js';
 import type PrismaTypes from './generated/pothos-types.js';
 import { getDatamodel } from './generated/pothos-types.js';
-import { checkPageSize, maxPageSize } from './schema/pagination.js';
+import { decodeGlobalIdForRelay, encodeGlobalId } from './schema/ids.js';
 
 export const builder = new SchemaBuilder<{
   Context: Context;
@@ -27,8 +29,8 @@ export const builder = new SchemaBuilder<{
   scopeAuth: {
     authScopes: ({ viewer }) => ({
       signedIn: viewer != null,
-      moderator: viewer?.role === 'MODERATOR' || viewer?.role === 'ADMIN',
-      admin: viewer?.role === 'ADMIN',
+      moderator: isModerator(viewer),
+      admin: isAdmin(viewer),
     }),
     unauthorizedError: (_parent, { viewer }) =>
       new ForbiddenError(viewer ? 'Your role does not allow this.' : 'Sign in to do this: send a bearer token.'),
@@ -37,21 +39,19 @@ export const builder = new SchemaBuilder<{
     client: prisma,
     dmmf: getDatamodel(),
     exposeDescriptions: false,
-    filterConnectionTotalCount: true,
-    // Pothos calls a function here with each connection's arguments (its field-level `maxSize`
-    // is typed that way); the builder option is typed as a number only.
-    maxConnectionSize: checkPageSize as unknown as number,
-    defaultConnectionSize: 20,
+    // Every connection pages through src/schema/connections.ts; plugin-prisma plans the rows' selections.
     onUnusedQuery: process.env.NODE_ENV === 'production' ? null : 'error',
   },
   relay: {
     clientMutationId: 'omit',
     cursorType: 'String',
+    encodeGlobalID: encodeGlobalId,
+    decodeGlobalID: decodeGlobalIdForRelay,
     nodesQueryOptions: {
-      description: `The objects with these global IDs, in order; null where there is none. At most ${maxPageSize} IDs.`,
+      description: `The objects with these global IDs, in order; null where there is none. At most ${maxNodeIds} IDs.`,
       resolve: (_root, { ids }, _context, _info, resolveNodes) => {
-        if (ids.length > maxPageSize) {
-          throw new GraphQLError(`"ids" may hold at most ${maxPageSize} IDs; got ${ids.length}.`, {
+        if (ids.length > maxNodeIds) {
+          throw new GraphQLError(`"ids" may hold at most ${maxNodeIds} IDs; got ${ids.length}.`, {
             extensions: { code: 'BAD_USER_INPUT' },
           });
         }

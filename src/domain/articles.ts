@@ -1,15 +1,20 @@
 /** Moderating and administering articles and tags; each write in one transaction. */
 import type { Viewer } from '../auth.js';
-import { type DbTx, writeTransaction } from '../db.js';
+import { type DbTx, lockRow, writeTransaction } from '../db.js';
 import { slugify } from '../importers/records.js';
 import { ensureAuthor } from './authors.js';
 import { NotFoundError, ValidationError } from './errors.js';
+import { maxTagsPerArticle } from './limits.js';
+import { unacceptableProse } from './text.js';
+import { showsArticle } from './visibility.js';
 
 const slugPattern = /^[a-z0-9]+(?:-[a-z0-9]+)*$/;
 
 function checkText(value: string, field: string, max: number): string {
   const text = value.trim();
   if (text === '') throw new ValidationError(field, `\`${field}\` must not be empty.`);
+  const problem = unacceptableProse(text);
+  if (problem) throw new ValidationError(field, `\`${field}\` ${problem}`);
   if ([...text].length > max) throw new ValidationError(field, `\`${field}\` must be at most ${max} characters long.`);
   return text;
 }
@@ -22,9 +27,10 @@ function checkSlug(value: string | null | undefined, fallbackFrom: string, field
   return slug;
 }
 
-async function articleExists(db: DbTx, articleId: number) {
-  const article = await db.article.findUnique({ where: { id: articleId }, select: { id: true } });
-  if (!article) throw new NotFoundError('The article does not exist.');
+/** The article, if `viewer` may see it: drafts exist for administrators only. */
+async function articleExists(db: DbTx, articleId: number, viewer: Viewer) {
+  const article = await db.article.findUnique({ where: { id: articleId }, select: { id: true, publishedAt: true } });
+  if (!article || !showsArticle(article, viewer)) throw new NotFoundError('The article does not exist.');
 }
 
 async function tagExists(db: DbTx, tagId: number) {
@@ -32,9 +38,9 @@ async function tagExists(db: DbTx, tagId: number) {
   if (!tag) throw new NotFoundError('The tag does not exist.');
 }
 
-export async function setArticleLocked(articleId: number, locked: boolean): Promise<number> {
+export async function setArticleLocked(viewer: Viewer, articleId: number, locked: boolean): Promise<number> {
   return writeTransaction(async (tx) => {
-    await articleExists(tx, articleId);
+    await articleExists(tx, articleId, viewer);
     await tx.article.update({ where: { id: articleId }, data: { commentsLocked: locked } });
     return articleId;
   });
@@ -59,6 +65,9 @@ export async function createArticle(
       throw new ValidationError('slug', `An article with the slug "${slug}" exists already.`);
     }
     const tagIds = [...new Set(input.tagIds ?? [])];
+    if (tagIds.length > maxTagsPerArticle) {
+      throw new ValidationError('tagIds', `An article has at most ${maxTagsPerArticle} tags; got ${tagIds.length}.`);
+    }
     if (tagIds.length > 0 && (await tx.tag.count({ where: { id: { in: tagIds } } })) !== tagIds.length) {
       throw new NotFoundError('A tag in `tagIds` does not exist.');
     }
@@ -78,7 +87,7 @@ export async function createArticle(
   });
 }
 
-export async function updateArticle(articleId: number, input: ArticleFields): Promise<number> {
+export async function updateArticle(viewer: Viewer, articleId: number, input: ArticleFields): Promise<number> {
   const data = {
     ...(input.title != null ? { title: checkText(input.title, 'title', 300) } : {}),
     ...(input.body != null ? { body: checkText(input.body, 'body', 200_000) } : {}),
@@ -86,7 +95,7 @@ export async function updateArticle(articleId: number, input: ArticleFields): Pr
     ...(input.publishedAt !== undefined ? { publishedAt: input.publishedAt } : {}),
   };
   return writeTransaction(async (tx) => {
-    await articleExists(tx, articleId);
+    await articleExists(tx, articleId, viewer);
     if (data.slug) {
       const other = await tx.article.findUnique({ where: { slug: data.slug }, select: { id: true } });
       if (other && other.id !== articleId) throw new ValidationError('slug', `An article with the slug "${data.slug}" exists already.`);
@@ -116,10 +125,18 @@ export async function updateTag(tagId: number, input: { name: string }): Promise
   });
 }
 
-export async function setArticleTagged(articleId: number, tagId: number, tagged: boolean): Promise<number> {
+export async function setArticleTagged(viewer: Viewer, articleId: number, tagId: number, tagged: boolean): Promise<number> {
   return writeTransaction(async (tx) => {
-    await articleExists(tx, articleId);
+    await articleExists(tx, articleId, viewer);
     await tagExists(tx, tagId);
+    if (tagged) {
+      await lockRow(tx, 'Article', articleId);
+      const { _count } = await tx.article.findUniqueOrThrow({ where: { id: articleId }, select: { _count: { select: { tags: true } } } });
+      const already = await tx.article.count({ where: { id: articleId, tags: { some: { id: tagId } } } });
+      if (!already && _count.tags >= maxTagsPerArticle) {
+        throw new ValidationError('tagId', `An article has at most ${maxTagsPerArticle} tags; take one off first.`);
+      }
+    }
     await tx.article.update({
       where: { id: articleId },
       data: { tags: tagged ? { connect: { id: tagId } } : { disconnect: { id: tagId } } },

@@ -1,5 +1,24 @@
+/**
+ * Authors: who a token's author is, who an import's authors are, and who a comment mentions.
+ *
+ * Two namespaces never meet. A token's `sub` is a site handle (`siteHandlePattern`, no ":"),
+ * which names the author a host site signed in. An import names its authors by an identity,
+ * `<source>:<key>` (`text:dana-k`), and gives each the handle `import:<source>:<key>`, which
+ * no token can name: nobody can post, edit or delete as an imported author until an operator
+ * links the identity to a site handle (`npm run authors -- link`).
+ */
 import type { Viewer } from '../auth.js';
 import type { DbTx } from '../db.js';
+import { NotFoundError, ValidationError } from './errors.js';
+import { maxMentionsPerComment } from './limits.js';
+
+/** A site handle: what a token's `sub` must be. */
+export const siteHandlePattern = /^[a-z0-9][a-z0-9_.-]{0,63}$/;
+
+/** An import's name for an author: the source (the format, say) and the author's key in it. */
+export const identityPattern = /^([a-z0-9]+):([a-z0-9][a-z0-9_.-]{0,99})$/;
+
+export const importedHandle = (identity: string) => `import:${identity}`;
 
 /**
  * The Author row of a signed-in viewer, created on their first write. The host site's token
@@ -8,12 +27,38 @@ import type { DbTx } from '../db.js';
  * where writers run side by side) take turns through the rate and duplicate checks.
  */
 export async function ensureAuthor(tx: DbTx, viewer: Viewer): Promise<{ id: number }> {
+  if (!siteHandlePattern.test(viewer.handle)) throw new Error(`"${viewer.handle}" is not a site handle`);
   return tx.author.upsert({
     where: { handle: viewer.handle },
     create: { handle: viewer.handle, name: viewer.name, role: viewer.role },
     update: { name: viewer.name, role: viewer.role },
     select: { id: true },
   });
+}
+
+/** The authors of an import, by identity: found again when the same export is imported once more, linked or not. */
+export async function ensureImportedAuthors(
+  tx: DbTx,
+  authors: readonly { identity: string; name: string; bio: string | null }[],
+): Promise<Map<string, number>> {
+  const ids = new Map<string, number>();
+  const known = await tx.importedIdentity.findMany({ where: { key: { in: authors.map((a) => a.identity) } } });
+  for (const identity of known) ids.set(identity.key, identity.authorId);
+  for (const author of authors) {
+    if (ids.has(author.identity)) continue;
+    if (!identityPattern.test(author.identity)) throw new Error(`"${author.identity}" is not an import identity`);
+    const created = await tx.author.create({
+      data: {
+        handle: importedHandle(author.identity),
+        name: author.name,
+        bio: author.bio,
+        importedIdentities: { create: { key: author.identity } },
+      },
+      select: { id: true },
+    });
+    ids.set(author.identity, created.id);
+  }
+  return ids;
 }
 
 const mentionPattern = /(^|[^\p{L}\p{N}_@])@([a-z0-9][a-z0-9_.-]*[a-z0-9]|[a-z0-9])/giu;
@@ -23,22 +68,88 @@ function mentionedHandles(body: string): string[] {
   return [...new Set([...body.matchAll(mentionPattern)].map((match) => match[2]!.toLowerCase()))];
 }
 
-/** Sets a comment's mentions to the known authors its body names (never its own author). */
-export async function linkMentions(
-  tx: DbTx,
-  commentId: number,
-  authorId: number,
-  body: string,
-  { replace = true }: { replace?: boolean } = {},
-): Promise<void> {
-  if (replace) await tx.mention.deleteMany({ where: { commentId } });
+/** The known authors a body names with `@handle`, in body order, never its own author, at most `maxMentionsPerComment`. */
+export async function mentionedAuthors(tx: DbTx, body: string, authorId: number): Promise<number[]> {
   const handles = mentionedHandles(body);
-  if (handles.length === 0) return;
+  if (handles.length === 0) return [];
   const authors = await tx.author.findMany({
     where: { handle: { in: handles }, id: { not: authorId } },
     select: { id: true, handle: true },
   });
-  // In body order, which is the order the API lists them in.
   authors.sort((a, b) => handles.indexOf(a.handle) - handles.indexOf(b.handle));
-  if (authors.length > 0) await tx.mention.createMany({ data: authors.map((author) => ({ commentId, authorId: author.id })) });
+  return authors.slice(0, maxMentionsPerComment).map((author) => author.id);
+}
+
+/** Sets an edited comment's mentions to the known authors its body names. */
+export async function replaceMentions(tx: DbTx, commentId: number, authorId: number, body: string): Promise<void> {
+  await tx.mention.deleteMany({ where: { commentId } });
+  const ids = await mentionedAuthors(tx, body, authorId);
+  if (ids.length > 0) await tx.mention.createMany({ data: ids.map((id) => ({ commentId, authorId: id })) });
+}
+
+export interface LinkResult {
+  identity: string;
+  handle: string;
+  /** The identity's author took the handle (no author had it) or was merged into the author who had it. */
+  merged: boolean;
+  comments: number;
+}
+
+/**
+ * Links an imported identity to a site handle, so that a token naming the handle owns what
+ * the import wrote. When no author has the handle yet, the imported author takes it; when a
+ * site author has it, the imported author's comments, articles and mentions move to that
+ * author, the identity follows, and the imported row goes.
+ */
+export async function linkIdentity(tx: DbTx, identity: string, handle: string): Promise<LinkResult> {
+  if (!siteHandlePattern.test(handle)) {
+    throw new ValidationError('handle', `"${handle}" is not a site handle: lowercase letters, digits, ".", "_" or "-", at most 64.`);
+  }
+  const found = await tx.importedIdentity.findUnique({ where: { key: identity }, include: { author: true } });
+  if (!found) throw new NotFoundError(`No import identity "${identity}".`);
+  if (found.author.handle === handle) throw new ValidationError('handle', `"${identity}" is linked to "${handle}" already.`);
+  if (!found.author.handle.startsWith('import:')) {
+    throw new ValidationError('identity', `"${identity}" is linked to "${found.author.handle}"; unlink it first.`);
+  }
+  const from = found.author.id;
+  const target = await tx.author.findUnique({ where: { handle }, select: { id: true } });
+  const comments = await tx.comment.count({ where: { authorId: from } });
+  if (!target) {
+    await tx.author.update({ where: { id: from }, data: { handle } });
+    return { identity, handle, merged: false, comments };
+  }
+  await tx.comment.updateMany({ where: { authorId: from }, data: { authorId: target.id } });
+  await tx.article.updateMany({ where: { authorId: from }, data: { authorId: target.id } });
+  // A comment that mentions both keeps one mention.
+  const both = await tx.mention.findMany({
+    where: { authorId: target.id, comment: { mentions: { some: { authorId: from } } } },
+    select: { commentId: true },
+  });
+  await tx.mention.deleteMany({ where: { authorId: from, commentId: { in: both.map((m) => m.commentId) } } });
+  await tx.mention.updateMany({ where: { authorId: from }, data: { authorId: target.id } });
+  await tx.importedIdentity.updateMany({ where: { authorId: from }, data: { authorId: target.id } });
+  await tx.author.delete({ where: { id: from } });
+  return { identity, handle, merged: true, comments };
+}
+
+/**
+ * Puts the author with a site handle into the import namespace as `import:<identity>`, with
+ * everything they wrote: the inverse of `linkIdentity` when it took the handle, and the way
+ * to move authors imported before identities existed (whose plain handles a token could name)
+ * out of reach of tokens.
+ */
+export async function unlinkIdentity(tx: DbTx, handle: string, identity: string): Promise<{ comments: number }> {
+  if (!identityPattern.test(identity)) {
+    throw new ValidationError('identity', `"${identity}" is not an import identity: "<source>:<key>", as in "text:dana-k".`);
+  }
+  const author = await tx.author.findUnique({ where: { handle }, select: { id: true } });
+  if (!author || handle.startsWith('import:')) throw new NotFoundError(`No site author has the handle "${handle}".`);
+  const existing = await tx.importedIdentity.findUnique({ where: { key: identity } });
+  if (existing && existing.authorId !== author.id) throw new ValidationError('identity', `"${identity}" belongs to another author.`);
+  if (await tx.author.findUnique({ where: { handle: importedHandle(identity) }, select: { id: true } })) {
+    throw new ValidationError('identity', `"${importedHandle(identity)}" is taken.`);
+  }
+  await tx.author.update({ where: { id: author.id }, data: { handle: importedHandle(identity) } });
+  if (!existing) await tx.importedIdentity.create({ data: { key: identity, authorId: author.id } });
+  return { comments: await tx.comment.count({ where: { authorId: author.id } }) };
 }

@@ -6,7 +6,8 @@ import { createHash } from 'node:crypto';
 import type { Viewer } from '../auth.js';
 import type { WriteLimits } from '../config.js';
 import { type DbTx, lockRow, writeTransaction } from '../db.js';
-import { ensureAuthor, linkMentions } from './authors.js';
+import { appendEvent, type CommentEventKind, type LiveEvent } from '../live/events.js';
+import { ensureAuthor, mentionedAuthors, replaceMentions } from './authors.js';
 import {
   DuplicateCommentError,
   ForbiddenError,
@@ -16,8 +17,10 @@ import {
   ThreadLockedError,
   ValidationError,
 } from './errors.js';
-import { appendEvent, type CommentEventKind, type LiveEvent } from '../live/events.js';
+import { maxQuotesPerComment, maxThreadDepth } from './limits.js';
 import { childPath } from './thread.js';
+import { unacceptableProse, unstorableText } from './text.js';
+import { isModerator, showsArticle } from './visibility.js';
 
 export interface QuoteInput {
   commentId: number;
@@ -41,18 +44,12 @@ export interface WriteResult {
   events: LiveEvent[];
 }
 
-// C0 controls but tab and newline, DEL, and C1 controls.
-const forbiddenControl = /[\u0000-\u0008\u000B-\u001F\u007F-\u009F]/u;
-
 /** A body as stored: line endings normalised, surrounding whitespace trimmed, checked. */
 function checkBody(raw: string, limits: WriteLimits, field = 'body'): string {
   const body = raw.replace(/\r\n?/g, '\n').trim();
   if (body === '') throw new ValidationError(field, 'The comment is empty.');
-  const control = forbiddenControl.exec(body);
-  if (control) {
-    const code = control[0].codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0');
-    throw new ValidationError(field, `The comment contains the control character U+${code}; only line breaks and tabs are allowed.`);
-  }
+  const problem = unacceptableProse(body);
+  if (problem) throw new ValidationError(field, `The comment ${problem}`);
   const length = [...body].length;
   if (length > limits.maxCommentLength) {
     throw new ValidationError(field, `The comment is ${length} characters long; the limit is ${limits.maxCommentLength}.`);
@@ -81,7 +78,7 @@ async function checkRate(tx: DbTx, authorId: number, limits: WriteLimits, now: D
   }
 }
 
-async function checkQuotes(tx: DbTx, articleId: number, quotes: readonly QuoteInput[], limits: WriteLimits) {
+async function checkQuotes(tx: DbTx, articleId: number, quotes: readonly QuoteInput[], limits: WriteLimits): Promise<QuoteRow[]> {
   // postComment has checked their number before opening the transaction.
   if (quotes.length === 0) return [];
   const sources = await tx.comment.findMany({
@@ -89,6 +86,7 @@ async function checkQuotes(tx: DbTx, articleId: number, quotes: readonly QuoteIn
     select: { id: true, articleId: true, body: true, deletedAt: true, hiddenAt: true },
   });
   const byId = new Map(sources.map((source) => [source.id, source]));
+  const seen = new Map<string, number>();
   return quotes.map((quote, index) => {
     const field = `quotes.${index}`;
     const source = byId.get(quote.commentId);
@@ -110,12 +108,17 @@ async function checkQuotes(tx: DbTx, articleId: number, quotes: readonly QuoteIn
     if (quote.end - quote.start > limits.maxQuoteLength) {
       throw new ValidationError(`${field}`, `A quote may be at most ${limits.maxQuoteLength} characters long.`);
     }
+    const span = `${quote.commentId}:${quote.start}:${quote.end}`;
+    const earlier = seen.get(span);
+    if (earlier !== undefined) throw new ValidationError(field, `The same span is quoted in quotes.${earlier} already; quote a span once.`);
+    seen.set(span, index);
     return {
       quotedCommentId: source.id,
-      ordinal: index,
       text: source.body.slice(quote.start, quote.end),
       start: quote.start,
       end: quote.end,
+      bodyStart: null,
+      bodyEnd: null,
     };
   });
 }
@@ -125,15 +128,78 @@ function requestHash(input: PostCommentInput, body: string): string {
   return createHash('sha256').update(JSON.stringify(canonical)).digest('hex');
 }
 
+/** A quote as stored: its source, the span there, and where the body holds the pasted words (imports know). */
+export interface QuoteRow {
+  quotedCommentId: number;
+  text: string;
+  start: number;
+  end: number;
+  bodyStart: number | null;
+  bodyEnd: number | null;
+}
+
+export interface NewComment {
+  articleId: number;
+  number: number;
+  authorId: number;
+  parent: { id: number; path: string; depth: number } | null;
+  body: string;
+  createdAt?: Date;
+  imported?: boolean;
+  quotes: readonly QuoteRow[];
+  mentionIds: readonly number[];
+}
+
+/**
+ * Writes a comment with its quotes and mentions, counts it as its parent's reply, and logs
+ * its event: the one way a comment comes to be, for the API and imports alike. The caller
+ * has checked everything and numbered it.
+ */
+export async function insertComment(tx: DbTx, comment: NewComment): Promise<{ id: number; path: string; depth: number; event: LiveEvent }> {
+  const { parent } = comment;
+  const depth = parent ? parent.depth + 1 : 0;
+  if (depth > maxThreadDepth) throw new Error(`comment ${comment.number} would nest ${depth} levels deep`);
+  const created = await tx.comment.create({
+    data: {
+      articleId: comment.articleId,
+      number: comment.number,
+      authorId: comment.authorId,
+      parentId: parent?.id ?? null,
+      depth,
+      path: childPath(parent?.path, comment.number),
+      body: comment.body,
+      imported: comment.imported ?? false,
+      ...(comment.createdAt ? { createdAt: comment.createdAt } : {}),
+    },
+    select: { id: true, path: true, depth: true, createdAt: true },
+  });
+  if (parent) await tx.comment.update({ where: { id: parent.id }, data: { replyCount: { increment: 1 } }, select: { id: true } });
+  if (comment.quotes.length > 0) {
+    await tx.quote.createMany({
+      data: comment.quotes.map((quote, ordinal) => ({ ...quote, commentId: created.id, ordinal, createdAt: created.createdAt })),
+    });
+  }
+  if (comment.mentionIds.length > 0) {
+    await tx.mention.createMany({ data: comment.mentionIds.map((authorId) => ({ commentId: created.id, authorId })) });
+  }
+  const event = await appendEvent(tx, { articleId: comment.articleId, commentId: created.id, path: created.path, kind: 'ADDED' });
+  return { id: created.id, path: created.path, depth: created.depth, event };
+}
+
 export async function postComment(viewer: Viewer, limits: WriteLimits, input: PostCommentInput, now = new Date()): Promise<WriteResult> {
   const body = checkBody(input.body, limits);
   const key = input.idempotencyKey ?? null;
   if (key !== null && (key.length < 1 || key.length > 255)) {
     throw new ValidationError('idempotencyKey', 'The idempotency key must be 1 to 255 characters long.');
   }
+  const keyProblem = key === null ? null : unstorableText(key);
+  if (keyProblem) throw new ValidationError('idempotencyKey', `The idempotency key ${keyProblem}`);
   const quotes = input.quotes ?? [];
-  if (quotes.length > limits.maxQuotes) {
-    throw new ValidationError('quotes', `A comment may quote at most ${limits.maxQuotes} passages; this one has ${quotes.length}.`);
+  if (quotes.length > Math.min(limits.maxQuotes, maxQuotesPerComment)) {
+    throw new ValidationError(
+      'quotes',
+      `A comment may quote at most ${Math.min(limits.maxQuotes, maxQuotesPerComment)} passages; this one has ${quotes.length}.`,
+    );
   }
   const hash = requestHash(input, body);
 
@@ -151,8 +217,11 @@ export async function postComment(viewer: Viewer, limits: WriteLimits, input: Po
 
     // Locked first: a thread locked, or a reply's parent removed, meanwhile is seen here.
     await lockRow(tx, 'Article', input.articleId);
-    const article = await tx.article.findUnique({ where: { id: input.articleId }, select: { id: true, commentsLocked: true } });
-    if (!article) throw new NotFoundError('The article does not exist.');
+    const article = await tx.article.findUnique({
+      where: { id: input.articleId },
+      select: { id: true, commentsLocked: true, publishedAt: true },
+    });
+    if (!article || !showsArticle(article, viewer, now)) throw new NotFoundError('The article does not exist.');
     if (article.commentsLocked) throw new ThreadLockedError();
 
     let parent: { id: number; path: string; depth: number } | null = null;
@@ -164,6 +233,9 @@ export async function postComment(viewer: Viewer, limits: WriteLimits, input: Po
       if (!found) throw new NotFoundError('The comment to reply to does not exist.');
       if (found.deletedAt || found.hiddenAt) throw new ValidationError('replyToId', 'The comment to reply to was removed.');
       if (found.articleId !== article.id) throw new ValidationError('replyToId', 'The comment to reply to belongs to another article.');
+      if (found.depth >= maxThreadDepth) {
+        throw new ValidationError('replyToId', `Replies nest at most ${maxThreadDepth} levels deep; reply to a comment further up.`);
+      }
       parent = found;
     }
 
@@ -189,36 +261,31 @@ export async function postComment(viewer: Viewer, limits: WriteLimits, input: Po
       data: { lastCommentNumber: { increment: 1 } },
       select: { lastCommentNumber: true },
     });
-    const comment = await tx.comment.create({
-      data: {
-        articleId: article.id,
-        number,
-        authorId: author.id,
-        parentId: parent?.id ?? null,
-        depth: parent ? parent.depth + 1 : 0,
-        path: childPath(parent?.path, number),
-        body,
-        createdAt: now,
-      },
-      select: { id: true, path: true },
+    const comment = await insertComment(tx, {
+      articleId: article.id,
+      number,
+      authorId: author.id,
+      parent,
+      body,
+      createdAt: now,
+      quotes: quoteRows,
+      mentionIds: await mentionedAuthors(tx, body, author.id),
     });
-    if (quoteRows.length > 0) {
-      await tx.quote.createMany({ data: quoteRows.map((quote) => ({ ...quote, commentId: comment.id, createdAt: now })) });
-    }
-    await linkMentions(tx, comment.id, author.id, body, { replace: false });
     if (key !== null) {
       // Keys are honoured for idempotencyKeySeconds; past that, the author's old ones go.
       const expired = new Date(now.getTime() - limits.idempotencyKeySeconds * 1000);
       await tx.idempotencyKey.deleteMany({ where: { authorId: author.id, createdAt: { lt: expired } } });
       await tx.idempotencyKey.create({ data: { authorId: author.id, key, requestHash: hash, commentId: comment.id, createdAt: now } });
     }
-    const event = await appendEvent(tx, { articleId: article.id, commentId: comment.id, path: comment.path, kind: 'ADDED' });
-    return { commentId: comment.id, replayed: false, events: [event] };
+    return { commentId: comment.id, replayed: false, events: [comment.event] };
   });
 }
 
-/** The comment a change applies to, locked until the change commits (two deletes cannot both succeed). */
-async function findComment(tx: DbTx, commentId: number) {
+/**
+ * The comment a change applies to, locked until the change commits (two deletes cannot both
+ * succeed). A comment of an article the viewer may not see does not exist for them.
+ */
+async function findComment(tx: DbTx, commentId: number, viewer: Viewer, now: Date) {
   await lockRow(tx, 'Comment', commentId);
   const comment = await tx.comment.findUnique({
     where: { id: commentId },
@@ -232,18 +299,22 @@ async function findComment(tx: DbTx, commentId: number) {
       editedAt: true,
       deletedAt: true,
       hiddenAt: true,
+      imported: true,
       author: { select: { handle: true } },
+      article: { select: { publishedAt: true, commentsLocked: true } },
     },
   });
-  if (!comment) throw new NotFoundError('The comment does not exist.');
+  if (!comment || !showsArticle(comment.article, viewer, now)) throw new NotFoundError('The comment does not exist.');
   return comment;
 }
 
 const logChange = (tx: DbTx, comment: { id: number; articleId: number; path: string }, kind: CommentEventKind) =>
   appendEvent(tx, { articleId: comment.articleId, commentId: comment.id, path: comment.path, kind });
 
-const isModerator = (viewer: Viewer) => viewer.role === 'MODERATOR' || viewer.role === 'ADMIN';
-
+/**
+ * A locked thread takes no new words: no comments and no edits (an edit could change what
+ * the thread was locked on). Deleting stays open to authors and moderators, and moderation too.
+ */
 export async function editComment(
   viewer: Viewer,
   limits: WriteLimits,
@@ -252,10 +323,12 @@ export async function editComment(
 ): Promise<WriteResult> {
   const body = checkBody(input.body, limits);
   return writeTransaction(async (tx) => {
-    const comment = await findComment(tx, input.commentId);
+    const comment = await findComment(tx, input.commentId, viewer, now);
     if (comment.deletedAt) throw new NotFoundError('The comment was deleted.');
     if (comment.author.handle !== viewer.handle) throw new ForbiddenError('Only its author may edit a comment.');
     if (comment.hiddenAt) throw new ForbiddenError('A moderator hid this comment; it cannot be edited.');
+    if (comment.imported) throw new ForbiddenError('An imported comment keeps the words of its archive; it cannot be edited.');
+    if (comment.article.commentsLocked) throw new ThreadLockedError();
     if (secondsSince(now, comment.createdAt) > limits.editWindowSeconds) {
       throw new ForbiddenError(`Comments can be edited for ${Math.round(limits.editWindowSeconds / 60)} minutes after posting.`);
     }
@@ -264,14 +337,14 @@ export async function editComment(
       data: { commentId: comment.id, body: comment.body, createdAt: comment.editedAt ?? comment.createdAt },
     });
     await tx.comment.update({ where: { id: comment.id }, data: { body, editedAt: now } });
-    await linkMentions(tx, comment.id, comment.authorId, body);
+    await replaceMentions(tx, comment.id, comment.authorId, body);
     return { commentId: comment.id, replayed: false, events: [await logChange(tx, comment, 'EDITED')] };
   });
 }
 
 export async function deleteComment(viewer: Viewer, input: { commentId: number }, now = new Date()): Promise<WriteResult> {
   return writeTransaction(async (tx) => {
-    const comment = await findComment(tx, input.commentId);
+    const comment = await findComment(tx, input.commentId, viewer, now);
     if (comment.deletedAt) throw new NotFoundError('The comment is already deleted.');
     if (comment.author.handle !== viewer.handle && !isModerator(viewer)) {
       throw new ForbiddenError('Only its author or a moderator may delete a comment.');
@@ -282,9 +355,13 @@ export async function deleteComment(viewer: Viewer, input: { commentId: number }
 }
 
 /** Hides (`hidden: true`) or restores a comment; moderators only, which the schema enforces. */
-export async function setCommentHidden(input: { commentId: number; hidden: boolean }, now = new Date()): Promise<WriteResult> {
+export async function setCommentHidden(
+  viewer: Viewer,
+  input: { commentId: number; hidden: boolean },
+  now = new Date(),
+): Promise<WriteResult> {
   return writeTransaction(async (tx) => {
-    const comment = await findComment(tx, input.commentId);
+    const comment = await findComment(tx, input.commentId, viewer, now);
     if (input.hidden === (comment.hiddenAt != null)) return { commentId: comment.id, replayed: false, events: [] };
     await tx.comment.update({ where: { id: comment.id }, data: { hiddenAt: input.hidden ? now : null } });
     return { commentId: comment.id, replayed: false, events: [await logChange(tx, comment, input.hidden ? 'HIDDEN' : 'RESTORED')] };

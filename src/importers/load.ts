@@ -1,7 +1,9 @@
 import { type DbTx, lockRow, writeTransaction } from '../db.js';
-import { childPath } from '../domain/thread.js';
-import { appendEvent } from '../live/events.js';
-import { type AuthorRecord, ImportFormatError, type ThreadRecord } from './records.js';
+import { ensureImportedAuthors } from '../domain/authors.js';
+import { insertComment, type QuoteRow } from '../domain/comments.js';
+import { maxMentionsPerComment, maxQuotesPerComment, maxTagsPerArticle, maxThreadDepth } from '../domain/limits.js';
+import { unstorableText } from '../domain/text.js';
+import { ImportFormatError, type QuoteRecord, type ThreadRecord } from './records.js';
 
 export interface LoadProgress {
   done: number;
@@ -19,30 +21,62 @@ export interface LoadSummary {
   unresolvedMentions: string[];
 }
 
-async function ensureAuthors(tx: DbTx, authors: readonly AuthorRecord[]): Promise<Map<string, number>> {
-  const unique = [...new Map(authors.map((author) => [author.handle, author])).values()];
-  const ids = new Map<string, number>();
-  const existing = await tx.author.findMany({ where: { handle: { in: unique.map((a) => a.handle) } }, select: { id: true, handle: true } });
-  for (const author of existing) ids.set(author.handle, author.id);
-  for (const author of unique) {
-    if (ids.has(author.handle)) continue;
-    const created = await tx.author.create({ data: { handle: author.handle, name: author.name, bio: author.bio }, select: { id: true } });
-    ids.set(author.handle, created.id);
-  }
-  return ids;
+/** Text the database cannot hold is refused before anything is written, naming where it is. */
+function checkStorable(thread: ThreadRecord): void {
+  const check = (text: string | null, where: string) => {
+    const problem = text === null ? null : unstorableText(text);
+    if (problem) throw new ImportFormatError(`${where} ${problem}`);
+  };
+  check(thread.article.title, 'the title');
+  check(thread.article.body, 'the article');
+  for (const comment of thread.comments) check(comment.body, `comment ${comment.number}`);
 }
 
 /**
- * Writes a thread in one transaction. Rows that already exist (an author's handle, a tag's
- * slug, the article's slug, a comment's number in the article) are kept as they are, so
+ * The quotes a comment links: each span once, at most `maxQuotesPerComment` (a comment pasting
+ * more passages keeps them as text, which is all a quote would show).
+ */
+function quoteLinks(quotes: readonly QuoteRecord[]): QuoteRecord[] {
+  const seen = new Set<string>();
+  return quotes
+    .filter((quote) => {
+      const span = `${quote.quotedNumber}:${quote.start}:${quote.end}`;
+      if (seen.has(span)) return false;
+      seen.add(span);
+      return true;
+    })
+    .slice(0, maxQuotesPerComment);
+}
+
+/**
+ * Writes a thread in one transaction. Rows that already exist (an author's import identity, a
+ * tag's slug, the article's slug, a comment's number in the article) are kept as they are, so
  * loading the same thread twice changes nothing, and a longer export of it adds only the
  * new comments.
+ *
+ * Authors go into the import namespace (`import:<source>:<key>`): no token can write as them.
+ * Comments are marked imported, which keeps their text as the archive has it.
  */
 export async function loadThread(thread: ThreadRecord, onProgress: (progress: LoadProgress) => void = () => {}): Promise<LoadSummary> {
-  const { article, comments } = thread;
+  const { article, comments, source } = thread;
+  checkStorable(thread);
+  if (article.tags.length > maxTagsPerArticle) {
+    throw new ImportFormatError(`the article has ${article.tags.length} tags; an article has at most ${maxTagsPerArticle}`);
+  }
+  const identityOf = (handle: string) => `${source}:${handle}`;
+  const now = new Date();
   return writeTransaction(
     async (tx) => {
-      const authorIds = await ensureAuthors(tx, [article.author, ...comments.map((c) => c.author)]);
+      const people = [article.author, ...comments.map((c) => c.author)];
+      const authorIds = await ensureImportedAuthors(
+        tx,
+        [...new Map(people.map((author) => [author.handle, author])).values()].map((author) => ({
+          identity: identityOf(author.handle),
+          name: author.name,
+          bio: author.bio,
+        })),
+      );
+      const authorOf = (handle: string) => authorIds.get(identityOf(handle))!;
       for (const tag of article.tags) {
         await tx.tag.upsert({ where: { slug: tag.slug }, create: tag, update: {}, select: { id: true } });
       }
@@ -59,8 +93,9 @@ export async function loadThread(thread: ThreadRecord, onProgress: (progress: Lo
           slug: article.slug,
           title: article.title,
           body: article.body,
-          publishedAt: article.publishedAt,
-          authorId: authorIds.get(article.author.handle)!,
+          // An export is of a published thread: without a date of its own, it is published as it is imported.
+          publishedAt: article.publishedAt ?? now,
+          authorId: authorOf(article.author.handle),
           tags: { connect: article.tags.map((tag) => ({ slug: tag.slug })) },
         },
         select: { id: true, title: true },
@@ -69,19 +104,12 @@ export async function loadThread(thread: ThreadRecord, onProgress: (progress: Lo
       // Comments posted meanwhile (on PostgreSQL, by other writers) wait until this import has
       // committed, so the numbers checked below stay the article's.
       await lockRow(tx, 'Article', articleRow.id);
-      const known = new Map(
-        (
-          await tx.comment.findMany({
-            where: { articleId: articleRow.id },
-            select: { id: true, number: true, path: true, depth: true, body: true, author: { select: { handle: true } } },
-          })
-        ).map((row) => [row.number, row]),
-      );
+      const known = new Map((await existingComments(tx, articleRow.id)).map((row) => [row.number, row]));
       // The same thread again, or a longer export of it: the comments already here must be the
       // file's. Anything else (comments posted since under those numbers) is another thread.
       for (const record of comments) {
         const existing = known.get(record.number);
-        if (existing && (existing.body !== record.body || existing.author.handle !== record.author.handle)) {
+        if (existing && (existing.body !== record.body || existing.authorId !== authorOf(record.author.handle))) {
           throw new ImportFormatError(
             `comment ${record.number} in the file is not comment ${record.number} of "${article.title}" in the database; this file does not continue that thread, so nothing was imported`,
           );
@@ -92,41 +120,40 @@ export async function loadThread(thread: ThreadRecord, onProgress: (progress: Lo
       let done = 0;
       for (const record of comments) {
         if (!known.has(record.number)) {
-          const parent = record.parentNumber == null ? undefined : known.get(record.parentNumber);
-          const created = await tx.comment.create({
-            data: {
-              articleId: articleRow.id,
-              number: record.number,
-              authorId: authorIds.get(record.author.handle)!,
-              parentId: parent?.id ?? null,
-              depth: parent ? parent.depth + 1 : 0,
-              path: childPath(parent?.path, record.number),
-              body: record.body,
-              ...(record.createdAt ? { createdAt: record.createdAt } : {}),
-            },
-            select: { id: true, number: true, path: true, depth: true },
+          const parent = record.parentNumber == null ? null : (known.get(record.parentNumber) ?? null);
+          if (parent && parent.depth >= maxThreadDepth) {
+            throw new ImportFormatError(
+              `comment ${record.number} replies ${maxThreadDepth + 1} levels deep; threads nest at most ${maxThreadDepth} levels, so nothing was imported`,
+            );
+          }
+          const quotes: QuoteRow[] = quoteLinks(record.quotes).map((quote) => ({
+            quotedCommentId: known.get(quote.quotedNumber)!.id,
+            text: quote.text,
+            start: quote.start,
+            end: quote.end,
+            bodyStart: quote.bodyStart,
+            bodyEnd: quote.bodyEnd,
+          }));
+          const created = await insertComment(tx, {
+            articleId: articleRow.id,
+            number: record.number,
+            authorId: authorOf(record.author.handle),
+            parent,
+            body: record.body,
+            ...(record.createdAt ? { createdAt: record.createdAt } : {}),
+            imported: true,
+            quotes,
+            mentionIds: record.mentions.slice(0, maxMentionsPerComment).map(authorOf),
           });
-          known.set(record.number, { ...created, body: record.body, author: { handle: record.author.handle } });
-          await appendEvent(tx, { articleId: articleRow.id, commentId: created.id, path: created.path, kind: 'ADDED' });
+          known.set(record.number, {
+            id: created.id,
+            number: record.number,
+            path: created.path,
+            depth: created.depth,
+            body: record.body,
+            authorId: authorOf(record.author.handle),
+          });
           commentsCreated++;
-          if (record.quotes.length > 0) {
-            await tx.quote.createMany({
-              data: record.quotes.map((quote, ordinal) => ({
-                commentId: created.id,
-                quotedCommentId: known.get(quote.quotedNumber)!.id,
-                ordinal,
-                text: quote.text,
-                start: quote.start,
-                end: quote.end,
-                bodyStart: quote.bodyStart,
-                bodyEnd: quote.bodyEnd,
-              })),
-            });
-          }
-          const mentionIds = record.mentions.map((handle) => authorIds.get(handle)).filter((id) => id !== undefined);
-          if (mentionIds.length > 0) {
-            await tx.mention.createMany({ data: mentionIds.map((authorId) => ({ commentId: created.id, authorId })) });
-          }
         }
         onProgress({ done: ++done, total: comments.length });
       }
@@ -143,11 +170,17 @@ export async function loadThread(thread: ThreadRecord, onProgress: (progress: Lo
         comments: comments.length,
         commentsCreated,
         repliesLinked: comments.filter((c) => c.parentNumber != null).length,
-        quotesLinked: comments.reduce((sum, c) => sum + c.quotes.length, 0),
-        mentionsLinked: comments.reduce((sum, c) => sum + c.mentions.length, 0),
+        quotesLinked: comments.reduce((sum, c) => sum + quoteLinks(c.quotes).length, 0),
+        mentionsLinked: comments.reduce((sum, c) => sum + Math.min(c.mentions.length, maxMentionsPerComment), 0),
         unresolvedMentions: [...new Set(comments.flatMap((c) => c.unresolvedMentions))],
       };
     },
     { timeout: 10 * 60_000, maxWait: 30_000 },
   );
 }
+
+const existingComments = (tx: DbTx, articleId: number) =>
+  tx.comment.findMany({
+    where: { articleId },
+    select: { id: true, number: true, path: true, depth: true, body: true, authorId: true },
+  });

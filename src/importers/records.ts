@@ -1,6 +1,7 @@
 /** Plain records an importer produces from a foreign export; `load.ts` writes them. */
 
 export interface AuthorRecord {
+  /** The author's key in the source (for the text format, the slug of the name): the import identity is `<source>:<handle>`. */
   handle: string;
   name: string;
   bio: string | null;
@@ -23,7 +24,7 @@ export interface CommentRecord {
   author: AuthorRecord;
   body: string;
   parentNumber: number | null;
-  /** Handles of mentioned authors, in body order, without repeats. */
+  /** Handles (keys in the source) of mentioned authors, in body order, without repeats. */
   mentions: string[];
   /** `@words` that named nobody in the thread; kept as plain text. */
   unresolvedMentions: string[];
@@ -32,6 +33,8 @@ export interface CommentRecord {
 }
 
 export interface ThreadRecord {
+  /** The kind of export the thread came from (`text`): it namespaces the authors' identities. */
+  source: string;
   article: {
     slug: string;
     title: string;

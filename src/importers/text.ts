@@ -50,7 +50,10 @@ function dedent(lines: string[]): string[] {
 }
 
 function authorFor(name: string, bio: string | null = null): AuthorRecord {
-  const handle = slugify(name) || `author-${createHash('sha256').update(name).digest('hex').slice(0, 10)}`;
+  const hash = createHash('sha256').update(name).digest('hex').slice(0, 10);
+  const slug = slugify(name);
+  // An identity's key is at most 100 characters; a longer name keeps its start and a hash of the whole.
+  const handle = slug === '' ? `author-${hash}` : slug.length > 80 ? `${slug.slice(0, 69).replace(/-+$/, '')}-${hash}` : slug;
   return { handle, name, bio };
 }
 
@@ -130,6 +133,7 @@ export function parseTextThread(source: string): ThreadRecord {
   }
 
   return {
+    source: 'text',
     article: {
       slug: slugify(title) || 'article',
       title,

@@ -1,47 +1,83 @@
 import { builder } from '../builder.js';
 import { prisma } from '../db.js';
-import type { Prisma } from '../generated/prisma/client.js';
 import { createArticle, setArticleLocked, setArticleTagged, updateArticle } from '../domain/articles.js';
-import './author.js';
+import { defaultPageSize, defaultThreadPageSize, maxPageSize, maxTagsPerArticle, maxThreadPageSize } from '../domain/limits.js';
+import { visibleArticles } from '../domain/visibility.js';
+import * as relations from '../read/relations.js';
+import { Comment, CommentConnection } from './comment.js';
+import { pagedConnection } from './connections.js';
 import { writeErrors } from './errors.js';
-import { decodeId, whereId } from './ids.js';
-import './tag.js';
+import { inputId } from './ids.js';
+import { CommentOrder, type CommentOrderValue } from './order.js';
 import { writeMutation } from './write-mutation.js';
 
 export const Article = builder.prismaNode('Article', {
   id: { field: 'id' },
-  findUnique: whereId('Article'),
+  // Drafts and scheduled articles exist for administrators only.
+  findUnique: (id, { viewer }) => ({ id: Number(id), ...visibleArticles(viewer) }),
   // node(id:) answers null for a row that is not there.
   nullable: true,
   fields: (t) => ({
     slug: t.exposeString('slug'),
     title: t.exposeString('title'),
     body: t.exposeString('body'),
-    publishedAt: t.expose('publishedAt', { type: 'DateTime', nullable: true }),
+    publishedAt: t.expose('publishedAt', {
+      type: 'DateTime',
+      nullable: true,
+      description: 'When the article is (or was) published; readers see it from then on. Null for a draft.',
+    }),
     author: t.relation('author'),
-    tags: t.relation('tags', { query: { orderBy: { name: 'asc' } } }),
+    tags: t.relation('tags', {
+      description: `The tags it is filed under, by name (at most ${maxTagsPerArticle}).`,
+      query: { orderBy: { name: 'asc' }, take: maxTagsPerArticle },
+    }),
     commentCount: t.relationCount('comments', { description: 'All comments of the article, replies included.' }),
-    commentsLocked: t.exposeBoolean('commentsLocked'),
+    commentsLocked: t.exposeBoolean('commentsLocked', {
+      description: 'No new comments, and no edits of old ones (deleting stays possible); moderators lock and unlock.',
+    }),
   }),
 });
 
 export const ArticleConnection = builder.connectionObject({ type: Article, name: 'ArticleConnection' });
 
-const newestFirst: Prisma.ArticleOrderByWithRelationInput[] = [{ publishedAt: { sort: 'desc', nulls: 'last' } }, { id: 'desc' }];
+const loadComments = (ids: number[], query: object) => prisma.comment.findMany({ ...query, where: { id: { in: ids } } });
 
-builder.prismaObjectField('Author', 'articles', (t) =>
-  t.relatedConnection(
-    'articles',
-    { cursor: 'id', description: 'The articles this author wrote, newest first.', query: { orderBy: newestFirst }, totalCount: true },
-    ArticleConnection,
+builder.prismaObjectField('Article', 'comments', (t) =>
+  t.connection(
+    {
+      type: Comment,
+      description: `The article's comments: pages of at most ${maxPageSize} (${defaultPageSize} by default).`,
+      args: {
+        orderBy: t.arg({ type: CommentOrder, defaultValue: 'OLDEST' }),
+        topLevelOnly: t.arg.boolean({ defaultValue: false, description: 'Only comments that reply to nobody.' }),
+      },
+      resolve: pagedConnection({
+        typeName: 'Comment',
+        sizes: { default: defaultPageSize, max: maxPageSize },
+        parentKey: (article: { id: number }) => article.id,
+        relation: ({ orderBy, topLevelOnly }: { orderBy?: CommentOrderValue | null; topLevelOnly?: boolean | null }) =>
+          relations.articleComments(orderBy, topLevelOnly ?? false),
+        load: loadComments,
+      }),
+    },
+    CommentConnection,
   ),
 );
 
-builder.prismaObjectField('Tag', 'articles', (t) =>
-  t.relatedConnection(
-    'articles',
-    { cursor: 'id', description: 'Articles filed under this tag, newest first.', query: { orderBy: newestFirst }, totalCount: true },
-    ArticleConnection,
+builder.prismaObjectField('Article', 'thread', (t) =>
+  t.connection(
+    {
+      type: Comment,
+      description: `The whole thread, flat and depth-first: each comment followed by its replies, with its \`depth\` and \`parent\`. Pages of at most ${maxThreadPageSize} (${defaultThreadPageSize} by default), so a widget loads a large thread in a request or two.`,
+      resolve: pagedConnection({
+        typeName: 'Comment',
+        sizes: { default: defaultThreadPageSize, max: maxThreadPageSize },
+        parentKey: (article: { id: number }) => article.id,
+        relation: () => relations.articleThread(),
+        load: loadComments,
+      }),
+    },
+    CommentConnection,
   ),
 );
 
@@ -49,37 +85,32 @@ builder.queryFields((t) => ({
   article: t.prismaField({
     type: 'Article',
     nullable: true,
-    description: 'The article with this slug, or null when there is none.',
+    description: 'The article with this slug, or null when there is none (or it is not published yet).',
     args: { slug: t.arg.string({ required: true }) },
-    resolve: (query, _root, { slug }) => prisma.article.findUnique({ ...query, where: { slug } }),
+    resolve: (query, _root, { slug }, { viewer }) => prisma.article.findFirst({ ...query, where: { slug, ...visibleArticles(viewer) } }),
   }),
-  articles: t.prismaConnection(
+  articles: t.connection(
     {
-      type: 'Article',
-      cursor: 'id',
-      description: 'Articles, newest first; filter by tag slug and author handle.',
+      type: Article,
+      description: 'Published articles, newest first; filter by tag slug and author handle.',
       args: {
         tag: t.arg.string({ description: 'A tag slug.' }),
         author: t.arg.string({ description: 'An author handle.' }),
       },
-      resolve: (query, _root, args) =>
-        prisma.article.findMany({
-          ...query,
-          where: articleFilter(args),
-          orderBy: newestFirst,
-        }),
-      totalCount: (_root, args) => prisma.article.count({ where: articleFilter(args) }),
+      resolve: pagedConnection({
+        typeName: 'Article',
+        sizes: { default: defaultPageSize, max: maxPageSize },
+        parentKey: () => 0,
+        relation: (filter: { tag?: string | null; author?: string | null }, { viewer }) =>
+          relations.allArticles(viewer, new Date(), filter),
+        load: loadArticles,
+      }),
     },
     ArticleConnection,
   ),
 }));
 
-function articleFilter({ tag, author }: { tag?: string | null; author?: string | null }): Prisma.ArticleWhereInput {
-  return {
-    ...(tag != null ? { tags: { some: { slug: tag } } } : {}),
-    ...(author != null ? { author: { handle: author } } : {}),
-  };
-}
+export const loadArticles = (ids: number[], query: object) => prisma.article.findMany({ ...query, where: { id: { in: ids } } });
 
 const articleIdInput = (name: string, description: string) =>
   builder.inputType(name, { description, fields: (t) => ({ articleId: t.id({ required: true }) }) });
@@ -113,7 +144,7 @@ const ArticleTagInput = builder.inputType('ArticleTagInput', {
 });
 
 const loadArticle = (query: object, id: number) => prisma.article.findUniqueOrThrow({ ...query, where: { id } });
-const articleId = (value: string | number) => decodeId(value, 'Article', 'articleId');
+const articleId = (value: string | number) => inputId(value, 'Article', 'articleId');
 
 for (const [name, input, locked, description] of [
   ['lockArticle', LockArticleInput, true, 'Stop new comments on an article: posting then fails with ThreadLockedError.'],
@@ -125,12 +156,12 @@ for (const [name, input, locked, description] of [
     errors: writeErrors.remove,
     dataField: 'article',
     load: loadArticle,
-    write: (value) => setArticleLocked(articleId(value.articleId), locked),
+    write: (value, { viewer }) => setArticleLocked(viewer!, articleId(value.articleId), locked),
   });
 }
 
 writeMutation('createArticle', 'Article', CreateArticleInput, {
-  description: 'Publish an article written by the signed-in administrator.',
+  description: 'Write an article as the signed-in administrator: readers see it from `publishedAt` on (a draft without one).',
   scope: 'admin',
   errors: writeErrors.admin,
   dataField: 'article',
@@ -138,7 +169,7 @@ writeMutation('createArticle', 'Article', CreateArticleInput, {
   write: (input, { viewer }) =>
     createArticle(viewer!, {
       ...input,
-      tagIds: input.tagIds?.map((id, index) => decodeId(id, 'Tag', `tagIds.${index}`)),
+      tagIds: input.tagIds?.map((id, index) => inputId(id, 'Tag', `tagIds.${index}`)),
     }),
 });
 
@@ -148,7 +179,7 @@ writeMutation('updateArticle', 'Article', UpdateArticleInput, {
   errors: writeErrors.admin,
   dataField: 'article',
   load: loadArticle,
-  write: ({ articleId: id, ...fields }) => updateArticle(articleId(id), fields),
+  write: ({ articleId: id, ...fields }, { viewer }) => updateArticle(viewer!, articleId(id), fields),
 });
 
 writeMutation('tagArticle', 'Article', ArticleTagInput, {
@@ -157,7 +188,7 @@ writeMutation('tagArticle', 'Article', ArticleTagInput, {
   errors: writeErrors.admin,
   dataField: 'article',
   load: loadArticle,
-  write: (input) => setArticleTagged(articleId(input.articleId), decodeId(input.tagId, 'Tag', 'tagId'), true),
+  write: (input, { viewer }) => setArticleTagged(viewer!, articleId(input.articleId), inputId(input.tagId, 'Tag', 'tagId'), true),
 });
 
 writeMutation('untagArticle', 'Article', ArticleTagInput, {
@@ -166,5 +197,5 @@ writeMutation('untagArticle', 'Article', ArticleTagInput, {
   errors: writeErrors.admin,
   dataField: 'article',
   load: loadArticle,
-  write: (input) => setArticleTagged(articleId(input.articleId), decodeId(input.tagId, 'Tag', 'tagId'), false),
+  write: (input, { viewer }) => setArticleTagged(viewer!, articleId(input.articleId), inputId(input.tagId, 'Tag', 'tagId'), false),
 });

@@ -1,20 +1,61 @@
 import { builder } from '../builder.js';
-import { whereId } from './ids.js';
-import { prisma, writeTransaction } from '../db.js';
-import { ensureAuthor } from '../domain/authors.js';
+import { prisma } from '../db.js';
+import { defaultPageSize, maxPageSize } from '../domain/limits.js';
+import * as relations from '../read/relations.js';
+import { Article, ArticleConnection, loadArticles } from './article.js';
+import { Comment, CommentConnection } from './comment.js';
+import { pagedConnection } from './connections.js';
 
-// Author.comments lives in comment.ts and Author.articles in article.ts, beside their connection types.
 export const Author = builder.prismaNode('Author', {
   id: { field: 'id' },
-  findUnique: whereId('Author'),
+  findUnique: (id) => ({ id: Number(id) }),
   // node(id:) answers null for a row that is not there.
   nullable: true,
   fields: (t) => ({
-    handle: t.exposeString('handle'),
+    handle: t.exposeString('handle', {
+      description:
+        'The site handle a token names; `import:<source>:<key>` for an author an import brought, until an operator links it to one.',
+    }),
     name: t.exposeString('name'),
     bio: t.exposeString('bio', { nullable: true }),
   }),
 });
+
+const pageSizes = { default: defaultPageSize, max: maxPageSize };
+
+builder.prismaObjectField('Author', 'comments', (t) =>
+  t.connection(
+    {
+      type: Comment,
+      description: 'The comments this author wrote, newest first.',
+      resolve: pagedConnection({
+        typeName: 'Comment',
+        sizes: pageSizes,
+        parentKey: (author: { id: number }) => author.id,
+        relation: (_args: unknown, { viewer }) => relations.authorComments(viewer, new Date()),
+        load: (ids, query) => prisma.comment.findMany({ ...query, where: { id: { in: ids } } }),
+      }),
+    },
+    CommentConnection,
+  ),
+);
+
+builder.prismaObjectField('Author', 'articles', (t) =>
+  t.connection(
+    {
+      type: Article,
+      description: 'The articles this author wrote, newest first.',
+      resolve: pagedConnection({
+        typeName: 'Article',
+        sizes: pageSizes,
+        parentKey: (author: { id: number }) => author.id,
+        relation: (_args: unknown, { viewer }) => relations.authorArticles(viewer, new Date()),
+        load: loadArticles,
+      }),
+    },
+    ArticleConnection,
+  ),
+);
 
 builder.queryField('author', (t) =>
   t.prismaField({
@@ -30,14 +71,9 @@ builder.queryField('viewer', (t) =>
   t.prismaField({
     type: 'Author',
     nullable: true,
-    description: 'The signed-in author (from the bearer token), or null without one.',
-    resolve: async (query, _root, _args, { viewer }) => {
-      if (!viewer) return null;
-      // The host site's token introduces the author: the first request that needs the row
-      // makes it (on the writer, in a transaction, so concurrent first requests agree).
-      const known = await prisma.author.findUnique({ where: { handle: viewer.handle }, select: { name: true, role: true } });
-      if (known?.name !== viewer.name || known.role !== viewer.role) await writeTransaction((tx) => ensureAuthor(tx, viewer));
-      return prisma.author.findUniqueOrThrow({ ...query, where: { handle: viewer.handle } });
-    },
+    description:
+      "The signed-in author, as stored: null without a token, and until the token's author first writes (a read never writes, so a new token's name shows from its first comment on).",
+    resolve: (query, _root, _args, { viewer }) =>
+      viewer ? prisma.author.findUnique({ ...query, where: { handle: viewer.handle } }) : null,
   }),
 );

@@ -1,11 +1,12 @@
 import { GraphQLError } from 'graphql';
+import type { Viewer } from '../auth.js';
 import { builder } from '../builder.js';
 import type { Context } from '../context.js';
 import { prisma } from '../db.js';
-import { ValidationError } from '../domain/errors.js';
+import { eventKindFor, visibleArticles } from '../domain/visibility.js';
 import { encodeCursor, type LiveEvent } from '../live/events.js';
 import { articleEvents, resumePoint } from '../live/stream.js';
-import { decodeId } from './ids.js';
+import { argumentId } from './ids.js';
 
 const CommentEventKind = builder.enumType('CommentEventKind', {
   values: {
@@ -24,24 +25,20 @@ builder.prismaObject('CommentEvent', {
     kind: t.field({
       type: CommentEventKind,
       description: 'What happened. Moderation shows only to moderators: to everyone else a hide reads as DELETED and a restore as EDITED.',
-      resolve: (event, _args, { viewer }) => {
-        if (viewer?.role === 'MODERATOR' || viewer?.role === 'ADMIN') return event.kind;
-        return event.kind === 'HIDDEN' ? 'DELETED' : event.kind === 'RESTORED' ? 'EDITED' : event.kind;
-      },
+      resolve: (event, _args, { viewer }) => eventKindFor(event.kind, viewer),
     }),
     createdAt: t.expose('createdAt', { type: 'DateTime' }),
     comment: t.relation('comment', { description: 'The comment as it is now, with the subscriber’s selection.' }),
   }),
 });
 
-/** Subscription arguments name the article or comment by global ID; a bad one is a typed input error. */
-function idArgument(value: string | number, typename: string, field: string): number {
-  try {
-    return decodeId(value, typename, field);
-  } catch (error) {
-    if (error instanceof ValidationError) throw new GraphQLError(error.message, { extensions: { code: 'BAD_USER_INPUT', field } });
-    throw error;
-  }
+const notFound = (what: string) => new GraphQLError(`The ${what} does not exist.`, { extensions: { code: 'NOT_FOUND' } });
+
+/** The article a subscription follows, if the viewer may see it (drafts are the administrators'). */
+async function visibleArticle(articleId: number, viewer: Viewer | null): Promise<number> {
+  const article = await prisma.article.findFirst({ where: { id: articleId, ...visibleArticles(viewer) }, select: { id: true } });
+  if (!article) throw notFound('article');
+  return article.id;
 }
 
 /**
@@ -78,8 +75,8 @@ builder.subscriptionFields((t) => ({
     type: 'CommentEvent',
     description: 'Every new comment of the article, replies included.',
     args: { articleId: t.arg.id({ required: true }), after: t.arg.string({ description: 'Resume after this cursor.' }) },
-    subscribe: async (_root, { articleId, after }, { pubsub, onSlowSubscriber, lastEventId }) => {
-      const id = idArgument(articleId, 'Article', 'articleId');
+    subscribe: async (_root, { articleId, after }, { pubsub, onSlowSubscriber, lastEventId, viewer }) => {
+      const id = await visibleArticle(argumentId(articleId, 'Article', 'articleId'), viewer);
       return articleEvents(pubsub, id, await resumePoint(id, after, lastEventId), (event) => event.kind === 'ADDED', onSlowSubscriber);
     },
     resolve: (query, event, _args, context) => loadEvent(query, event as unknown as LiveEvent, context),
@@ -88,10 +85,13 @@ builder.subscriptionFields((t) => ({
     type: 'CommentEvent',
     description: 'Every new reply anywhere below the comment.',
     args: { commentId: t.arg.id({ required: true }), after: t.arg.string({ description: 'Resume after this cursor.' }) },
-    subscribe: async (_root, { commentId, after }, { pubsub, onSlowSubscriber, lastEventId }) => {
-      const id = idArgument(commentId, 'Comment', 'commentId');
-      const comment = await prisma.comment.findUnique({ where: { id }, select: { articleId: true, path: true } });
-      if (!comment) throw new GraphQLError('The comment does not exist.', { extensions: { code: 'NOT_FOUND' } });
+    subscribe: async (_root, { commentId, after }, { pubsub, onSlowSubscriber, lastEventId, viewer }) => {
+      const id = argumentId(commentId, 'Comment', 'commentId');
+      const comment = await prisma.comment.findFirst({
+        where: { id, article: visibleArticles(viewer) },
+        select: { articleId: true, path: true },
+      });
+      if (!comment) throw notFound('comment');
       const below = (event: LiveEvent) => event.kind === 'ADDED' && event.path.startsWith(comment.path) && event.path !== comment.path;
       return articleEvents(pubsub, comment.articleId, await resumePoint(comment.articleId, after, lastEventId), below, onSlowSubscriber);
     },
@@ -101,8 +101,8 @@ builder.subscriptionFields((t) => ({
     type: 'CommentEvent',
     description: 'Edits, deletions, hides and restores of the article’s comments.',
     args: { articleId: t.arg.id({ required: true }), after: t.arg.string({ description: 'Resume after this cursor.' }) },
-    subscribe: async (_root, { articleId, after }, { pubsub, onSlowSubscriber, lastEventId }) => {
-      const id = idArgument(articleId, 'Article', 'articleId');
+    subscribe: async (_root, { articleId, after }, { pubsub, onSlowSubscriber, lastEventId, viewer }) => {
+      const id = await visibleArticle(argumentId(articleId, 'Article', 'articleId'), viewer);
       return articleEvents(pubsub, id, await resumePoint(id, after, lastEventId), (event) => changes.has(event.kind), onSlowSubscriber);
     },
     resolve: (query, event, _args, context) => loadEvent(query, event as unknown as LiveEvent, context),

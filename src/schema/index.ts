@@ -1,11 +1,13 @@
-import { encodeGlobalID } from '@pothos/plugin-relay';
 import { isObjectType } from 'graphql';
 import { builder } from '../builder.js';
+import { encodeGlobalId } from './ids.js';
 import './article.js';
 import './author.js';
 import './comment.js';
 import './comment-event.js';
+import './comment-revision.js';
 import './permalink.js';
+import './quote.js';
 import './tag.js';
 
 export const schema = builder.toSchema();
@@ -17,5 +19,5 @@ export const schema = builder.toSchema();
 for (const type of Object.values(schema.getTypeMap())) {
   if (!isObjectType(type) || !type.getInterfaces().some((iface) => iface.name === 'Node')) continue;
   const typename = type.name;
-  type.getFields().id!.resolve = (row: { id: number }) => encodeGlobalID(typename, row.id);
+  type.getFields().id!.resolve = (row: { id: number }) => encodeGlobalId(typename, row.id);
 }

@@ -1,5 +1,4 @@
 import { builder } from '../builder.js';
-import type { Prisma } from '../generated/prisma/client.js';
 
 export const CommentOrder = builder.enumType('CommentOrder', {
   values: {
@@ -9,15 +8,4 @@ export const CommentOrder = builder.enumType('CommentOrder', {
   } as const,
 });
 
-type CommentOrderValue = typeof CommentOrder.$inferType;
-
-export function commentOrderBy(order: CommentOrderValue | null | undefined): Prisma.CommentOrderByWithRelationInput[] {
-  switch (order) {
-    case 'NEWEST':
-      return [{ number: 'desc' }];
-    case 'MOST_REPLIED':
-      return [{ replies: { _count: 'desc' } }, { number: 'asc' }];
-    default:
-      return [{ number: 'asc' }];
-  }
-}
+export type CommentOrderValue = typeof CommentOrder.$inferType;

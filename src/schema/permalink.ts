@@ -1,10 +1,14 @@
-import { formatPrismaCursor, queryFromInfo } from '@pothos/plugin-prisma';
+import { queryFromInfo } from '@pothos/plugin-prisma';
 import { GraphQLError } from 'graphql';
 import { builder } from '../builder.js';
 import { prisma } from '../db.js';
-import type { Prisma } from '../generated/prisma/client.js';
+import { defaultPageSize, maxPageSize, maxThreadDepth } from '../domain/limits.js';
 import { pathNumbers } from '../domain/thread.js';
-import { Comment, CommentConnection } from './comment.js';
+import { visibleArticles } from '../domain/visibility.js';
+import type { Prisma } from '../generated/prisma/client.js';
+import { CommentConnection } from './comment.js';
+import { encodeCursor } from './connections.js';
+import { argumentId } from './ids.js';
 
 interface PermalinkShape {
   commentId: number;
@@ -23,7 +27,7 @@ const Permalink = builder.objectRef<PermalinkShape>('Permalink').implement({
     }),
     ancestors: t.prismaField({
       type: ['Comment'],
-      description: "The comment's ancestors, from its top-level comment down to its parent.",
+      description: `The comment's ancestors, from its top-level comment down to its parent (at most ${maxThreadDepth}).`,
       resolve: (query, { articleId, ancestorNumbers }) =>
         prisma.comment.findMany({
           ...query,
@@ -49,7 +53,7 @@ const Permalink = builder.objectRef<PermalinkShape>('Permalink').implement({
         const rows = query.select
           ? await prisma.comment.findMany({ ...page, select: { ...query.select, id: true } })
           : await prisma.comment.findMany({ ...page, include: query.include ?? {} });
-        const edges = rows.slice(0, pageSize).map((node) => ({ cursor: formatPrismaCursor(node, 'id'), node }));
+        const edges = rows.slice(0, pageSize).map((node) => ({ cursor: encodeCursor(node.id), node }));
         return {
           edges,
           pageInfo: {
@@ -72,20 +76,16 @@ builder.queryField('permalink', (t) =>
     description:
       'For a link to one comment (#comment-N): the comment, its ancestors and the page of top-level comments holding it. Null when the comment does not exist.',
     args: {
-      commentId: t.arg.globalID({ required: true, for: Comment }),
-      pageSize: t.arg.int({ defaultValue: 20, description: 'Top-level comments per page, at most 100.' }),
+      commentId: t.arg.id({ required: true }),
+      pageSize: t.arg.int({ defaultValue: defaultPageSize, description: `Top-level comments per page, at most ${maxPageSize}.` }),
     },
-    resolve: async (_root, { commentId, pageSize }) => {
-      const size = pageSize ?? 20;
-      if (size < 1 || size > 100) {
-        throw new GraphQLError(`"pageSize" must be between 1 and 100; got ${size}.`, { extensions: { code: 'BAD_USER_INPUT' } });
+    resolve: async (_root, { commentId, pageSize }, { viewer }) => {
+      const size = pageSize ?? defaultPageSize;
+      if (size < 1 || size > maxPageSize) {
+        throw new GraphQLError(`"pageSize" must be between 1 and ${maxPageSize}; got ${size}.`, { extensions: { code: 'BAD_USER_INPUT' } });
       }
-      const id = Number(commentId.id);
-      if (!Number.isSafeInteger(id) || id < 1) {
-        throw new GraphQLError(`"${commentId.id}" is not a comment ID.`, { extensions: { code: 'BAD_USER_INPUT' } });
-      }
-      const comment = await prisma.comment.findUnique({
-        where: { id },
+      const comment = await prisma.comment.findFirst({
+        where: { id: argumentId(commentId, 'Comment', 'commentId'), article: visibleArticles(viewer) },
         select: { id: true, articleId: true, path: true },
       });
       if (!comment) return null;

@@ -1,14 +1,17 @@
 import { builder } from '../builder.js';
 import { prisma } from '../db.js';
 import { createTag, updateTag } from '../domain/articles.js';
+import { defaultPageSize, maxPageSize } from '../domain/limits.js';
+import * as relations from '../read/relations.js';
+import { Article, ArticleConnection, loadArticles } from './article.js';
+import { pagedConnection } from './connections.js';
 import { writeErrors } from './errors.js';
-import { decodeId, whereId } from './ids.js';
+import { inputId } from './ids.js';
 import { writeMutation } from './write-mutation.js';
 
-// Tag.articles lives in article.ts, beside ArticleConnection.
 export const Tag = builder.prismaNode('Tag', {
   id: { field: 'id' },
-  findUnique: whereId('Tag'),
+  findUnique: (id) => ({ id: Number(id) }),
   // node(id:) answers null for a row that is not there.
   nullable: true,
   fields: (t) => ({
@@ -16,6 +19,23 @@ export const Tag = builder.prismaNode('Tag', {
     name: t.exposeString('name'),
   }),
 });
+
+builder.prismaObjectField('Tag', 'articles', (t) =>
+  t.connection(
+    {
+      type: Article,
+      description: 'Articles filed under this tag, newest first.',
+      resolve: pagedConnection({
+        typeName: 'Article',
+        sizes: { default: defaultPageSize, max: maxPageSize },
+        parentKey: (tag: { id: number }) => tag.id,
+        relation: (_args: unknown, { viewer }) => relations.tagArticles(viewer, new Date()),
+        load: loadArticles,
+      }),
+    },
+    ArticleConnection,
+  ),
+);
 
 builder.queryField('tag', (t) =>
   t.prismaField({
@@ -51,5 +71,5 @@ writeMutation('updateTag', 'Tag', UpdateTagInput, {
   errors: writeErrors.admin,
   dataField: 'tag',
   load: loadTag,
-  write: (input) => updateTag(decodeId(input.tagId, 'Tag', 'tagId'), { name: input.name }),
+  write: (input) => updateTag(inputId(input.tagId, 'Tag', 'tagId'), { name: input.name }),
 });

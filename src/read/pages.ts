@@ -1,0 +1,177 @@
+/**
+ * Pages of rows per parent, in one statement for any number of parents, reading at most a
+ * page (plus one, to know whether there is more) of each parent's rows: `first: 10` replies
+ * of each of 50 comments reads at most 550 index entries, however many replies a hot comment
+ * has. Prisma's nested `take` cannot do that: it loads every child of every parent and cuts
+ * the pages in memory.
+ *
+ * The parents travel as one parameter (a JSON array for SQLite, an int[] for PostgreSQL), so
+ * no number of parents can pass a database's limit of bound parameters. Each parent's page is
+ * a correlated subquery with its own LIMIT: a LATERAL join on PostgreSQL, a scalar subquery
+ * aggregated to a JSON array on SQLite (which has no LATERAL); both walk the same indexes.
+ *
+ * These statements return ids only; the caller loads the rows with the client's selection.
+ */
+import { prisma, provider } from '../db.js';
+
+/** A piece of SQL with `?` for each of its parameters, in order. */
+export interface Sql {
+  text: string;
+  params: unknown[];
+}
+
+export const sql = (text: string, ...params: unknown[]): Sql => ({ text, params });
+
+/** A sort key: its expression on a paged row, and the same column read off the cursor's row. */
+export interface OrderKey {
+  expr: string;
+  cursorColumn: string;
+  desc?: boolean;
+  /** The key may be NULL: compared for equality null-safely (a key before it orders the NULLs). */
+  nullable?: boolean;
+}
+
+export interface PagedRelation {
+  /** The FROM clause: the paged rows aliased `x`, with any joins. */
+  from: string;
+  /** The column the pages are per (`x."parentId"`, say); null for a single page of everything. */
+  parent: string | null;
+  /** The id of the node a row stands for. */
+  node: string;
+  /** Rows of one node may repeat (a comment quoting two spans of one source): group them. */
+  groupByNode?: boolean;
+  where?: Sql[];
+  /** The order, ending with a key unique among one parent's rows. */
+  order: OrderKey[];
+  /** The table a cursor's id is looked up in, for its sort keys. */
+  cursorTable: string;
+}
+
+export interface PageRequest {
+  /** Rows wanted per parent; one more is read to tell whether there are more. */
+  size: number;
+  /** `first`/`after` (true) or `last`/`before` (false). */
+  forward: boolean;
+  /** The node id after (forward) or before (backward) which the page starts; null from the start (or end). */
+  cursor: number | null;
+}
+
+/** Renders `?` as `$1, $2, …` for PostgreSQL. */
+function render(parts: Sql[]): { text: string; params: unknown[] } {
+  const text = parts.map((part) => part.text).join(' ');
+  const params = parts.flatMap((part) => part.params);
+  if (provider !== 'postgresql') return { text, params };
+  let index = 0;
+  return { text: text.replace(/\?/g, () => `$${++index}`), params };
+}
+
+async function query<Row>(parts: Sql[]): Promise<Row[]> {
+  const { text, params } = render(parts);
+  return prisma.$queryRawUnsafe<Row[]>(text, ...params);
+}
+
+const nullSafeEquals = provider === 'postgresql' ? 'IS NOT DISTINCT FROM' : 'IS';
+
+/** Keyset condition: the rows after (in the page's direction) the cursor's row. */
+function seek(relation: PagedRelation, page: PageRequest): Sql[] {
+  if (page.cursor === null) return [];
+  const cursorValue = (key: OrderKey) => `(SELECT ${key.cursorColumn} FROM ${relation.cursorTable} WHERE "id" = ?)`;
+  const alternatives: Sql[] = relation.order.map((key, index) => {
+    const equalities = relation.order
+      .slice(0, index)
+      .map((earlier) => sql(`${earlier.expr} ${earlier.nullable ? nullSafeEquals : '='} ${cursorValue(earlier)}`, page.cursor));
+    const later = !!key.desc === page.forward ? '<' : '>';
+    const step = sql(`${key.expr} ${later} ${cursorValue(key)}`, page.cursor);
+    return joinSql([...equalities, step], ' AND ');
+  });
+  return [sql('AND ('), joinSql(alternatives, ' OR ', true), sql(')')];
+}
+
+function joinSql(parts: Sql[], separator: string, parenthesize = false): Sql {
+  return {
+    text: parts.map((part) => (parenthesize ? `(${part.text})` : part.text)).join(separator),
+    params: parts.flatMap((part) => part.params),
+  };
+}
+
+const orderBy = (relation: PagedRelation, forward: boolean) =>
+  relation.order.map((key) => `${key.expr} ${!!key.desc === forward ? 'DESC' : 'ASC'}`).join(', ');
+
+/**
+ * The node ids of one page: WHERE … ORDER BY … LIMIT, with `parentMatch` naming the parent,
+ * each with its sort keys as "k0", "k1", … (SQLite's JSON aggregate orders by them).
+ */
+function pageSelect(relation: PagedRelation, page: PageRequest, parentMatch: Sql | null, { keys = false } = {}): Sql[] {
+  const conditions = [...(parentMatch ? [parentMatch] : []), ...(relation.where ?? [])];
+  const keyColumns = keys ? relation.order.map((key, index) => `, ${key.expr} AS "k${index}"`).join('') : '';
+  return [
+    sql(`SELECT ${relation.node} AS "id"${keyColumns} FROM ${relation.from} WHERE`),
+    conditions.length > 0 ? joinSql(conditions, ' AND ') : sql('1 = 1'),
+    ...seek(relation, page),
+    sql(relation.groupByNode ? `GROUP BY ${relation.node}` : ''),
+    sql(`ORDER BY ${orderBy(relation, page.forward)} LIMIT ${page.size + 1}`),
+  ];
+}
+
+/**
+ * Each parent's page of node ids, in page order (for a backward page, nearest the cursor
+ * first), at most `page.size + 1` of them.
+ */
+export async function loadPages(relation: PagedRelation, parents: readonly number[], page: PageRequest): Promise<Map<number, number[]>> {
+  if (!Number.isInteger(page.size) || page.size < 0) throw new Error(`page size ${page.size}`);
+  const pages = new Map<number, number[]>(parents.map((parent) => [parent, []]));
+  if (parents.length === 0) return pages;
+  if (relation.parent === null) {
+    const rows = await query<{ id: number }>(pageSelect(relation, page, null));
+    pages.set(
+      parents[0]!,
+      rows.map((row) => Number(row.id)),
+    );
+    return pages;
+  }
+  if (provider === 'postgresql') {
+    // ARRAY(subquery) keeps the subquery's order; WITH ORDINALITY carries it out.
+    const rows = await query<{ key: number; id: number }>([
+      sql('SELECT p."key" AS "key", s."id" AS "id" FROM unnest(?::int[]) AS p("key") CROSS JOIN LATERAL unnest(ARRAY(', [...parents]),
+      ...pageSelect(relation, page, sql(`${relation.parent} = p."key"`)),
+      sql(')) WITH ORDINALITY AS s("id", "position") ORDER BY p."key", s."position"'),
+    ]);
+    for (const row of rows) pages.get(Number(row.key))?.push(Number(row.id));
+    return pages;
+  }
+  const byKeys = relation.order.map((key, index) => `"k${index}" ${!!key.desc === page.forward ? 'DESC' : 'ASC'}`).join(', ');
+  const rows = await query<{ key: number; ids: string }>([
+    sql(`SELECT p."value" AS "key", (SELECT json_group_array("id" ORDER BY ${byKeys}) FROM (`),
+    ...pageSelect(relation, page, sql(`${relation.parent} = p."value"`), { keys: true }),
+    sql(')) AS "ids" FROM json_each(?) AS p', JSON.stringify(parents)),
+  ]);
+  for (const row of rows) pages.set(Number(row.key), (JSON.parse(row.ids) as number[]).map(Number));
+  return pages;
+}
+
+/** How many nodes each parent has in all (the connection's `totalCount`). */
+export async function countPages(relation: PagedRelation, parents: readonly number[]): Promise<Map<number, number>> {
+  const counts = new Map<number, number>(parents.map((parent) => [parent, 0]));
+  if (parents.length === 0) return counts;
+  const counted = relation.groupByNode ? `COUNT(DISTINCT ${relation.node})` : 'COUNT(*)';
+  const where = relation.where ?? [];
+  if (relation.parent === null) {
+    const [row] = await query<{ count: number | bigint }>([
+      sql(`SELECT ${counted} AS "count" FROM ${relation.from} WHERE 1 = 1`),
+      ...where.map((condition) => ({ ...condition, text: `AND ${condition.text}` })),
+    ]);
+    counts.set(parents[0]!, Number(row?.count ?? 0));
+    return counts;
+  }
+  const parentIn =
+    provider === 'postgresql'
+      ? sql(`${relation.parent} = ANY(?::int[])`, [...parents])
+      : sql(`${relation.parent} IN (SELECT "value" FROM json_each(?))`, JSON.stringify(parents));
+  const rows = await query<{ key: number; count: number | bigint }>([
+    sql(`SELECT ${relation.parent} AS "key", ${counted} AS "count" FROM ${relation.from} WHERE`),
+    joinSql([parentIn, ...where], ' AND '),
+    sql(`GROUP BY ${relation.parent}`),
+  ]);
+  for (const row of rows) counts.set(Number(row.key), Number(row.count));
+  return counts;
+}

@@ -1,0 +1,125 @@
+/**
+ * The paged relations of the schema, as SQL over the tables Prisma made: which rows, per
+ * which parent, in which order. Each order is served by an index (prisma/models.prisma), so a
+ * page reads its own rows and no others.
+ */
+import type { Viewer } from '../auth.js';
+import { isAdmin } from '../domain/visibility.js';
+import { type OrderKey, type PagedRelation, sql } from './pages.js';
+
+export type CommentOrder = 'OLDEST' | 'NEWEST' | 'MOST_REPLIED';
+
+const byNumber: OrderKey = { expr: 'x."number"', cursorColumn: '"number"' };
+
+function commentOrder(order: CommentOrder | null | undefined): OrderKey[] {
+  switch (order) {
+    case 'NEWEST':
+      return [{ ...byNumber, desc: true }];
+    case 'MOST_REPLIED':
+      return [{ expr: 'x."replyCount"', cursorColumn: '"replyCount"', desc: true }, byNumber];
+    default:
+      return [byNumber];
+  }
+}
+
+const comments = { from: '"Comment" AS x', node: 'x."id"', cursorTable: '"Comment"' };
+
+/** Direct replies of a comment. */
+export const replies = (order: CommentOrder | null | undefined): PagedRelation => ({
+  ...comments,
+  parent: 'x."parentId"',
+  order: commentOrder(order),
+});
+
+/** An article's comments, or only its top-level ones. */
+export const articleComments = (order: CommentOrder | null | undefined, topLevelOnly: boolean): PagedRelation => ({
+  ...comments,
+  parent: 'x."articleId"',
+  where: topLevelOnly ? [sql('x."parentId" IS NULL')] : [],
+  order: commentOrder(order),
+});
+
+/** An article's comments depth-first: each comment followed by its replies, as `path` orders them. */
+export const articleThread = (): PagedRelation => ({
+  ...comments,
+  parent: 'x."articleId"',
+  order: [{ expr: 'x."path"', cursorColumn: '"path"' }],
+});
+
+/** The comments that quote a comment, each once, in posting order. */
+export const quotedBy = (): PagedRelation => ({
+  from: '"Quote" AS x',
+  parent: 'x."quotedCommentId"',
+  node: 'x."commentId"',
+  groupByNode: true,
+  order: [{ expr: 'x."commentId"', cursorColumn: '"id"' }],
+  cursorTable: '"Comment"',
+});
+
+/** A comment's earlier bodies, oldest first. */
+export const revisions = (): PagedRelation => ({
+  from: '"CommentRevision" AS x',
+  parent: 'x."commentId"',
+  node: 'x."id"',
+  order: [{ expr: 'x."id"', cursorColumn: '"id"' }],
+  cursorTable: '"CommentRevision"',
+});
+
+/** An author's comments, newest first: those on articles the viewer may see. */
+export const authorComments = (viewer: Viewer | null, now: Date): PagedRelation =>
+  isAdmin(viewer)
+    ? { ...comments, parent: 'x."authorId"', order: [{ expr: 'x."id"', cursorColumn: '"id"', desc: true }] }
+    : {
+        ...comments,
+        from: '"Comment" AS x JOIN "Article" AS a ON a."id" = x."articleId"',
+        parent: 'x."authorId"',
+        where: [sql('a."publishedAt" <= ?', now)],
+        order: [{ expr: 'x."id"', cursorColumn: '"id"', desc: true }],
+      };
+
+/**
+ * Articles newest first. Administrators also see drafts, last; everyone else only what is
+ * published, which keeps the order on the (…, publishedAt, id) indexes.
+ */
+function articleOrder(viewer: Viewer | null): OrderKey[] {
+  const newest: OrderKey[] = [
+    { expr: 'x."publishedAt"', cursorColumn: '"publishedAt"', desc: true, nullable: true },
+    { expr: 'x."id"', cursorColumn: '"id"', desc: true },
+  ];
+  return isAdmin(viewer) ? [{ expr: '(x."publishedAt" IS NULL)', cursorColumn: '("publishedAt" IS NULL)' }, ...newest] : newest;
+}
+
+const published = (viewer: Viewer | null, now: Date) => (isAdmin(viewer) ? [] : [sql('x."publishedAt" <= ?', now)]);
+
+const articles = { node: 'x."id"', cursorTable: '"Article"' };
+
+export const authorArticles = (viewer: Viewer | null, now: Date): PagedRelation => ({
+  ...articles,
+  from: '"Article" AS x',
+  parent: 'x."authorId"',
+  where: published(viewer, now),
+  order: articleOrder(viewer),
+});
+
+export const tagArticles = (viewer: Viewer | null, now: Date): PagedRelation => ({
+  ...articles,
+  from: '"_ArticleToTag" AS j JOIN "Article" AS x ON x."id" = j."A"',
+  parent: 'j."B"',
+  where: published(viewer, now),
+  order: articleOrder(viewer),
+});
+
+/** All articles, filtered by tag slug and author handle. */
+export const allArticles = (viewer: Viewer | null, now: Date, filter: { tag?: string | null; author?: string | null }): PagedRelation => ({
+  ...articles,
+  from: '"Article" AS x',
+  parent: null,
+  where: [
+    ...published(viewer, now),
+    ...(filter.tag != null
+      ? [sql('x."id" IN (SELECT j."A" FROM "_ArticleToTag" AS j JOIN "Tag" AS t ON t."id" = j."B" WHERE t."slug" = ?)', filter.tag)]
+      : []),
+    ...(filter.author != null ? [sql('x."authorId" IN (SELECT "id" FROM "Author" WHERE "handle" = ?)', filter.author)] : []),
+  ],
+  order: articleOrder(viewer),
+});

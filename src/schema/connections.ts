@@ -1,0 +1,184 @@
+/**
+ * Relay connections whose pages load per parent (src/read/pages.ts): every connection of the
+ * schema goes through here, so every one checks its arguments and cursors the same way and
+ * none reads more rows than its pages hold.
+ *
+ * A connection field resolves in two statements per level of the query, however many parents
+ * it has: the page ids of all parents at once, then the rows with the client's selection,
+ * planned by plugin-prisma (`queryFromInfo`) so that their own relations come in the same
+ * query. `totalCount` costs a third, only when selected.
+ */
+import { queryFromInfo } from '@pothos/plugin-prisma';
+import { GraphQLError, type GraphQLResolveInfo } from 'graphql';
+import type { Context } from '../context.js';
+import { countPages, loadPages, type PagedRelation, type PageRequest } from '../read/pages.js';
+import { decodeBase64Strict, parseDatabaseId } from './ids.js';
+
+export interface ConnectionArgs {
+  first?: number | null;
+  last?: number | null;
+  after?: string | null;
+  before?: string | null;
+}
+
+export interface PageSizes {
+  default: number;
+  max: number;
+}
+
+const badInput = (message: string) => new GraphQLError(message, { extensions: { code: 'BAD_USER_INPUT' } });
+
+/** plugin-prisma's cursor format for an Int id, so cursors handed out before keep working. */
+export const encodeCursor = (id: number): string => Buffer.from(`GPC:N:${id}`).toString('base64');
+
+/** The row id a cursor names; BAD_USER_INPUT for anything this API did not write. */
+export function decodeCursor(cursor: string, argument: string): number {
+  const text = decodeBase64Strict(cursor);
+  const match = text === null ? null : /^GPC:N:(.*)$/s.exec(text);
+  const id = match ? parseDatabaseId(match[1]!) : null;
+  if (id === null) throw badInput(`"${argument}" is not a cursor of this API: pass a page's startCursor or endCursor.`);
+  return id;
+}
+
+/**
+ * The page the arguments ask for. Pothos would clamp `first: 1000` to the maximum and let
+ * `first` win over `last`; a client asking for what it cannot get is told instead.
+ */
+export function pageRequest(args: ConnectionArgs, sizes: PageSizes): PageRequest {
+  if (args.first != null && args.last != null) throw badInput('Pass either "first" or "last", not both.');
+  if (args.first != null && args.before != null) throw badInput('"before" pages backward: pass it with "last", not "first".');
+  if (args.last != null && args.after != null) throw badInput('"after" pages forward: pass it with "first", not "last".');
+  for (const name of ['first', 'last'] as const) {
+    const value = args[name];
+    if (value != null && (value < 0 || value > sizes.max)) throw badInput(`"${name}" must be between 0 and ${sizes.max}; got ${value}.`);
+  }
+  const forward = args.last == null && args.before == null;
+  const cursor = forward ? args.after : args.before;
+  return {
+    forward,
+    size: (forward ? args.first : args.last) ?? sizes.default,
+    cursor: cursor == null ? null : decodeCursor(cursor, forward ? 'after' : 'before'),
+  };
+}
+
+export interface Connection<Node> {
+  edges: { cursor: string; node: Node }[];
+  pageInfo: { hasNextPage: boolean; hasPreviousPage: boolean; startCursor: string | null; endCursor: string | null };
+  totalCount: () => Promise<number>;
+}
+
+export interface PagedConnection<Parent, Args, Node> {
+  /** The Pothos type of the nodes: plugin-prisma plans their selection. */
+  typeName: 'Comment' | 'Article' | 'CommentRevision';
+  sizes: PageSizes;
+  /** The key the pages are per (a comment's id for its replies); 0 for a root connection. */
+  parentKey: (parent: Parent) => number;
+  relation: (args: Args, context: Context) => PagedRelation;
+  /** Loads nodes by id with plugin-prisma's query (`select` or `include`). */
+  load: (ids: number[], query: Record<string, unknown>) => Promise<Node[]>;
+}
+
+/** Ids per phase-2 statement: with at most ten quotes or mentions a row, nested loads stay far below any parameter limit. */
+const loadChunk = 1000;
+
+/** A parent's page: its nodes, and whether there are more beyond them. */
+interface Page<Node> {
+  nodes: Node[];
+  more: boolean;
+}
+
+interface Batch<Node> {
+  parents: Set<number>;
+  pages: Promise<Map<number, Page<Node>>>;
+  counts?: Promise<Map<number, number>>;
+}
+
+const batchesByContext = new WeakMap<object, Map<string, Batch<unknown>>>();
+
+/** The field's place in the operation, list indices left out: the same for every parent in one list. */
+function fieldKey(info: GraphQLResolveInfo): string {
+  let key = '';
+  for (let path: GraphQLResolveInfo['path'] | undefined = info.path; path; path = path.prev) {
+    if (typeof path.key === 'string') key = `${path.key}/${key}`;
+  }
+  return key;
+}
+
+/** A resolver for `definition`: parents resolved together share their statements. */
+export function pagedConnection<Parent, Node extends { id: number }, Args = unknown>(definition: PagedConnection<Parent, Args, Node>) {
+  return (parent: Parent, args: NoInfer<Args> & ConnectionArgs, context: Context, info: GraphQLResolveInfo): Promise<Connection<Node>> => {
+    const page = pageRequest(args, definition.sizes);
+    const relation = definition.relation(args, context);
+    let batches = batchesByContext.get(context);
+    if (!batches) {
+      batches = new Map();
+      batchesByContext.set(context, batches);
+    }
+    const key = fieldKey(info);
+    // plugin-prisma knows how a row was loaded by the path of the field that loaded it: the plan
+    // is recorded under every parent's own path, or the nodes' relations would load again, row
+    // by row. Each parent's plan is the same; the batch loads with the first.
+    const planned = queryFromInfo({ context, info, typeName: definition.typeName, path: ['edges', 'node'] }) as Record<string, unknown>;
+    let batch = batches.get(key) as Batch<Node> | undefined;
+    if (!batch) {
+      const parents = new Set<number>();
+      const query = 'select' in planned ? { select: { ...(planned.select as object), id: true } } : planned;
+      const created: Batch<Node> = {
+        parents,
+        // Every parent in this list asks in the same turn of the event loop; then the batch closes.
+        pages: new Promise<void>((resolve) => setImmediate(resolve)).then(async () => {
+          batches.delete(key);
+          const ids = await loadPages(relation, [...parents], page);
+          const wanted = [...new Set([...ids.values()].flatMap((list) => list.slice(0, page.size)))];
+          const rows = new Map<number, Node>();
+          for (let start = 0; start < wanted.length; start += loadChunk) {
+            for (const row of await definition.load(wanted.slice(start, start + loadChunk), query)) rows.set(row.id, row);
+          }
+          return new Map(
+            [...ids].map(([parentKey, list]) => {
+              const nodes = list
+                .slice(0, page.size)
+                .map((id) => rows.get(id))
+                .filter((row) => row !== undefined);
+              return [parentKey, { nodes, more: list.length > page.size }] as const;
+            }),
+          );
+        }),
+      };
+      batch = created;
+      batches.set(key, batch as Batch<unknown>);
+    }
+    const parentKey = definition.parentKey(parent);
+    batch.parents.add(parentKey);
+    const current = batch;
+    const totalCount = () => {
+      current.counts ??= countPages(relation, [...current.parents]);
+      return current.counts.then((counts) => counts.get(parentKey) ?? 0);
+    };
+    return current.pages.then((pages) => toConnection(pages.get(parentKey) ?? { nodes: [], more: false }, page, totalCount));
+  };
+}
+
+/** An empty page, for a parent that shows nothing (a tombstone's history); the arguments are still checked. */
+export function emptyConnection(args: ConnectionArgs, sizes: PageSizes): Connection<never> {
+  return toConnection({ nodes: [], more: false }, pageRequest(args, sizes), () => Promise.resolve(0));
+}
+
+function toConnection<Node extends { id: number }>(
+  { nodes: found, more }: Page<Node>,
+  page: PageRequest,
+  totalCount: () => Promise<number>,
+): Connection<Node> {
+  const nodes = page.forward ? found : [...found].reverse();
+  const edges = nodes.map((node) => ({ cursor: encodeCursor(node.id), node }));
+  return {
+    edges,
+    pageInfo: {
+      hasNextPage: page.forward ? more : page.cursor !== null,
+      hasPreviousPage: page.forward ? page.cursor !== null : more,
+      startCursor: edges[0]?.cursor ?? null,
+      endCursor: edges[edges.length - 1]?.cursor ?? null,
+    },
+    totalCount,
+  };
+}
