@@ -1,11 +1,11 @@
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type RequestListener, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { GraphQLError } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
 import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
 import { createYoga, useReadinessCheck } from 'graphql-yoga';
 import { WebSocketServer } from 'ws';
-import { AuthenticationError, type Secret, viewerFromAuthorization } from './auth.js';
+import { AuthenticationError, type Secret, type Viewer, viewerFromAuthorization } from './auth.js';
 import {
   defaultLiveLimits,
   defaultRequestLimits,
@@ -19,12 +19,15 @@ import { prisma } from './db.js';
 import { maskError } from './errors.js';
 import type { Logger } from './logger.js';
 import { redisEventBus } from './live/bus.js';
+import { atTime, useTokenExpiry } from './live/expiry.js';
 import { LivePubSub } from './live/pubsub.js';
 import { startResync } from './live/resync.js';
 import { useEventCursors } from './live/sse.js';
 import { schema } from './schema/index.js';
 import { limitBodySize } from './security/body-limit.js';
 import { requestLimitPlugins } from './security/index.js';
+import { type OriginPolicy, originPolicy } from './security/origins.js';
+import { StreamsPerAddress } from './security/streams.js';
 
 export interface AppOptions {
   logger: Logger;
@@ -42,6 +45,8 @@ export interface AppOptions {
   redisPrefix?: string;
   /** How often subscriptions check the event log for events no message announced. */
   resyncIntervalMs?: number;
+  /** Origins whose pages may call: CORS, Server-Sent Events and WebSockets alike. Empty allows any. */
+  allowedOrigins?: readonly string[];
 }
 
 /** Close code for a subscriber that fell further behind than its queue: resubscribe with `after`. */
@@ -63,11 +68,13 @@ function buildYoga({
   requestLimits = defaultRequestLimits,
   graphiql = true,
   development = false,
-}: AppOptions & { pubsub: LivePubSub }) {
+  origins,
+}: AppOptions & { pubsub: LivePubSub; origins: OriginPolicy }) {
   return createYoga<object, Context>({
     schema,
     graphqlEndpoint: '/graphql',
     context: contextFactory({ secret, writeLimits, pubsub }),
+    cors: (request) => origins.cors(request),
     batching: false,
     graphiql: graphiql ? { title: 'Threadline', subscriptionsProtocol: 'WS' } : false,
     // GraphiQL's assets served from this process: Yoga's default loads them from a CDN,
@@ -81,6 +88,7 @@ function buildYoga({
     plugins: [
       ...requestLimitPlugins(requestLimits, { development }),
       useEventCursors(),
+      useTokenExpiry(),
       useReadinessCheck({
         endpoint: '/health',
         check: async () => {
@@ -97,11 +105,43 @@ function buildYoga({
   });
 }
 
+const refuse = (res: ServerResponse, status: number, code: string, message: string) => {
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8' });
+  res.end(JSON.stringify({ errors: [{ message, extensions: { code } }] }));
+};
+
+const isEventStream = (req: IncomingMessage, path: string) =>
+  (req.url ?? '').split('?')[0] === path && (req.headers.accept ?? '').includes('text/event-stream');
+
+/**
+ * Before anything else reads a request: an `Origin` the policy refuses gets 403, and an
+ * address already holding its share of streams cannot open another Server-Sent Event stream
+ * (429); the slot it takes is given back when the response ends.
+ */
+function guard(next: RequestListener, { origins, streams, path }: { origins: OriginPolicy; streams: StreamsPerAddress; path: string }) {
+  return (req: IncomingMessage, res: ServerResponse) => {
+    if (!origins.allows(req.headers.origin, req.headers.host)) {
+      req.resume();
+      return refuse(res, 403, 'ORIGIN_NOT_ALLOWED', 'This origin may not call this server.');
+    }
+    if (isEventStream(req, path)) {
+      const address = req.socket.remoteAddress ?? '';
+      if (!streams.acquire(address)) {
+        req.resume();
+        return refuse(res, 429, 'TOO_MANY_CONNECTIONS', 'This address holds as many streams and WebSockets as it may.');
+      }
+      res.once('close', () => streams.release(address));
+    }
+    next(req, res);
+  };
+}
+
 /** Yoga over HTTP and graphql-ws on the same path and port, sharing one envelop pipeline. */
 export function buildApp(options: AppOptions): App {
   const live = options.liveLimits ?? defaultLiveLimits;
+  const logger = options.logger.child({ component: 'live' });
   const pubsub = options.pubsub ?? new LivePubSub(live.maxQueue);
-  const resyncer = startResync(pubsub, options.resyncIntervalMs ?? 5000, options.logger.child({ component: 'live' }));
+  const resyncer = startResync(pubsub, options.resyncIntervalMs ?? 5000, logger);
   const bus = options.redisUrl
     ? redisEventBus({
         url: options.redisUrl,
@@ -112,45 +152,42 @@ export function buildApp(options: AppOptions): App {
       })
     : null;
   if (bus) pubsub.attach(bus);
-  const yoga = buildYoga({ ...options, pubsub });
+  const origins = originPolicy(options.allowedOrigins ?? []);
+  const streams = new StreamsPerAddress(live.maxConnectionsPerIp);
+  const yoga = buildYoga({ ...options, pubsub, origins });
   const { maxBodyBytes } = options.requestLimits ?? defaultRequestLimits;
-  const server = createServer(limitBodySize(maxBodyBytes, yoga));
+  const server = createServer(guard(limitBodySize(maxBodyBytes, yoga), { origins, streams, path: yoga.graphqlEndpoint }));
 
-  const connectionsByIp = new Map<string, number>();
   const sockets = new WebSocketServer({
     server,
     path: yoga.graphqlEndpoint,
     maxPayload: maxBodyBytes,
-    // Refused before the upgrade: an origin not on the allowlist, or one address holding too many sockets.
+    // Refused before the upgrade: an origin the policy refuses, or one address holding too many streams.
     verifyClient: ({ origin, req }, done) => {
-      if (live.allowedOrigins.length > 0 && !live.allowedOrigins.includes(origin)) return done(false, 403, 'Origin not allowed');
-      if ((connectionsByIp.get(req.socket.remoteAddress ?? '') ?? 0) >= live.maxConnectionsPerIp) {
-        return done(false, 429, 'Too many connections from this address');
-      }
+      if (!origins.allows(origin, req.headers.host)) return done(false, 403, 'Origin not allowed');
+      if (streams.count(req.socket.remoteAddress ?? '') >= streams.max) return done(false, 429, 'Too many connections from this address');
       done(true);
     },
-  });
-  sockets.on('connection', (socket, req) => {
-    const ip = req.socket.remoteAddress ?? '';
-    connectionsByIp.set(ip, (connectionsByIp.get(ip) ?? 0) + 1);
-    socket.once('close', () => {
-      const left = (connectionsByIp.get(ip) ?? 1) - 1;
-      if (left > 0) connectionsByIp.set(ip, left);
-      else connectionsByIp.delete(ip);
-    });
   });
 
   const wsServer = useServer(
     {
-      // Bad credentials close the socket at connection_init (4403), before any operation.
+      // Bad credentials close the socket at connection_init (4403), before any operation; a
+      // token that expires later closes it then, with the same code.
       onConnect: async (ctx) => {
+        let viewer: Viewer | null;
         try {
-          await viewerFromAuthorization(authorizationOf({ connectionParams: ctx.connectionParams }), options.secret);
-          return true;
+          viewer = await viewerFromAuthorization(authorizationOf({ connectionParams: ctx.connectionParams }), options.secret);
         } catch (error) {
           if (error instanceof AuthenticationError) return false;
           throw error;
         }
+        const { socket } = ctx.extra;
+        if (viewer?.expiresAt) {
+          const cancel = atTime(viewer.expiresAt, () => socket.close(4403, 'The token has expired'));
+          socket.once('close', cancel);
+        }
+        return true;
       },
       execute: (args) => (args.rootValue as Envelope).execute(args),
       subscribe: (args) => (args.rootValue as Envelope).subscribe(args),
@@ -193,6 +230,27 @@ export function buildApp(options: AppOptions): App {
     sockets,
     live.keepAliveMs,
   );
+
+  // After graphql-ws has set up each socket: its error listener writes a stack to stderr and
+  // answers 1011; ours logs one line. A message over the size limit is closed 1009 by ws itself.
+  sockets.on('connection', (socket, req) => {
+    const address = req.socket.remoteAddress ?? '';
+    if (!streams.acquire(address)) {
+      // Another upgrade from the address took the last slot since verifyClient looked.
+      socket.close(1013, 'Too many connections from this address');
+      return;
+    }
+    socket.once('close', () => streams.release(address));
+    socket.removeAllListeners('error');
+    socket.on('error', (error: Error & { code?: string }) => {
+      if (error.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH') {
+        logger.warn({ address, limit: maxBodyBytes, closeCode: 1009 }, 'closed a WebSocket that sent a message over the size limit');
+        return;
+      }
+      logger.warn({ address, err: error }, 'closed a WebSocket after a socket error');
+      socket.close(1011, 'Internal server error');
+    });
+  });
 
   let stopping: Promise<void> | undefined;
   return {

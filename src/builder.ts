@@ -48,6 +48,7 @@ export const builder = new SchemaBuilder<{
     encodeGlobalID: encodeGlobalId,
     decodeGlobalID: decodeGlobalIdForRelay,
     nodesQueryOptions: {
+      extensions: { threadline: { itemsFromArgument: 'ids' } },
       description: `The objects with these global IDs, in order; null where there is none. At most ${maxNodeIds} IDs.`,
       resolve: (_root, { ids }, _context, _info, resolveNodes) => {
         if (ids.length > maxNodeIds) {

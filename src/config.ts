@@ -31,12 +31,17 @@ export interface WriteLimits {
   idempotencyKeySeconds: number;
 }
 
-/** What one GraphQL request may ask for. */
+/** What one GraphQL request may ask for, and produce. */
 export interface RequestLimits {
   maxDepth: number;
   maxAliases: number;
   maxTokens: number;
+  /** Values the response can hold, every page at its full size (src/security/cost.ts). */
   maxCost: number;
+  /** Objects the response's lists can hold, every page at its full size. */
+  maxNodes: number;
+  /** Bytes of response (and of text read for it) one execution may produce. */
+  maxResponseBytes: number;
   maxBodyBytes: number;
 }
 
@@ -51,8 +56,6 @@ export interface LiveLimits {
   maxConnectionsPerIp: number;
   /** Operations one WebSocket may run at once. */
   maxSubscriptionsPerSocket: number;
-  /** Origins allowed to open a WebSocket; empty allows any. */
-  allowedOrigins: string[];
 }
 
 export const defaultLiveLimits: LiveLimits = {
@@ -62,7 +65,6 @@ export const defaultLiveLimits: LiveLimits = {
   initTimeoutMs: 3_000,
   maxConnectionsPerIp: 100,
   maxSubscriptionsPerSocket: 100,
-  allowedOrigins: [],
 };
 
 /** Where the data lives. */
@@ -94,6 +96,8 @@ export interface Config {
   writeLimits: WriteLimits;
   requestLimits: RequestLimits;
   liveLimits: LiveLimits;
+  /** Origins whose pages may call (CORS, Server-Sent Events, WebSockets); empty allows any. */
+  allowedOrigins: string[];
 }
 
 export const defaultWriteLimits: WriteLimits = {
@@ -108,11 +112,21 @@ export const defaultWriteLimits: WriteLimits = {
   idempotencyKeySeconds: 24 * 60 * 60,
 };
 
+/**
+ * The heaviest client document, schema/operations' ArticleThread (a 500-comment page of the
+ * flat thread with every comment's quotes and mentions), counts 10,550 nodes and costs 64,670:
+ * it passes with room for the fields around it. Three aliases of a 100 × 100 `quotedBy` fan
+ * (30,300 nodes) do not. 4 MiB of response holds a 500-comment page of ordinary comments five
+ * times over; at 3 to 4 times its size in memory while it is built, fifty such answers at once
+ * stay under a gigabyte.
+ */
 export const defaultRequestLimits: RequestLimits = {
   maxDepth: 8,
   maxAliases: 15,
   maxTokens: 2000,
-  maxCost: 5000,
+  maxCost: 100_000,
+  maxNodes: 12_000,
+  maxResponseBytes: 4 * 1024 * 1024,
   maxBodyBytes: 64 * 1024,
 };
 
@@ -152,6 +166,30 @@ function redisUrl(env: NodeJS.ProcessEnv): string | null {
   return url;
 }
 
+/**
+ * THREADLINE_ALLOWED_ORIGINS, or its older name THREADLINE_WS_ALLOWED_ORIGINS: comma-separated
+ * origins such as `https://news.example`, each a scheme, a host and an optional port.
+ */
+function allowedOrigins(env: NodeJS.ProcessEnv): string[] {
+  const name = env.THREADLINE_ALLOWED_ORIGINS !== undefined ? 'THREADLINE_ALLOWED_ORIGINS' : 'THREADLINE_WS_ALLOWED_ORIGINS';
+  const origins = (env[name] ?? '')
+    .split(',')
+    .map((origin) => origin.trim())
+    .filter(Boolean);
+  for (const origin of origins) {
+    let parsed: URL | null = null;
+    try {
+      parsed = new URL(origin);
+    } catch {}
+    if (!parsed || !/^https?:$/.test(parsed.protocol) || parsed.origin !== origin) {
+      throw new ConfigError(
+        `${name} must list origins such as "https://news.example" (scheme, host, optional port, no path); got "${origin}"`,
+      );
+    }
+  }
+  return origins;
+}
+
 /** Reads and checks the environment once, at start-up. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const w = defaultWriteLimits;
@@ -189,16 +227,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
         1,
         100_000,
       ),
-      allowedOrigins: (env.THREADLINE_WS_ALLOWED_ORIGINS ?? '')
-        .split(',')
-        .map((origin) => origin.trim())
-        .filter(Boolean),
     },
+    allowedOrigins: allowedOrigins(env),
     requestLimits: {
       maxDepth: integer(env, 'THREADLINE_MAX_DEPTH', r.maxDepth, 1, 100),
       maxAliases: integer(env, 'THREADLINE_MAX_ALIASES', r.maxAliases, 1, 1000),
       maxTokens: integer(env, 'THREADLINE_MAX_TOKENS', r.maxTokens, 10, 1_000_000),
-      maxCost: integer(env, 'THREADLINE_MAX_COST', r.maxCost, 1, 10_000_000),
+      maxCost: integer(env, 'THREADLINE_MAX_COST', r.maxCost, 1, 100_000_000),
+      maxNodes: integer(env, 'THREADLINE_MAX_NODES', r.maxNodes, 1, 10_000_000),
+      maxResponseBytes: integer(env, 'THREADLINE_MAX_RESPONSE_BYTES', r.maxResponseBytes, 1024, 1024 * 1024 * 1024),
       maxBodyBytes: integer(env, 'THREADLINE_MAX_BODY_BYTES', r.maxBodyBytes, 1024, 100 * 1024 * 1024),
     },
   };

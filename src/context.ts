@@ -16,6 +16,8 @@ export interface Context {
   lastEventId?: string;
   /** The cursor of the event a subscription is delivering now (one subscription per SSE request). */
   liveCursor?: string;
+  /** How the request came: over HTTP (queries, mutations, Server-Sent Events) or a WebSocket. */
+  transport?: 'http' | 'ws';
 }
 
 /** What Yoga hands the factory: the HTTP request, or graphql-ws's connection_init payload. */
@@ -35,7 +37,13 @@ export function contextFactory({ secret, writeLimits, pubsub }: { secret: Secret
   return async (initial: InitialContext): Promise<Context> => {
     try {
       const lastEventId = initial.request?.headers.get('last-event-id') ?? undefined;
-      return { viewer: await viewerFromAuthorization(authorizationOf(initial), secret), writeLimits, pubsub, lastEventId };
+      return {
+        viewer: await viewerFromAuthorization(authorizationOf(initial), secret),
+        writeLimits,
+        pubsub,
+        lastEventId,
+        transport: initial.request ? 'http' : 'ws',
+      };
     } catch (error) {
       if (error instanceof AuthenticationError) {
         throw new GraphQLError(error.message, { extensions: { code: 'UNAUTHENTICATED', http: { status: 401 } } });

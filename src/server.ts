@@ -31,6 +31,7 @@ async function main() {
     writeLimits: config.writeLimits,
     requestLimits: config.requestLimits,
     liveLimits: config.liveLimits,
+    allowedOrigins: config.allowedOrigins,
     redisUrl: config.redisUrl,
     redisPrefix: config.redisPrefix,
     resyncIntervalMs: config.resyncIntervalMs,

@@ -6,6 +6,7 @@
 import { parseArgs } from 'node:util';
 import { loadSecret, type Role, roles, signToken } from '../auth.js';
 import { ConfigError, dataDirOf, loadConfig } from '../config.js';
+import { siteHandlePattern } from '../domain/authors.js';
 
 function main(argv: string[]) {
   const { values, positionals } = parseArgs({
@@ -22,7 +23,7 @@ function main(argv: string[]) {
   const role = values.role!.toUpperCase();
   if (!(roles as readonly string[]).includes(role))
     throw new ConfigError(`--role must be one of ${roles.join(', ')}; got "${values.role}"`);
-  if (!/^[a-z0-9][a-z0-9_.-]{0,63}$/.test(handle)) {
+  if (!siteHandlePattern.test(handle)) {
     throw new ConfigError('the handle must be lowercase letters, digits, ".", "_" or "-" (at most 64)');
   }
   return { handle, role: role as Role, name: values.name ?? handle, expires: values.expires! };

@@ -28,6 +28,7 @@ export const Article = builder.prismaNode('Article', {
     }),
     author: t.relation('author'),
     tags: t.relation('tags', {
+      extensions: { threadline: { maxItems: maxTagsPerArticle } },
       description: `The tags it is filed under, by name (at most ${maxTagsPerArticle}).`,
       query: { orderBy: { name: 'asc' }, take: maxTagsPerArticle },
     }),
@@ -38,6 +39,9 @@ export const Article = builder.prismaNode('Article', {
   }),
 });
 
+const pageSizes = { default: defaultPageSize, max: maxPageSize };
+const threadPageSizes = { default: defaultThreadPageSize, max: maxThreadPageSize };
+
 export const ArticleConnection = builder.connectionObject({ type: Article, name: 'ArticleConnection' });
 
 const loadComments = (ids: number[], query: object) => prisma.comment.findMany({ ...query, where: { id: { in: ids } } });
@@ -47,13 +51,14 @@ builder.prismaObjectField('Article', 'comments', (t) =>
     {
       type: Comment,
       description: `The article's comments: pages of at most ${maxPageSize} (${defaultPageSize} by default).`,
+      extensions: { threadline: { pageSizes } },
       args: {
         orderBy: t.arg({ type: CommentOrder, defaultValue: 'OLDEST' }),
         topLevelOnly: t.arg.boolean({ defaultValue: false, description: 'Only comments that reply to nobody.' }),
       },
       resolve: pagedConnection({
         typeName: 'Comment',
-        sizes: { default: defaultPageSize, max: maxPageSize },
+        sizes: pageSizes,
         parentKey: (article: { id: number }) => article.id,
         relation: ({ orderBy, topLevelOnly }: { orderBy?: CommentOrderValue | null; topLevelOnly?: boolean | null }) =>
           relations.articleComments(orderBy, topLevelOnly ?? false),
@@ -69,9 +74,10 @@ builder.prismaObjectField('Article', 'thread', (t) =>
     {
       type: Comment,
       description: `The whole thread, flat and depth-first: each comment followed by its replies, with its \`depth\` and \`parent\`. Pages of at most ${maxThreadPageSize} (${defaultThreadPageSize} by default), so a widget loads a large thread in a request or two.`,
+      extensions: { threadline: { pageSizes: threadPageSizes } },
       resolve: pagedConnection({
         typeName: 'Comment',
-        sizes: { default: defaultThreadPageSize, max: maxThreadPageSize },
+        sizes: threadPageSizes,
         parentKey: (article: { id: number }) => article.id,
         relation: () => relations.articleThread(),
         load: loadComments,
@@ -93,13 +99,14 @@ builder.queryFields((t) => ({
     {
       type: Article,
       description: 'Published articles, newest first; filter by tag slug and author handle.',
+      extensions: { threadline: { pageSizes } },
       args: {
         tag: t.arg.string({ description: 'A tag slug.' }),
         author: t.arg.string({ description: 'An author handle.' }),
       },
       resolve: pagedConnection({
         typeName: 'Article',
-        sizes: { default: defaultPageSize, max: maxPageSize },
+        sizes: pageSizes,
         parentKey: () => 0,
         relation: (filter: { tag?: string | null; author?: string | null }, { viewer }) =>
           relations.allArticles(viewer, new Date(), filter),

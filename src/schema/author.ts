@@ -28,6 +28,7 @@ builder.prismaObjectField('Author', 'comments', (t) =>
     {
       type: Comment,
       description: 'The comments this author wrote, newest first.',
+      extensions: { threadline: { pageSizes } },
       resolve: pagedConnection({
         typeName: 'Comment',
         sizes: pageSizes,
@@ -45,6 +46,7 @@ builder.prismaObjectField('Author', 'articles', (t) =>
     {
       type: Article,
       description: 'The articles this author wrote, newest first.',
+      extensions: { threadline: { pageSizes } },
       resolve: pagedConnection({
         typeName: 'Article',
         sizes: pageSizes,

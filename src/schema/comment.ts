@@ -75,6 +75,7 @@ export const Comment = builder.prismaNode('Comment', {
     replyCount: t.exposeInt('replyCount', { description: 'Number of direct replies.' }),
     quotes: t.field({
       type: [Quote],
+      extensions: { threadline: { maxItems: maxQuotesPerComment } },
       description: `Spans of earlier comments that this comment quotes, in body order (at most ${maxQuotesPerComment}); empty while the comment is a tombstone.`,
       select: (_args, _ctx, nestedSelection) => ({
         deletedAt: true,
@@ -85,6 +86,7 @@ export const Comment = builder.prismaNode('Comment', {
     }),
     mentions: t.field({
       type: [Author],
+      extensions: { threadline: { maxItems: maxMentionsPerComment } },
       description: `Authors this comment mentions with @handle (at most ${maxMentionsPerComment}); empty while the comment is a tombstone.`,
       select: (_args, _ctx, nestedSelection) => ({
         deletedAt: true,
@@ -106,6 +108,7 @@ builder.prismaObjectField('Comment', 'replies', (t) =>
       type: Comment,
       description: `Direct replies to this comment: pages of at most ${maxPageSize} (${defaultPageSize} by default).`,
       args: { orderBy: t.arg({ type: CommentOrder, defaultValue: 'OLDEST' }) },
+      extensions: { threadline: { pageSizes } },
       resolve: pagedConnection({
         typeName: 'Comment',
         sizes: pageSizes,
@@ -123,6 +126,7 @@ builder.prismaObjectField('Comment', 'quotedBy', (t) =>
     {
       type: Comment,
       description: 'Later comments that quote this one, each once, in posting order.',
+      extensions: { threadline: { pageSizes } },
       resolve: pagedConnection({
         typeName: 'Comment',
         sizes: pageSizes,
@@ -140,6 +144,7 @@ builder.prismaObjectField('Comment', 'revisions', (t) =>
     {
       type: CommentRevision,
       description: 'Earlier bodies, oldest first (the public edit history); empty once the comment is deleted.',
+      extensions: { threadline: { pageSizes } },
       resolve: (comment, args, context, info) =>
         showsComment(comment, context.viewer) ? revisionPages(comment, args, context, info) : emptyConnection(args, pageSizes),
     },

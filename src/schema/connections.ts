@@ -12,6 +12,7 @@ import { queryFromInfo } from '@pothos/plugin-prisma';
 import { GraphQLError, type GraphQLResolveInfo } from 'graphql';
 import type { Context } from '../context.js';
 import { countPages, loadPages, type PagedRelation, type PageRequest } from '../read/pages.js';
+import { budgetOf } from '../security/response-budget.js';
 import { decodeBase64Strict, parseDatabaseId } from './ids.js';
 
 export interface ConnectionArgs {
@@ -131,8 +132,12 @@ export function pagedConnection<Parent, Node extends { id: number }, Args = unkn
           const ids = await loadPages(relation, [...parents], page);
           const wanted = [...new Set([...ids.values()].flatMap((list) => list.slice(0, page.size)))];
           const rows = new Map<number, Node>();
+          const budget = budgetOf(context);
           for (let start = 0; start < wanted.length; start += loadChunk) {
-            for (const row of await definition.load(wanted.slice(start, start + loadChunk), query)) rows.set(row.id, row);
+            const chunk = await definition.load(wanted.slice(start, start + loadChunk), query);
+            // The text read counts against the response budget before the next batch is read.
+            budget?.load(textBytes(chunk));
+            for (const row of chunk) rows.set(row.id, row);
           }
           return new Map(
             [...ids].map(([parentKey, list]) => {
@@ -162,6 +167,15 @@ export function pagedConnection<Parent, Node extends { id: number }, Args = unkn
 /** An empty page, for a parent that shows nothing (a tombstone's history); the arguments are still checked. */
 export function emptyConnection(args: ConnectionArgs, sizes: PageSizes): Connection<never> {
   return toConnection({ nodes: [], more: false }, pageRequest(args, sizes), () => Promise.resolve(0));
+}
+
+/** The text columns of loaded rows (a comment's body, say), in UTF-8 bytes. */
+function textBytes(rows: readonly object[]): number {
+  let bytes = 0;
+  for (const row of rows) {
+    for (const value of Object.values(row)) if (typeof value === 'string') bytes += Buffer.byteLength(value, 'utf8');
+  }
+  return bytes;
 }
 
 function toConnection<Node extends { id: number }>(

@@ -1,5 +1,6 @@
 import { isObjectType } from 'graphql';
 import { builder } from '../builder.js';
+import { chargeResponses } from '../security/response-budget.js';
 import { encodeGlobalId } from './ids.js';
 import './article.js';
 import './author.js';
@@ -21,3 +22,6 @@ for (const type of Object.values(schema.getTypeMap())) {
   const typename = type.name;
   type.getFields().id!.resolve = (row: { id: number }) => encodeGlobalId(typename, row.id);
 }
+
+// Last: every resolver, the ones above included, charges what it produces to the response budget.
+chargeResponses(schema);

@@ -28,6 +28,7 @@ const Permalink = builder.objectRef<PermalinkShape>('Permalink').implement({
     ancestors: t.prismaField({
       type: ['Comment'],
       description: `The comment's ancestors, from its top-level comment down to its parent (at most ${maxThreadDepth}).`,
+      extensions: { threadline: { maxItems: maxThreadDepth } },
       resolve: (query, { articleId, ancestorNumbers }) =>
         prisma.comment.findMany({
           ...query,
@@ -41,6 +42,8 @@ const Permalink = builder.objectRef<PermalinkShape>('Permalink').implement({
     }),
     comments: t.field({
       type: CommentConnection,
+      // Its size is the permalink's pageSize, counted at its largest.
+      extensions: { threadline: { pageSizes: { default: maxPageSize, max: maxPageSize } } },
       description:
         'That page of top-level comments, oldest first. Its cursors work with Article.comments(topLevelOnly: true), so a client pages on from here in either direction.',
       resolve: async ({ articleId, pageIndex, pageSize }, _args, context, info) => {

@@ -20,14 +20,17 @@ export const Tag = builder.prismaNode('Tag', {
   }),
 });
 
+const pageSizes = { default: defaultPageSize, max: maxPageSize };
+
 builder.prismaObjectField('Tag', 'articles', (t) =>
   t.connection(
     {
       type: Article,
       description: 'Articles filed under this tag, newest first.',
+      extensions: { threadline: { pageSizes } },
       resolve: pagedConnection({
         typeName: 'Article',
-        sizes: { default: defaultPageSize, max: maxPageSize },
+        sizes: pageSizes,
         parentKey: (tag: { id: number }) => tag.id,
         relation: (_args: unknown, { viewer }) => relations.tagArticles(viewer, new Date()),
         load: loadArticles,

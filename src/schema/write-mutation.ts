@@ -1,7 +1,8 @@
 import type { InputObjectRef } from '@pothos/core';
 import { builder } from '../builder.js';
 import type { Context } from '../context.js';
-import type { ThreadlineError } from '../domain/errors.js';
+import { type ThreadlineError, ValidationError } from '../domain/errors.js';
+import { unstorableText } from '../domain/text.js';
 import type PrismaTypes from '../generated/pothos-types.js';
 
 type Types = typeof builder extends PothosSchemaTypes.SchemaBuilder<infer T> ? T : never;
@@ -38,7 +39,9 @@ export function writeMutation<Input extends object, M extends Model>(
       },
       args: { input: t.arg({ type: input, required: true }) },
       resolve: async (query, _root, args, context) => {
-        const id = await options.write((args as { input: Input }).input, context);
+        const input = (args as { input: Input }).input;
+        checkStorable(input, '');
+        const id = await options.write(input, context);
         // A client that selects nothing of the result (only `__typename`) gets an empty
         // selection from plugin-prisma, which Prisma refuses; the write has committed by now.
         const selection = 'select' in query && Object.keys(query.select as object).length === 0 ? { select: { id: true } } : query;
@@ -47,4 +50,19 @@ export function writeMutation<Input extends object, M extends Model>(
       },
     }),
   );
+}
+
+/**
+ * Every string of a mutation's input must be storable (src/domain/text.ts): the first that is
+ * not is a ValidationError naming its field (`body`, `quotes.0.commentId`), before any write.
+ */
+function checkStorable(value: unknown, path: string): void {
+  if (typeof value === 'string') {
+    const problem = unstorableText(value);
+    if (problem) throw new ValidationError(path, `\`${path}\` ${problem}`);
+  } else if (Array.isArray(value)) {
+    value.forEach((item, index) => checkStorable(item, path === '' ? String(index) : `${path}.${index}`));
+  } else if (value !== null && typeof value === 'object' && !(value instanceof Date)) {
+    for (const [key, item] of Object.entries(value)) checkStorable(item, path === '' ? key : `${path}.${key}`);
+  }
 }

@@ -2,9 +2,11 @@ import { EnvelopArmorPlugin } from '@escape.tech/graphql-armor';
 import { type Plugin, useValidationRule } from '@envelop/core';
 import type { GraphQLError } from 'graphql';
 import type { RequestLimits } from '../config.js';
-import { useCursorRangeCheck } from './cursors.js';
-import { useNoNulCharacters } from './nul.js';
-import { queryLimitsRule } from './query-limits.js';
+import { measureOperation, refusalsFor } from './cost.js';
+import { useStorableText } from './text.js';
+import { queryDepthRule } from './query-limits.js';
+import { useResponseBudget } from './response-budget.js';
+import { useNoSuggestions } from './suggestions.js';
 
 /** Armor's rejections carry no code; give each one that clients can switch on. */
 const coded = (code: string) => ({
@@ -16,23 +18,47 @@ const coded = (code: string) => ({
   ],
 });
 
+/** Cost and nodes (src/security/cost.ts), measured with the request's variables before it runs. */
+function useCostLimits(limits: { maxCost: number; maxNodes: number }): Plugin {
+  const refusals = (args: Parameters<NonNullable<Plugin['onExecute']>>[0]['args']) =>
+    refusalsFor(
+      measureOperation(args.schema, args.document, args.operationName, args.variableValues as Record<string, unknown> | undefined),
+      limits,
+    );
+  return {
+    onExecute({ args, setResultAndStopExecution }) {
+      const errors = refusals(args);
+      if (errors.length > 0) setResultAndStopExecution({ errors });
+    },
+    onSubscribe({ args, setResultAndStopExecution }) {
+      const errors = refusals(args);
+      if (errors.length > 0) setResultAndStopExecution({ errors });
+    },
+  };
+}
+
 /**
- * Every request is measured before it runs: depth and cost (Relay-aware, ours), aliases,
- * tokens and directives (graphql-armor). A rejected query reaches no resolver.
+ * Every request is measured before it runs: depth (Relay-aware, ours), cost and nodes (ours,
+ * with the variables), aliases, tokens and directives (graphql-armor). A rejected query
+ * reaches no resolver. What runs is stopped once its response passes its byte budget.
  */
 export function requestLimitPlugins(limits: RequestLimits, { development }: { development: boolean }): Plugin[] {
   return [
-    useNoNulCharacters(),
-    useCursorRangeCheck(),
-    useValidationRule(queryLimitsRule({ maxDepth: limits.maxDepth, maxCost: limits.maxCost })),
+    useStorableText(),
+    useValidationRule(queryDepthRule(limits.maxDepth)),
+    useCostLimits(limits),
+    useResponseBudget(limits.maxResponseBytes),
     EnvelopArmorPlugin({
       maxAliases: { n: limits.maxAliases, ...coded('TOO_MANY_ALIASES') },
       maxTokens: { n: limits.maxTokens, ...coded('TOO_MANY_TOKENS') },
       maxDirectives: { n: 50, ...coded('TOO_MANY_DIRECTIVES') },
-      blockFieldSuggestion: { enabled: !development },
-      // Replaced by queryLimitsRule, which does not count a connection's edges and node as levels.
+      // Replaced by useNoSuggestions, which also covers enum values, arguments and inline fragments.
+      blockFieldSuggestion: { enabled: false },
+      // Replaced by queryDepthRule, which does not count a connection's edges and node as levels,
+      // and by the cost and nodes measured with the variables (cost.ts).
       maxDepth: { enabled: false },
       costLimit: { enabled: false },
     }) as Plugin,
+    ...(development ? [] : [useNoSuggestions()]),
   ];
 }
