@@ -61,7 +61,7 @@ function checkStorable(value: unknown, path: string): void {
     const problem = unstorableText(value);
     if (problem) throw new ValidationError(path, `\`${path}\` ${problem}`);
   } else if (Array.isArray(value)) {
-    value.forEach((item, index) => checkStorable(item, path === '' ? String(index) : `${path}.${index}`));
+    for (const [index, item] of value.entries()) checkStorable(item, path === '' ? String(index) : `${path}.${index}`);
   } else if (value !== null && typeof value === 'object' && !(value instanceof Date)) {
     for (const [key, item] of Object.entries(value)) checkStorable(item, path === '' ? key : `${path}.${key}`);
   }
