@@ -1,4 +1,5 @@
 import { type DbTx, writeTransaction } from '../db.js';
+import { decodeBase64Strict, parseDatabaseId } from '../domain/ids.js';
 import type { CommentEventKind } from '../generated/prisma/client.js';
 
 export type { CommentEventKind };
@@ -39,13 +40,15 @@ export async function appendEvent(
 /** Opaque to clients: base64 of "CommentEvent:<article id>:<seq>". */
 export const encodeCursor = (articleId: number, seq: number) => Buffer.from(`CommentEvent:${articleId}:${seq}`).toString('base64');
 
+/** The article and sequence number an event cursor names; null for anything this API did not write. */
 export function decodeCursor(cursor: string): { articleId: number; seq: number } | null {
-  const match = /^CommentEvent:(\d+):(\d+)$/.exec(Buffer.from(cursor, 'base64').toString('utf8'));
+  const text = decodeBase64Strict(cursor);
+  const match = text === null ? null : /^CommentEvent:(.*):(0|.*)$/s.exec(text);
   if (!match) return null;
-  const [articleId, seq] = [Number(match[1]), Number(match[2])];
-  // Both are 32-bit integers in the database: anything larger is no cursor of ours.
-  if (articleId > 2 ** 31 - 1 || seq > 2 ** 31 - 1) return null;
-  return { articleId, seq };
+  const articleId = parseDatabaseId(match[1]!);
+  // Sequence numbers are 32-bit too; 0 stands before an article's first event.
+  const seq = match[2] === '0' ? 0 : parseDatabaseId(match[2]!);
+  return articleId === null || seq === null ? null : { articleId, seq };
 }
 
 /**
