@@ -5,7 +5,7 @@
 import type { ThreadRecord } from '../src/importers/records.js';
 import { generatedThread } from '../tests/fixtures/threads.js';
 
-/** S1: 25 top-level comments, three replies each on three levels: 1,000 comments, four levels. */
+/** S1: 25 top-level comments, three replies each on three levels: 1,000 comments, four levels, read in two pages. */
 export const s1Thread = (): ThreadRecord => generatedThread('bench-s1', { topLevel: 25, fanout: [3, 3, 3] });
 /** S2: 100 top-level comments × 3 replies × 2 replies; the first page of 50 holds 500 comments. */
 export const s2Thread = (): ThreadRecord => generatedThread('bench-s2', { topLevel: 100, fanout: [3, 2] });
@@ -22,8 +22,31 @@ export async function postGraphQL(endpoint: string, query: string, variables: Re
   return text;
 }
 
-/** How many comments a Threadline response (or the floor's) holds: one global `Comment:` id each. */
-export const threadlineCommentCount = (tree: unknown) => JSON.stringify(tree).match(/"id":"Q29tbWVud[^"]*"/g)?.length ?? 0;
+/**
+ * How many comments Threadline responses (or the floor's) hold: one `number` each (counting
+ * `Comment:` ids would count S1's `parent { id }` too).
+ */
+export const threadlineCommentCount = (data: unknown) => JSON.stringify(data).match(/"number":/g)?.length ?? 0;
+
+/** S1's page size: the whole 1,000-comment thread in two requests of `Article.thread`. */
+export const threadPageSize = 500;
+
+/**
+ * The `endCursor` of a thread page's JSON text, as a client reads it to ask for the next page.
+ * S1's queries put `pageInfo` before `edges`, so it is found near the start; a body cannot
+ * match, since JSON escapes its quotes.
+ */
+export function endCursorOf(json: string): string {
+  const match = /"endCursor":"([^"]+)"/.exec(json);
+  if (!match) throw new Error(`no endCursor in ${json.slice(0, 300)}`);
+  return match[1]!;
+}
+
+/** Reads a thread in two pages, the second after the first's `endCursor`: S1 for every reader. */
+export async function twoPages(page: (after: string | null) => string | Promise<string>): Promise<string[]> {
+  const first = await page(null);
+  return [first, await page(endCursorOf(first))];
+}
 
 export const quantile = (sorted: number[], q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
 

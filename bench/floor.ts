@@ -1,6 +1,7 @@
 /**
  * The floor: the rows each benchmark reads, fetched with hand-written better-sqlite3
- * statements, built into the same tree the API returns, and JSON.stringify-ed.
+ * statements, built into the same JSON the API returns (S1's flat thread pages, S2's tree),
+ * and JSON.stringify-ed.
  */
 import type { Database } from 'better-sqlite3';
 
@@ -53,15 +54,46 @@ function article(db: Database, slug: string) {
   return db.prepare('SELECT id, title FROM Article WHERE slug = ?').get(slug) as { id: number; title: string };
 }
 
-export function floorWholeThread(db: Database, slug: string): string {
-  const { id, title } = article(db, slug);
-  const rows = db
-    .prepare(`SELECT ${columns} FROM Comment c JOIN Author a ON a.id = c.authorId WHERE c.articleId = ? ORDER BY c.number`)
-    .all(id) as Row[];
-  const roots = rows.filter((row) => row.parentId == null).slice(0, 100);
+/** The comment id a thread cursor names (base64 of `GPC:N:<id>`, plugin-prisma's format, which Threadline keeps). */
+export const cursorId = (cursor: string) => Number(Buffer.from(cursor, 'base64').toString().slice('GPC:N:'.length));
+export const cursorOf = (id: number) => Buffer.from(`GPC:N:${id}`).toString('base64');
+
+/**
+ * One page of `Article.thread` as S1 asks it: `size` rows in `path` order after the cursor's
+ * row, plus one to tell whether there are more, each with its parent's global id.
+ */
+export function threadPage(article: { id: number; title: string }, rows: Row[], size: number) {
+  const page = rows.slice(0, size);
+  const last = page[page.length - 1];
   return JSON.stringify({
-    data: { article: { id: globalId('Article', id), title, comments: { edges: tree(rows, roots, 100, 3) } } },
+    data: {
+      article: {
+        id: globalId('Article', article.id),
+        title: article.title,
+        thread: {
+          pageInfo: { hasNextPage: rows.length > size, endCursor: last ? cursorOf(last.id) : null },
+          edges: page.map((row) => ({
+            node: { ...toNode(row), parent: row.parentId == null ? null : { id: globalId('Comment', row.parentId) } },
+          })),
+        },
+      },
+    },
   });
+}
+
+export function floorThreadPage(db: Database, slug: string, after: string | null, size: number): string {
+  const found = article(db, slug);
+  const rows = (
+    after === null
+      ? db
+          .prepare(`SELECT ${columns} FROM Comment c JOIN Author a ON a.id = c.authorId WHERE c.articleId = ? ORDER BY c.path LIMIT ?`)
+          .all(found.id, size + 1)
+      : db
+          .prepare(`SELECT ${columns} FROM Comment c JOIN Author a ON a.id = c.authorId
+                    WHERE c.articleId = ? AND c.path > (SELECT path FROM Comment WHERE id = ?) ORDER BY c.path LIMIT ?`)
+          .all(found.id, cursorId(after), size + 1)
+  ) as Row[];
+  return threadPage(found, rows, size);
 }
 
 export function floorFirstPage(db: Database, slug: string): string {

@@ -5,9 +5,12 @@
  *
  * Its generated schema has no lookup by slug (Prisma makes `Article.slug` unique with a unique
  * index, and PostGraphile exposes lookups only for unique constraints): the article is found
- * with `allArticles(condition: { slug })`, which uses the same index. Top-level comments are the
- * article's comments whose `parentId` is null (`condition: { parentId: null }` is `IS NULL`),
- * replies come through the `parentId` foreign key, each level ordered by comment number.
+ * with `allArticles(condition: { slug })`, which uses the same index. S1 pages through the
+ * article's comments ordered by `path` (`commentsByArticleId(orderBy: PATH_ASC)`, 500 a page,
+ * the second `after` the first's endCursor), each with its parent's id, as `Article.thread`
+ * does. For S2, top-level comments are the article's comments whose `parentId` is null
+ * (`condition: { parentId: null }` is `IS NULL`), replies come through the `parentId` foreign
+ * key, each level ordered by comment number.
  */
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -68,8 +71,20 @@ function threadQuery(name: string, topLevel: number, levels: number, repliesFirs
 ${comment}`;
 }
 
-/** S1 as schema/operations/bench.graphql's BenchWholeThread asks it: 100 top-level comments, three levels of 100 replies. */
-export const pglWholeThreadQuery = threadQuery('PglWholeThread', 100, 3, 100);
+/** S1's page as schema/operations/bench.graphql's BenchThreadPage asks it: `first` comments in path order after `$after`. */
+export const pglThreadPageQuery = (first: number) => `query PglThreadPage($slug: String!, $after: Cursor) {
+  allArticles(condition: { slug: $slug }, first: 1) {
+    nodes {
+      id
+      title
+      commentsByArticleId(first: ${first}, after: $after, orderBy: PATH_ASC) {
+        pageInfo { hasNextPage endCursor }
+        edges { node { ...PglComment commentByParentId { id } } }
+      }
+    }
+  }
+}
+${comment}`;
 /** S2 as BenchFirstPage asks it: the first 50 top-level comments, two levels of 10 replies. */
 export const pglFirstPageQuery = threadQuery('PglFirstPage', 50, 2, 10);
 
@@ -95,7 +110,7 @@ function reduce(connection: Edges | undefined, keys: { replies: string; author: 
   });
 }
 
-/** A Threadline `BenchWholeThread`/`BenchFirstPage` answer's `data`, reduced. */
+/** A Threadline `BenchFirstPage` answer's `data`, reduced. */
 export const threadlineTree = (data: { article: { comments: Edges } }): CommentTree =>
   reduce(data.article.comments, { replies: 'replies', author: 'author' });
 
@@ -107,6 +122,52 @@ export function postgraphileTree(data: { allArticles: { nodes: { commentsByArtic
 }
 
 export const countComments = (tree: CommentTree): number => tree.reduce((sum, { replies }) => sum + 1 + countComments(replies), 0);
+
+interface ThreadPage extends Edges {
+  pageInfo: { hasNextPage: boolean };
+}
+
+/**
+ * Pages of a flat thread reduced the same way, in order: each comment with its parent's number
+ * (found through the API's own ids, which differ between the two), and each page's hasNextPage.
+ */
+export type FlatThread = { comments: string[]; hasNextPage: boolean[] };
+
+function flatten(pages: ThreadPage[], keys: { parent: string; author: string }): FlatThread {
+  const numbers = new Map<string, unknown>();
+  for (const { node } of pages.flatMap((page) => page.edges)) numbers.set(node.id as string, node.number);
+  return {
+    comments: pages.flatMap((page) =>
+      page.edges.map(({ node }) => {
+        const author = node[keys.author] as { handle: string; name: string };
+        const parent = node[keys.parent] as { id: string } | null;
+        if (typeof node.createdAt !== 'string') throw new Error(`comment ${node.number} has no createdAt`);
+        const parentNumber = parent === null ? null : (numbers.get(parent.id) ?? `unknown ${parent.id}`);
+        return JSON.stringify([node.number, node.depth, node.body, author.handle, author.name, parentNumber]);
+      }),
+    ),
+    hasNextPage: pages.map((page) => page.pageInfo.hasNextPage),
+  };
+}
+
+/** Threadline `BenchThreadPage` answers' `data`, one per page, reduced. */
+export const threadlineThread = (pages: { article: { thread: ThreadPage } }[]): FlatThread =>
+  flatten(
+    pages.map((page) => page.article.thread),
+    { parent: 'parent', author: 'author' },
+  );
+
+/** PostGraphile `PglThreadPage` answers' `data`, one per page, reduced. */
+export function postgraphileThread(pages: { allArticles: { nodes: { commentsByArticleId: ThreadPage }[] } }[]): FlatThread {
+  return flatten(
+    pages.map((page) => {
+      const article = page.allArticles.nodes[0];
+      if (!article) throw new Error('PostGraphile found no article');
+      return article.commentsByArticleId;
+    }),
+    { parent: 'commentByParentId', author: 'authorByAuthorId' },
+  );
+}
 
 export interface PostGraphileServer {
   endpoint: string;

@@ -1,7 +1,8 @@
 /**
  * Read benchmarks on PostgreSQL, on demand: `npm run bench:postgres [-- --iterations 200]`.
  *
- * S1  a generated article of 1,000 comments nested four levels deep, fetched whole;
+ * S1  a generated article of 1,000 comments nested four levels deep, read whole in path order:
+ *     two requests of 500, the second after the first's endCursor (`Article.thread`);
  * S2  the first page of 50 top-level comments with two levels of replies.
  *
  * One throwaway PostgreSQL server (scripts/services.ts) holds both threads. Three readers of
@@ -22,7 +23,18 @@ import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { isDeepStrictEqual, parseArgs } from 'node:util';
 import { startPostgres } from '../scripts/services.js';
-import { postGraphQL, s1Thread, s2Thread, sample, summarise, table, threadlineCommentCount, type Timing } from './common.js';
+import {
+  postGraphQL,
+  s1Thread,
+  s2Thread,
+  sample,
+  summarise,
+  table,
+  threadlineCommentCount,
+  threadPageSize,
+  type Timing,
+  twoPages,
+} from './common.js';
 
 const { values } = parseArgs({
   options: {
@@ -54,11 +66,9 @@ try {
   const { prisma } = await import('../src/db.js');
   const { loadThread } = await import('../src/importers/load.js');
   const { createLogger } = await import('../src/logger.js');
-  const { BenchFirstPageDocument, BenchWholeThreadDocument } = await import('../schema/generated/graphql.js');
-  const { floorFirstPagePg, floorWholeThreadPg } = await import('./postgres-floor.js');
-  const { countComments, pglFirstPageQuery, pglWholeThreadQuery, postgraphileTree, startPostGraphile, threadlineTree } = await import(
-    './postgraphile.js'
-  );
+  const { BenchFirstPageDocument, BenchThreadPageDocument } = await import('../schema/generated/graphql.js');
+  const { floorFirstPagePg, floorThreadPagePg } = await import('./postgres-floor.js');
+  const pgl = await import('./postgraphile.js');
   cleanup.push(() => prisma.$disconnect());
 
   await applyMigrations(postgres.url);
@@ -81,25 +91,47 @@ try {
   cleanup.push(() => app.stop());
   const endpoint = `http://127.0.0.1:${port}/graphql`;
 
-  const postgraphile = await startPostGraphile(pool(10));
+  const postgraphile = await pgl.startPostGraphile(pool(10));
   cleanup.push(() => postgraphile.stop());
   const postgraphileVersion = JSON.parse(
     readFileSync(join(dirname(createRequire(import.meta.url).resolve('postgraphile')), '..', 'package.json'), 'utf8'),
   ).version as string;
 
+  const threadPage = print(BenchThreadPageDocument);
+  const firstPage = print(BenchFirstPageDocument);
+  const pglThreadPage = pgl.pglThreadPageQuery(threadPageSize);
+
+  // Each reader answers with its responses' JSON texts (two pages for S1, one for S2);
+  // `comparable` reduces Threadline's and PostGraphile's `data` to what both answer alike.
   const scenarios = [
     {
-      name: 'S1 whole thread, 1,000 comments, 4 levels',
-      threadline: () => postGraphQL(endpoint, print(BenchWholeThreadDocument), { slug: 'bench-s1' }),
-      postgraphile: () => postGraphQL(postgraphile.endpoint, pglWholeThreadQuery, { slug: 'bench-s1' }),
-      floor: () => floorWholeThreadPg(floorPool, 'bench-s1'),
+      name: 'S1 whole thread, 1,000 comments, 2 pages of 500',
+      threadline: () => twoPages((after) => postGraphQL(endpoint, threadPage, { slug: 'bench-s1', after })),
+      postgraphile: () => twoPages((after) => postGraphQL(postgraphile.endpoint, pglThreadPage, { slug: 'bench-s1', after })),
+      floor: () => twoPages((after) => floorThreadPagePg(floorPool, 'bench-s1', after, threadPageSize)),
+      comparable(ours: unknown[], peer: unknown[]) {
+        const theirs = pgl.postgraphileThread(peer as Parameters<typeof pgl.postgraphileThread>[0]);
+        return {
+          ours: pgl.threadlineThread(ours as Parameters<typeof pgl.threadlineThread>[0]),
+          theirs,
+          theirCount: theirs.comments.length,
+        };
+      },
       expectedComments: 1000,
     },
     {
       name: 'S2 first 50 top-level comments + 2 levels',
-      threadline: () => postGraphQL(endpoint, print(BenchFirstPageDocument), { slug: 'bench-s2' }),
-      postgraphile: () => postGraphQL(postgraphile.endpoint, pglFirstPageQuery, { slug: 'bench-s2' }),
-      floor: () => floorFirstPagePg(floorPool, 'bench-s2'),
+      threadline: async () => [await postGraphQL(endpoint, firstPage, { slug: 'bench-s2' })],
+      postgraphile: async () => [await postGraphQL(postgraphile.endpoint, pgl.pglFirstPageQuery, { slug: 'bench-s2' })],
+      floor: async () => [await floorFirstPagePg(floorPool, 'bench-s2')],
+      comparable(ours: unknown[], peer: unknown[]) {
+        const theirs = pgl.postgraphileTree(peer[0] as Parameters<typeof pgl.postgraphileTree>[0]);
+        return {
+          ours: pgl.threadlineTree(ours[0] as Parameters<typeof pgl.threadlineTree>[0]),
+          theirs,
+          theirCount: pgl.countComments(theirs),
+        };
+      },
       expectedComments: 500,
     },
   ];
@@ -107,20 +139,23 @@ try {
   const results: { name: string; threadline: Timing; postgraphile: Timing; floor: Timing }[] = [];
   for (const scenario of scenarios) {
     // All three must produce the same comments before their speed means anything.
-    const ours = JSON.parse(await scenario.threadline()).data;
-    const floor = JSON.parse(await scenario.floor()).data;
-    const peer = JSON.parse(await scenario.postgraphile()).data;
+    const data = async (pages: Promise<string[]>) => (await pages).map((page): unknown => JSON.parse(page).data);
+    const ours = await data(scenario.threadline());
+    const floor = await data(scenario.floor());
+    const comparable = scenario.comparable(ours, await data(scenario.postgraphile()));
     const counts = {
       threadline: threadlineCommentCount(ours),
       floor: threadlineCommentCount(floor),
-      postgraphile: countComments(postgraphileTree(peer)),
+      postgraphile: comparable.theirCount,
     };
     if (Object.values(counts).some((count) => count !== scenario.expectedComments)) {
       throw new Error(`${scenario.name}: expected ${scenario.expectedComments} comments, got ${JSON.stringify(counts)}`);
     }
     if (JSON.stringify(ours) !== JSON.stringify(floor)) throw new Error(`${scenario.name}: the floor's JSON differs from the API's`);
-    if (!isDeepStrictEqual(threadlineTree(ours), postgraphileTree(peer))) {
-      throw new Error(`${scenario.name}: PostGraphile's comments (numbers, depths, bodies, authors or nesting) differ from Threadline's`);
+    if (!isDeepStrictEqual(comparable.ours, comparable.theirs)) {
+      throw new Error(
+        `${scenario.name}: PostGraphile's comments (numbers, depths, bodies, authors, parents or pages) differ from Threadline's`,
+      );
     }
 
     const readers = ['threadline', 'postgraphile', 'floor'] as const;

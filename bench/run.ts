@@ -1,7 +1,8 @@
 /**
  * Read benchmarks, on demand: `npm run bench [-- --iterations 200]`.
  *
- * S1  a generated article of 1,000 comments nested four levels deep, fetched whole;
+ * S1  a generated article of 1,000 comments nested four levels deep, read whole through
+ *     `Article.thread`: two requests of 500, the second after the first's endCursor;
  * S2  the first page of 50 top-level comments with two levels of replies.
  *
  * Each goes through the real HTTP server (Yoga on node:http, over loopback, in this process)
@@ -32,12 +33,12 @@ const { print } = await import('graphql');
 const { applyMigrations } = await import('../prisma/migrate.js');
 const { buildApp } = await import('../src/app.js');
 const { secretFrom } = await import('../src/auth.js');
-const { prisma } = await import('../src/db.js');
+const { onQuery, prisma } = await import('../src/db.js');
 const { loadThread } = await import('../src/importers/load.js');
 const { createLogger } = await import('../src/logger.js');
-const { BenchFirstPageDocument, BenchWholeThreadDocument } = await import('../schema/generated/graphql.js');
-const { floorFirstPage, floorWholeThread } = await import('./floor.js');
-const { measure, postGraphQL, s1Thread, s2Thread, table, threadlineCommentCount } = await import('./common.js');
+const { BenchFirstPageDocument, BenchThreadPageDocument } = await import('../schema/generated/graphql.js');
+const { floorFirstPage, floorThreadPage } = await import('./floor.js');
+const { measure, postGraphQL, s1Thread, s2Thread, table, threadlineCommentCount, threadPageSize, twoPages } = await import('./common.js');
 
 await applyMigrations(process.env.DATABASE_URL);
 await loadThread(s1Thread());
@@ -48,35 +49,44 @@ const { port } = await app.start(0, '127.0.0.1');
 const endpoint = `http://127.0.0.1:${port}/graphql`;
 const sqlite = new Database(dbFile, { readonly: true });
 
-const graphql = (query: string, slug: string) => postGraphQL(endpoint, query, { slug });
+const threadPage = print(BenchThreadPageDocument);
+const firstPage = print(BenchFirstPageDocument);
 
+// Each reader answers with its responses' JSON texts: two pages for S1, one for S2.
 const scenarios = [
   {
-    name: 'S1 whole thread, 1,000 comments, 4 levels',
+    name: 'S1 whole thread, 1,000 comments, 2 pages of 500',
     target: 2,
-    threadline: () => graphql(print(BenchWholeThreadDocument), 'bench-s1'),
-    floor: () => floorWholeThread(sqlite, 'bench-s1'),
+    threadline: () => twoPages((after) => postGraphQL(endpoint, threadPage, { slug: 'bench-s1', after })),
+    floor: () => twoPages((after) => floorThreadPage(sqlite, 'bench-s1', after, threadPageSize)),
     expectedComments: 1000,
   },
   {
     name: 'S2 first 50 top-level comments + 2 levels',
     target: 2.5,
-    threadline: () => graphql(print(BenchFirstPageDocument), 'bench-s2'),
-    floor: () => floorFirstPage(sqlite, 'bench-s2'),
+    threadline: async () => [await postGraphQL(endpoint, firstPage, { slug: 'bench-s2' })],
+    floor: async () => [floorFirstPage(sqlite, 'bench-s2')],
     expectedComments: 500,
   },
 ];
 
 const rows: string[][] = [];
+const statements: string[] = [];
 for (const scenario of scenarios) {
   // Both sides must produce the same comments before their speed means anything.
-  const ours = JSON.parse(await scenario.threadline()).data;
-  const floor = JSON.parse(scenario.floor()).data;
-  const ids = threadlineCommentCount;
-  if (ids(ours) !== scenario.expectedComments || ids(floor) !== scenario.expectedComments) {
-    throw new Error(`${scenario.name}: expected ${scenario.expectedComments} comments, got ${ids(ours)} and ${ids(floor)} from the floor`);
+  let issued = 0;
+  const stopCounting = onQuery(() => issued++);
+  const ours = (await scenario.threadline()).map((page) => JSON.parse(page).data);
+  stopCounting();
+  const floor = (await scenario.floor()).map((page) => JSON.parse(page).data);
+  const count = threadlineCommentCount;
+  if (count(ours) !== scenario.expectedComments || count(floor) !== scenario.expectedComments) {
+    throw new Error(
+      `${scenario.name}: expected ${scenario.expectedComments} comments, got ${count(ours)} and ${count(floor)} from the floor`,
+    );
   }
   if (JSON.stringify(ours) !== JSON.stringify(floor)) throw new Error(`${scenario.name}: the floor's JSON differs from the API's`);
+  statements.push(`${scenario.name.slice(0, 2)}: ${issued} SQL statements from Threadline in ${ours.length} request(s)`);
 
   const t = await measure(scenario.threadline, { iterations, warmup });
   const f = await measure(scenario.floor, { iterations, warmup });
@@ -98,3 +108,4 @@ sqlite.close();
 const header = ['scenario', 'Threadline p50 ms', 'p99 ms', 'floor p50 ms', 'p99 ms', 'ratio (p50)', 'target'];
 console.log(`${iterations} iterations after ${warmup} warm-up, Node ${process.version}, SQLite file, HTTP over loopback\n`);
 console.log(table(header, rows));
+console.log(`\n${statements.join('\n')}`);
