@@ -42,6 +42,10 @@ export interface RequestLimits {
   maxNodes: number;
   /** Bytes of response (and of text read for it) one execution may produce. */
   maxResponseBytes: number;
+  /** Heavy queries (over a tenth of the cost or node limit) running at once; more wait their turn… */
+  maxHeavyRequests: number;
+  /** …up to this many; past it, SERVER_BUSY. */
+  maxHeavyQueue: number;
   maxBodyBytes: number;
 }
 
@@ -127,6 +131,8 @@ export const defaultRequestLimits: RequestLimits = {
   maxCost: 100_000,
   maxNodes: 12_000,
   maxResponseBytes: 4 * 1024 * 1024,
+  maxHeavyRequests: 2,
+  maxHeavyQueue: 64,
   maxBodyBytes: 64 * 1024,
 };
 
@@ -236,6 +242,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       maxCost: integer(env, 'THREADLINE_MAX_COST', r.maxCost, 1, 100_000_000),
       maxNodes: integer(env, 'THREADLINE_MAX_NODES', r.maxNodes, 1, 10_000_000),
       maxResponseBytes: integer(env, 'THREADLINE_MAX_RESPONSE_BYTES', r.maxResponseBytes, 1024, 1024 * 1024 * 1024),
+      maxHeavyRequests: integer(env, 'THREADLINE_MAX_HEAVY_REQUESTS', r.maxHeavyRequests, 1, 10_000),
+      maxHeavyQueue: integer(env, 'THREADLINE_MAX_HEAVY_QUEUE', r.maxHeavyQueue, 0, 1_000_000),
       maxBodyBytes: integer(env, 'THREADLINE_MAX_BODY_BYTES', r.maxBodyBytes, 1024, 100 * 1024 * 1024),
     },
   };

@@ -45,6 +45,14 @@ export interface PagedRelation {
   order: OrderKey[];
   /** The table a cursor's id is looked up in, for its sort keys. */
   cursorTable: string;
+  /** The bytes of text a node carries (its body, say), read with its id so that a page too heavy to load is refused unread. */
+  weight?: string;
+}
+
+/** A node of a page, and the bytes of text it carries. */
+export interface PageEntry {
+  id: number;
+  weight: number;
 }
 
 export interface PageRequest {
@@ -98,14 +106,14 @@ const orderBy = (relation: PagedRelation, forward: boolean) =>
   relation.order.map((key) => `${key.expr} ${!!key.desc === forward ? 'DESC' : 'ASC'}`).join(', ');
 
 /**
- * The node ids of one page: WHERE … ORDER BY … LIMIT, with `parentMatch` naming the parent,
- * each with its sort keys as "k0", "k1", … (SQLite's JSON aggregate orders by them).
+ * The nodes of one page: WHERE … ORDER BY … LIMIT, with `parentMatch` naming the parent, each
+ * with its weight and its sort keys as "k0", "k1", … (the outer query orders by them).
  */
-function pageSelect(relation: PagedRelation, page: PageRequest, parentMatch: Sql | null, { keys = false } = {}): Sql[] {
+function pageSelect(relation: PagedRelation, page: PageRequest, parentMatch: Sql | null): Sql[] {
   const conditions = [...(parentMatch ? [parentMatch] : []), ...(relation.where ?? [])];
-  const keyColumns = keys ? relation.order.map((key, index) => `, ${key.expr} AS "k${index}"`).join('') : '';
+  const keyColumns = relation.order.map((key, index) => `, ${key.expr} AS "k${index}"`).join('');
   return [
-    sql(`SELECT ${relation.node} AS "id"${keyColumns} FROM ${relation.from} WHERE`),
+    sql(`SELECT ${relation.node} AS "id", ${relation.weight ?? '0'} AS "weight"${keyColumns} FROM ${relation.from} WHERE`),
     conditions.length > 0 ? joinSql(conditions, ' AND ') : sql('1 = 1'),
     ...seek(relation, page),
     sql(relation.groupByNode ? `GROUP BY ${relation.node}` : ''),
@@ -113,39 +121,47 @@ function pageSelect(relation: PagedRelation, page: PageRequest, parentMatch: Sql
   ];
 }
 
+const entry = (id: unknown, weight: unknown): PageEntry => ({ id: Number(id), weight: Number(weight ?? 0) });
+
 /**
- * Each parent's page of node ids, in page order (for a backward page, nearest the cursor
- * first), at most `page.size + 1` of them.
+ * Each parent's page, in page order (for a backward page, nearest the cursor first), at most
+ * `page.size + 1` nodes.
  */
-export async function loadPages(relation: PagedRelation, parents: readonly number[], page: PageRequest): Promise<Map<number, number[]>> {
+export async function loadPages(relation: PagedRelation, parents: readonly number[], page: PageRequest): Promise<Map<number, PageEntry[]>> {
   if (!Number.isInteger(page.size) || page.size < 0) throw new Error(`page size ${page.size}`);
-  const pages = new Map<number, number[]>(parents.map((parent) => [parent, []]));
+  const pages = new Map<number, PageEntry[]>(parents.map((parent) => [parent, []]));
   if (parents.length === 0) return pages;
   if (relation.parent === null) {
-    const rows = await query<{ id: number }>(pageSelect(relation, page, null));
+    const rows = await query<{ id: number; weight: number }>(pageSelect(relation, page, null));
     pages.set(
       parents[0]!,
-      rows.map((row) => Number(row.id)),
+      rows.map((row) => entry(row.id, row.weight)),
     );
     return pages;
   }
+  const byKeys = (prefix: string) =>
+    relation.order.map((key, index) => `${prefix}"k${index}" ${!!key.desc === page.forward ? 'DESC' : 'ASC'}`).join(', ');
   if (provider === 'postgresql') {
-    // ARRAY(subquery) keeps the subquery's order; WITH ORDINALITY carries it out.
-    const rows = await query<{ key: number; id: number }>([
-      sql('SELECT p."key" AS "key", s."id" AS "id" FROM unnest(?::int[]) AS p("key") CROSS JOIN LATERAL unnest(ARRAY(', [...parents]),
+    const rows = await query<{ key: number; id: number; weight: number }>([
+      sql('SELECT p."key" AS "key", s."id" AS "id", s."weight" AS "weight" FROM unnest(?::int[]) AS p("key") CROSS JOIN LATERAL (', [
+        ...parents,
+      ]),
       ...pageSelect(relation, page, sql(`${relation.parent} = p."key"`)),
-      sql(')) WITH ORDINALITY AS s("id", "position") ORDER BY p."key", s."position"'),
+      sql(`) AS s ORDER BY p."key", ${byKeys('s.')}`),
     ]);
-    for (const row of rows) pages.get(Number(row.key))?.push(Number(row.id));
+    for (const row of rows) pages.get(Number(row.key))?.push(entry(row.id, row.weight));
     return pages;
   }
-  const byKeys = relation.order.map((key, index) => `"k${index}" ${!!key.desc === page.forward ? 'DESC' : 'ASC'}`).join(', ');
-  const rows = await query<{ key: number; ids: string }>([
-    sql(`SELECT p."value" AS "key", (SELECT json_group_array("id" ORDER BY ${byKeys}) FROM (`),
-    ...pageSelect(relation, page, sql(`${relation.parent} = p."value"`), { keys: true }),
-    sql(')) AS "ids" FROM json_each(?) AS p', JSON.stringify(parents)),
+  const rows = await query<{ key: number; page: string }>([
+    sql(`SELECT p."value" AS "key", (SELECT json_group_array(json_array("id", "weight") ORDER BY ${byKeys('')}) FROM (`),
+    ...pageSelect(relation, page, sql(`${relation.parent} = p."value"`)),
+    sql(')) AS "page" FROM json_each(?) AS p', JSON.stringify(parents)),
   ]);
-  for (const row of rows) pages.set(Number(row.key), (JSON.parse(row.ids) as number[]).map(Number));
+  for (const row of rows)
+    pages.set(
+      Number(row.key),
+      (JSON.parse(row.page) as [number, number][]).map(([id, weight]) => entry(id, weight)),
+    );
   return pages;
 }
 

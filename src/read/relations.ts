@@ -22,7 +22,10 @@ function commentOrder(order: CommentOrder | null | undefined): OrderKey[] {
   }
 }
 
-const comments = { from: '"Comment" AS x', node: 'x."id"', cursorTable: '"Comment"' };
+/** What a comment row weighs: its body (the rest is small and bounded). */
+const commentWeight = 'octet_length(x."body")';
+
+const comments = { from: '"Comment" AS x', node: 'x."id"', cursorTable: '"Comment"', weight: commentWeight };
 
 /** Direct replies of a comment. */
 export const replies = (order: CommentOrder | null | undefined): PagedRelation => ({
@@ -54,6 +57,7 @@ export const quotedBy = (): PagedRelation => ({
   groupByNode: true,
   order: [{ expr: 'x."commentId"', cursorColumn: '"id"' }],
   cursorTable: '"Comment"',
+  weight: '(SELECT octet_length(c."body") FROM "Comment" AS c WHERE c."id" = x."commentId")',
 });
 
 /** A comment's earlier bodies, oldest first. */
@@ -63,6 +67,7 @@ export const revisions = (): PagedRelation => ({
   node: 'x."id"',
   order: [{ expr: 'x."id"', cursorColumn: '"id"' }],
   cursorTable: '"CommentRevision"',
+  weight: 'octet_length(x."body")',
 });
 
 /** An author's comments, newest first: those on articles the viewer may see. */
@@ -91,7 +96,7 @@ function articleOrder(viewer: Viewer | null): OrderKey[] {
 
 const published = (viewer: Viewer | null, now: Date) => (isAdmin(viewer) ? [] : [sql('x."publishedAt" <= ?', now)]);
 
-const articles = { node: 'x."id"', cursorTable: '"Article"' };
+const articles = { node: 'x."id"', cursorTable: '"Article"', weight: 'octet_length(x."body") + octet_length(x."title")' };
 
 export const authorArticles = (viewer: Viewer | null, now: Date): PagedRelation => ({
   ...articles,

@@ -79,8 +79,11 @@ export interface PagedConnection<Parent, Args, Node> {
   load: (ids: number[], query: Record<string, unknown>) => Promise<Node[]>;
 }
 
-/** Ids per phase-2 statement: with at most ten quotes or mentions a row, nested loads stay far below any parameter limit. */
-const loadChunk = 1000;
+/**
+ * Ids per statement that loads rows: Prisma refuses a statement of more than 999 bound values
+ * on SQLite (and splits its own relation loads below that); a whole thread page (500) is one.
+ */
+export const loadChunk = 500;
 
 /** A parent's page: its nodes, and whether there are more beyond them. */
 interface Page<Node> {
@@ -129,23 +132,26 @@ export function pagedConnection<Parent, Node extends { id: number }, Args = unkn
         // Every parent in this list asks in the same turn of the event loop; then the batch closes.
         pages: new Promise<void>((resolve) => setImmediate(resolve)).then(async () => {
           batches.delete(key);
-          const ids = await loadPages(relation, [...parents], page);
-          const wanted = [...new Set([...ids.values()].flatMap((list) => list.slice(0, page.size)))];
+          const pages = await loadPages(relation, [...parents], page);
+          const wanted = new Map<number, number>();
+          for (const entries of pages.values()) for (const { id, weight } of entries.slice(0, page.size)) wanted.set(id, weight);
+          // The text the rows carry counts against the response budget before any is read:
+          // a page too heavy to send is refused for the price of its ids.
+          let weight = 0;
+          for (const bytes of wanted.values()) weight += bytes;
+          budgetOf(context)?.load(weight);
+          const ids = [...wanted.keys()];
           const rows = new Map<number, Node>();
-          const budget = budgetOf(context);
-          for (let start = 0; start < wanted.length; start += loadChunk) {
-            const chunk = await definition.load(wanted.slice(start, start + loadChunk), query);
-            // The text read counts against the response budget before the next batch is read.
-            budget?.load(textBytes(chunk));
-            for (const row of chunk) rows.set(row.id, row);
+          for (let start = 0; start < ids.length; start += loadChunk) {
+            for (const row of await definition.load(ids.slice(start, start + loadChunk), query)) rows.set(row.id, row);
           }
           return new Map(
-            [...ids].map(([parentKey, list]) => {
-              const nodes = list
+            [...pages].map(([parentKey, entries]) => {
+              const nodes = entries
                 .slice(0, page.size)
-                .map((id) => rows.get(id))
+                .map(({ id }) => rows.get(id))
                 .filter((row) => row !== undefined);
-              return [parentKey, { nodes, more: list.length > page.size }] as const;
+              return [parentKey, { nodes, more: entries.length > page.size }] as const;
             }),
           );
         }),
@@ -167,15 +173,6 @@ export function pagedConnection<Parent, Node extends { id: number }, Args = unkn
 /** An empty page, for a parent that shows nothing (a tombstone's history); the arguments are still checked. */
 export function emptyConnection(args: ConnectionArgs, sizes: PageSizes): Connection<never> {
   return toConnection({ nodes: [], more: false }, pageRequest(args, sizes), () => Promise.resolve(0));
-}
-
-/** The text columns of loaded rows (a comment's body, say), in UTF-8 bytes. */
-function textBytes(rows: readonly object[]): number {
-  let bytes = 0;
-  for (const row of rows) {
-    for (const value of Object.values(row)) if (typeof value === 'string') bytes += Buffer.byteLength(value, 'utf8');
-  }
-  return bytes;
 }
 
 function toConnection<Node extends { id: number }>(

@@ -2,6 +2,7 @@ import { EnvelopArmorPlugin } from '@escape.tech/graphql-armor';
 import { type Plugin, useValidationRule } from '@envelop/core';
 import type { GraphQLError } from 'graphql';
 import type { RequestLimits } from '../config.js';
+import { HeavyRequestGate } from './admission.js';
 import { measureOperation, refusalsFor } from './cost.js';
 import { useStorableText } from './text.js';
 import { queryDepthRule } from './query-limits.js';
@@ -18,20 +19,28 @@ const coded = (code: string) => ({
   ],
 });
 
-/** Cost and nodes (src/security/cost.ts), measured with the request's variables before it runs. */
-function useCostLimits(limits: { maxCost: number; maxNodes: number }): Plugin {
-  const refusals = (args: Parameters<NonNullable<Plugin['onExecute']>>[0]['args']) =>
-    refusalsFor(
-      measureOperation(args.schema, args.document, args.operationName, args.variableValues as Record<string, unknown> | undefined),
-      limits,
-    );
+type ExecutionArgs = Parameters<NonNullable<Plugin['onExecute']>>[0]['args'];
+
+const measured = (args: ExecutionArgs) =>
+  measureOperation(args.schema, args.document, args.operationName, args.variableValues as Record<string, unknown> | undefined);
+
+/**
+ * Cost and nodes (src/security/cost.ts), measured with the request's variables before it
+ * runs: over the limits, refused; over a tenth of them, heavy, and run through the gate.
+ */
+function useCostLimits(limits: RequestLimits, gate: HeavyRequestGate): Plugin {
+  const isHeavy = ({ cost, nodes }: { cost: number; nodes: number }) => nodes > limits.maxNodes / 10 || cost > limits.maxCost / 10;
   return {
-    onExecute({ args, setResultAndStopExecution }) {
-      const errors = refusals(args);
-      if (errors.length > 0) setResultAndStopExecution({ errors });
+    onExecute({ args, executeFn, setExecuteFn, setResultAndStopExecution }) {
+      const measure = measured(args);
+      const errors = refusalsFor(measure, limits);
+      if (errors.length > 0) return setResultAndStopExecution({ errors });
+      if (isHeavy(measure)) {
+        setExecuteFn((executionArgs) => gate.run(async () => executeFn(executionArgs)).catch((error) => ({ errors: [error] })));
+      }
     },
     onSubscribe({ args, setResultAndStopExecution }) {
-      const errors = refusals(args);
+      const errors = refusalsFor(measured(args), limits);
       if (errors.length > 0) setResultAndStopExecution({ errors });
     },
   };
@@ -46,7 +55,7 @@ export function requestLimitPlugins(limits: RequestLimits, { development }: { de
   return [
     useStorableText(),
     useValidationRule(queryDepthRule(limits.maxDepth)),
-    useCostLimits(limits),
+    useCostLimits(limits, new HeavyRequestGate(limits.maxHeavyRequests, limits.maxHeavyQueue)),
     useResponseBudget(limits.maxResponseBytes),
     EnvelopArmorPlugin({
       maxAliases: { n: limits.maxAliases, ...coded('TOO_MANY_ALIASES') },
