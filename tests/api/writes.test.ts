@@ -1,8 +1,8 @@
 import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
 import { parse } from 'graphql';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { prisma, writeTransaction } from '../src/db.js';
-import { seedDemoIfEmpty } from '../src/seed.js';
+import { prisma, writeTransaction } from '../../src/db.js';
+import { seedDemoIfEmpty } from '../../src/seed.js';
 import {
   CreateArticleDocument,
   CreateTagDocument,
@@ -19,8 +19,19 @@ import {
   UntagArticleDocument,
   UpdateArticleDocument,
   UpdateTagDocument,
-} from '../schema/generated/graphql.js';
-import { demoSlug, exampleSlug, expectInertHtml, globalId, importExample, query, rowCounts, run, testDatabase, viewer } from './helpers.js';
+} from '../../schema/generated/graphql.js';
+import {
+  demoSlug,
+  exampleSlug,
+  expectInertHtml,
+  globalId,
+  importExample,
+  query,
+  rowCounts,
+  run,
+  testDatabase,
+  viewer,
+} from '../helpers.js';
 
 const moderator = viewer('mod-mia', 'MODERATOR', 'Mia Moderator');
 const admin = viewer('admin-ada', 'ADMIN', 'Ada Admin');

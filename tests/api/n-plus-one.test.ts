@@ -1,8 +1,8 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { loadThread } from '../src/importers/load.js';
-import { ArticleThreadDocument, type ArticleThreadQuery } from '../schema/generated/graphql.js';
-import { generatedThread } from './fixtures/threads.js';
-import { exampleSlug, importExample, query, statementsOf } from './helpers.js';
+import { loadThread } from '../../src/importers/load.js';
+import { ArticleThreadDocument, type ArticleThreadQuery } from '../../schema/generated/graphql.js';
+import { generatedThread } from '../fixtures/threads.js';
+import { exampleSlug, importExample, query, statementsOf } from '../helpers.js';
 
 const countNodes = (data: ArticleThreadQuery) => {
   let count = 0;

@@ -4,9 +4,9 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
-import { secretFrom, signToken, viewerFromAuthorization } from '../src/auth.js';
-import { examplePath, readExample } from './helpers.js';
-import { runProcess, startServer } from './instances.js';
+import { secretFrom, signToken, viewerFromAuthorization } from '../../src/auth.js';
+import { examplePath, readExample } from '../helpers.js';
+import { runProcess, startServer } from '../instances.js';
 
 const freshDatabase = () => join(mkdtempSync(join(tmpdir(), 'threadline-proc-')), 'threadline.db');
 

@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { prisma } from '../src/db.js';
-import { seedDemoIfEmpty } from '../src/seed.js';
+import { prisma } from '../../src/db.js';
+import { seedDemoIfEmpty } from '../../src/seed.js';
 import {
   ArticleCommentsDocument,
   ArticlesDocument,
@@ -11,8 +11,8 @@ import {
   NodeByIdDocument,
   NodesByIdsDocument,
   TagBySlugDocument,
-} from '../schema/generated/graphql.js';
-import { demoSlug, exampleSlug, globalId, importExample, query, run } from './helpers.js';
+} from '../../schema/generated/graphql.js';
+import { demoSlug, exampleSlug, globalId, importExample, query, run } from '../helpers.js';
 
 const commentId = async (slug: string, number: number) => {
   const row = await prisma.comment.findFirstOrThrow({ where: { article: { slug }, number }, select: { id: true } });

@@ -6,11 +6,11 @@ import { createClient } from 'graphql-ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EventSource } from 'eventsource';
 import WebSocket from 'ws';
-import type { App } from '../src/app.js';
-import { prisma } from '../src/db.js';
-import { encodeCursor } from '../src/live/events.js';
-import { LivePubSub } from '../src/live/pubsub.js';
-import { seedDemoIfEmpty } from '../src/seed.js';
+import type { App } from '../../src/app.js';
+import { prisma } from '../../src/db.js';
+import { encodeCursor } from '../../src/live/events.js';
+import { LivePubSub } from '../../src/live/pubsub.js';
+import { seedDemoIfEmpty } from '../../src/seed.js';
 import {
   CommentAddedDocument,
   type CommentAddedSubscription,
@@ -23,8 +23,8 @@ import {
   ReplyAddedDocument,
   RestoreCommentDocument,
   type ReplyAddedSubscription,
-} from '../schema/generated/graphql.js';
-import { demoSlug, exampleSlug, globalId, importExample, post, testApp, tokenFor, viewer } from './helpers.js';
+} from '../../schema/generated/graphql.js';
+import { demoSlug, exampleSlug, globalId, importExample, post, testApp, tokenFor, viewer } from '../helpers.js';
 
 let app: App;
 let address: AddressInfo;

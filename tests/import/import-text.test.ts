@@ -1,13 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { defaultWriteLimits } from '../src/config.js';
-import { prisma } from '../src/db.js';
-import { postComment } from '../src/domain/comments.js';
-import { loadThread } from '../src/importers/load.js';
-import { ImportFormatError, type ThreadRecord } from '../src/importers/records.js';
-import { parseTextThread } from '../src/importers/text.js';
-import { demoThreadPath } from '../src/seed.js';
-import { examplePath, importExample, readExample, rowCounts } from './helpers.js';
+import { defaultWriteLimits } from '../../src/config.js';
+import { prisma } from '../../src/db.js';
+import { postComment } from '../../src/domain/comments.js';
+import { loadThread } from '../../src/importers/load.js';
+import { ImportFormatError, type ThreadRecord } from '../../src/importers/records.js';
+import { parseTextThread } from '../../src/importers/text.js';
+import { demoThreadPath } from '../../src/seed.js';
+import { examplePath, importExample, readExample, rowCounts } from '../helpers.js';
 
 const example = parseTextThread(readExample());
 const comment = (thread: ThreadRecord, number: number) => {
