@@ -14,10 +14,13 @@ import { parseTextThread } from '../src/importers/text.js';
 import { LivePubSub } from '../src/live/pubsub.js';
 import { createLogger } from '../src/logger.js';
 import { schema } from '../src/schema/index.js';
+import { demoThreadPath } from '../src/seed.js';
 
 export const examplePath = fileURLToPath(new URL('../../shared/seed/000_a475c58050193623.txt', import.meta.url));
 export const exampleSlug = 'trump-told-russians-he-didnt-care-if-they-interfered-in-2016-election';
 export const demoSlug = 'why-the-alder-hollow-library-started-lending-bike-tools';
+/** The demo thread `npm start` seeds (prisma/demo-thread.txt), the suite's main fixture. */
+export const readDemo = () => readFileSync(demoThreadPath, 'utf8');
 export const readExample = () => readFileSync(examplePath, 'utf8');
 
 /** The pubsub in-process operations publish to. */
