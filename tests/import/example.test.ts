@@ -4,8 +4,8 @@
 // when the file is there and are skipped when it is not, except under CI=true, where a missing
 // example fails the run. Nothing textual is written here: names, passages and the slug are
 // read from the file at run time; only numbers are the test's own.
-import { existsSync, readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { extname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { prisma } from '../../src/db.js';
@@ -44,6 +44,27 @@ function writtenComments(source: string) {
       .trim()
       .replace(/\n{2,}/g, '\n\n'),
   }));
+}
+
+/** The project's text files, relative to its root, leaving out what git ignores (packages, generated code, databases). */
+function projectTextFiles(): string[] {
+  const ignoredFolders = readFileSync(join(projectRoot, '.gitignore'), 'utf8')
+    .split('\n')
+    .filter((line) => line.endsWith('/'))
+    .map((line) => line.slice(0, -1));
+  const skipped = new Set(['.git', ...ignoredFolders]);
+  const text = /^(\.(ts|mjs|js|json|md|txt|graphql|prisma|sql|sh|ya?ml|toml))?$/;
+  const files: string[] = [];
+  const walk = (dir: string) => {
+    for (const entry of readdirSync(join(projectRoot, dir), { withFileTypes: true })) {
+      const path = join(dir, entry.name);
+      if (skipped.has(path)) continue;
+      if (entry.isDirectory()) walk(path);
+      else if (entry.isFile() && text.test(extname(entry.name)) && entry.name !== 'package-lock.json') files.push(path);
+    }
+  };
+  walk('');
+  return files;
 }
 
 /** Which comment each reply answers: every comment of the file that is not listed is top-level. */
@@ -271,5 +292,43 @@ describe.skipIf(!present)('the example thread in ../shared/seed', () => {
         await prisma.comment.findMany({ select: { id: true, number: true, parentId: true, path: true }, orderBy: { id: 'asc' } }),
       ).toEqual(ids);
     });
+  });
+
+  it('is read from ../shared, and the project holds none of its text', () => {
+    expect(relative(projectRoot, examplePath)).toMatch(/^\.\.\/shared\/seed\//);
+
+    const names = [...new Set([example.article.author.name, ...written.map((c) => c.name)])];
+    const titleWords = example.article.title.split(/\s+/);
+    const words = [
+      ...names,
+      ...names.map(slugify),
+      ...example.article.tags.flatMap((tag) => [tag.name, tag.slug]),
+      ...comment(14).unresolvedMentions,
+      // Words with an @ inside, like 19's.
+      ...(source.match(/[\p{L}\p{N}]+@[\p{L}\p{N}]+/gu) ?? []),
+      example.article.slug,
+      // Any three words of the title in a row.
+      ...titleWords.slice(2).map((_, i) => titleWords.slice(i, i + 3).join(' ')),
+    ];
+    const sentences = [example.article.title, ...source.split(/(?<=[.?!:])\s+|\n+/).map((s) => s.trim())].filter(
+      (s) => s.split(/\s+/).length >= 6,
+    );
+    expect(sentences.length).toBeGreaterThan(50);
+    const asWord = (word: string) =>
+      new RegExp(`(?<![\\p{L}\\p{N}])${word.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(?![\\p{L}\\p{N}])`, 'iu');
+    const patterns = words.map((word) => ({ word, pattern: asWord(word) }));
+
+    const files = projectTextFiles();
+    expect(files).toEqual(
+      expect.arrayContaining(['README.md', join('prisma', 'demo-thread.txt'), join('tests', 'fixtures', 'ferry-thread.txt')]),
+    );
+
+    const found: string[] = [];
+    for (const file of files) {
+      const text = readFileSync(join(projectRoot, file), 'utf8');
+      for (const { word, pattern } of patterns) if (pattern.test(text)) found.push(`${file}: "${word}"`);
+      for (const sentence of sentences) if (text.includes(sentence)) found.push(`${file}: "${sentence.slice(0, 60)}…"`);
+    }
+    expect(found).toEqual([]);
   });
 });
