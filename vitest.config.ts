@@ -5,16 +5,16 @@ const require = createRequire(import.meta.url);
 
 /** Tests of parts that touch no database: they run once, in the SQLite project. */
 const databaseFree = [
-  'tests/render.test.ts',
-  'tests/graphiql.test.ts',
-  'tests/schema.test.ts',
-  'tests/config.test.ts',
-  'tests/errors.test.ts',
+  'tests/system/render.test.ts',
+  'tests/system/graphiql.test.ts',
+  'tests/system/schema.test.ts',
+  'tests/system/config.test.ts',
+  'tests/system/errors.test.ts',
 ];
 /** Tests of SQLite itself: the embedded file shared by processes. */
-const sqliteOnly = ['tests/processes.test.ts'];
+const sqliteOnly = ['tests/system/processes.test.ts'];
 /** Several instances on one PostgreSQL and one Redis, and their faults. */
-const postgresOnly = ['tests/multi-instance.test.ts', 'tests/faults.test.ts'];
+const postgresOnly = ['tests/live/multi-instance.test.ts', 'tests/live/faults.test.ts'];
 
 export default defineConfig({
   resolve: {

@@ -1,5 +1,4 @@
 import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
 import { type ExecutionResult, execute, print } from 'graphql';
 import { parseDocument } from 'htmlparser2';
@@ -9,16 +8,14 @@ import { type Role, secretFrom, signToken, type Viewer } from '../src/auth.js';
 import { defaultWriteLimits, type WriteLimits } from '../src/config.js';
 import type { Context } from '../src/context.js';
 import { onQuery, prisma } from '../src/db.js';
-import { loadThread } from '../src/importers/load.js';
-import { parseTextThread } from '../src/importers/text.js';
 import { LivePubSub } from '../src/live/pubsub.js';
 import { createLogger } from '../src/logger.js';
 import { schema } from '../src/schema/index.js';
+import { demoThreadPath } from '../src/seed.js';
 
-export const examplePath = fileURLToPath(new URL('../../shared/seed/000_a475c58050193623.txt', import.meta.url));
-export const exampleSlug = 'trump-told-russians-he-didnt-care-if-they-interfered-in-2016-election';
 export const demoSlug = 'why-the-alder-hollow-library-started-lending-bike-tools';
-export const readExample = () => readFileSync(examplePath, 'utf8');
+/** The demo thread `npm start` seeds (prisma/demo-thread.txt), the suite's main fixture. */
+export const readDemo = () => readFileSync(demoThreadPath, 'utf8');
 
 /** The pubsub in-process operations publish to. */
 export const testPubSub = new LivePubSub();
@@ -107,10 +104,6 @@ export async function statementsOf(action: () => Promise<unknown>): Promise<stri
     stop();
   }
   return statements;
-}
-
-export async function importExample() {
-  return loadThread(parseTextThread(readExample()));
 }
 
 export async function rowCounts() {

@@ -1,7 +1,7 @@
 import { GraphQLError } from 'graphql';
 import { describe, expect, it } from 'vitest';
-import { isDatabaseUnavailable, maskError } from '../src/errors.js';
-import { Prisma } from '../src/generated/prisma/client.js';
+import { isDatabaseUnavailable, maskError } from '../../src/errors.js';
+import { Prisma } from '../../src/generated/prisma/client.js';
 
 const prismaError = (code: string, message: string) => new Prisma.PrismaClientKnownRequestError(message, { code, clientVersion: '7.10.0' });
 /** How graphql-js hands a resolver's error to the masking function. */

@@ -5,11 +5,11 @@ import { createClient } from 'graphql-ws';
 import { Redis } from 'ioredis';
 import { beforeAll, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { ReplyAddedDocument, type ReplyAddedSubscription } from '../schema/generated/graphql.js';
-import { prisma } from '../src/db.js';
-import { seedDemoIfEmpty } from '../src/seed.js';
-import { expectGaplessNumbering, goLive, postComment, startInstance, untilLive, waitFor, Widget, writerToken } from './cluster.js';
-import { demoSlug, globalId } from './helpers.js';
+import { ReplyAddedDocument, type ReplyAddedSubscription } from '../../schema/generated/graphql.js';
+import { prisma } from '../../src/db.js';
+import { seedDemoIfEmpty } from '../../src/seed.js';
+import { expectGaplessNumbering, goLive, postComment, startInstance, untilLive, waitFor, Widget, writerToken } from '../cluster.js';
+import { demoSlug, globalId } from '../helpers.js';
 
 let articleId: number;
 let token: string;

@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { print } from 'graphql';
-import type { App } from '../src/app.js';
-import { prisma } from '../src/db.js';
-import { seedDemoIfEmpty } from '../src/seed.js';
-import { ArticleThreadDocument } from '../schema/generated/graphql.js';
-import { demoSlug, testApp } from './helpers.js';
+import type { App } from '../../src/app.js';
+import { prisma } from '../../src/db.js';
+import { seedDemoIfEmpty } from '../../src/seed.js';
+import { ArticleThreadDocument } from '../../schema/generated/graphql.js';
+import { demoSlug, testApp } from '../helpers.js';
 
 let app: App;
 beforeAll(async () => {

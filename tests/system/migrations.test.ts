@@ -3,9 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { describe, expect, inject, it } from 'vitest';
-import { applyMigrations, createMigration, driftFromSchema, migrationsDirOf } from '../prisma/migrate.js';
-import { createDatabase } from '../scripts/services.js';
-import { testDatabase } from './helpers.js';
+import { applyMigrations, createMigration, driftFromSchema, migrationsDirOf } from '../../prisma/migrate.js';
+import { createDatabase } from '../../scripts/services.js';
+import { testDatabase } from '../helpers.js';
 
 const migrationsDir = migrationsDirOf('sqlite');
 

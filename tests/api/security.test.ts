@@ -6,12 +6,12 @@ import { createClient } from 'graphql-ws';
 import { SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import type { App } from '../src/app.js';
-import { defaultRequestLimits } from '../src/config.js';
-import { prisma } from '../src/db.js';
-import { seedDemoIfEmpty } from '../src/seed.js';
-import { ArticleThreadDocument, PostCommentDocument, ViewerDocument } from '../schema/generated/graphql.js';
-import { demoSlug, globalId, post, rowCounts, statementsOf, testApp, testSecret, tokenFor, viewer } from './helpers.js';
+import type { App } from '../../src/app.js';
+import { defaultRequestLimits } from '../../src/config.js';
+import { prisma } from '../../src/db.js';
+import { seedDemoIfEmpty } from '../../src/seed.js';
+import { ArticleThreadDocument, PostCommentDocument, ViewerDocument } from '../../schema/generated/graphql.js';
+import { demoSlug, globalId, post, rowCounts, statementsOf, testApp, testSecret, tokenFor, viewer } from '../helpers.js';
 
 let app: App;
 let address: AddressInfo;

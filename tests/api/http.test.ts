@@ -3,10 +3,10 @@ import { createClient } from 'graphql-ws';
 import { print } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import type { App } from '../src/app.js';
-import { seedDemoIfEmpty } from '../src/seed.js';
-import { ArticleCommentsDocument } from '../schema/generated/graphql.js';
-import { demoSlug, testApp } from './helpers.js';
+import type { App } from '../../src/app.js';
+import { seedDemoIfEmpty } from '../../src/seed.js';
+import { ArticleCommentsDocument } from '../../schema/generated/graphql.js';
+import { demoSlug, testApp } from '../helpers.js';
 
 let app: App;
 let address: AddressInfo;

@@ -6,11 +6,13 @@ import { createClient } from 'graphql-ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EventSource } from 'eventsource';
 import WebSocket from 'ws';
-import type { App } from '../src/app.js';
-import { prisma } from '../src/db.js';
-import { encodeCursor } from '../src/live/events.js';
-import { LivePubSub } from '../src/live/pubsub.js';
-import { seedDemoIfEmpty } from '../src/seed.js';
+import type { App } from '../../src/app.js';
+import { prisma } from '../../src/db.js';
+import { loadThread } from '../../src/importers/load.js';
+import { parseTextThread } from '../../src/importers/text.js';
+import { encodeCursor } from '../../src/live/events.js';
+import { LivePubSub } from '../../src/live/pubsub.js';
+import { seedDemoIfEmpty } from '../../src/seed.js';
 import {
   CommentAddedDocument,
   type CommentAddedSubscription,
@@ -23,8 +25,9 @@ import {
   ReplyAddedDocument,
   RestoreCommentDocument,
   type ReplyAddedSubscription,
-} from '../schema/generated/graphql.js';
-import { demoSlug, exampleSlug, globalId, importExample, post, testApp, tokenFor, viewer } from './helpers.js';
+} from '../../schema/generated/graphql.js';
+import { ferrySlug, readFerryThread } from '../fixtures/threads.js';
+import { demoSlug, globalId, post, testApp, tokenFor, viewer } from '../helpers.js';
 
 let app: App;
 let address: AddressInfo;
@@ -33,7 +36,7 @@ let token: string;
 
 beforeAll(async () => {
   await seedDemoIfEmpty();
-  await importExample();
+  await loadThread(parseTextThread(readFerryThread()));
   articleId = globalId('Article', (await prisma.article.findUniqueOrThrow({ where: { slug: demoSlug } })).id);
   token = await tokenFor(viewer('live-writer', 'MODERATOR', 'Live Writer'));
   app = testApp();
@@ -134,8 +137,8 @@ describe('commentAdded', () => {
     await eventually(() => bad.errors.length > 0, 'an error');
     expect(JSON.stringify(bad.errors)).toContain('is not an event cursor');
     await bad.close();
-    const example = await prisma.article.findUniqueOrThrow({ where: { slug: exampleSlug } });
-    const other = await subscribe(CommentAddedDocument, { articleId, after: encodeCursor(example.id, 1) });
+    const ferry = await prisma.article.findUniqueOrThrow({ where: { slug: ferrySlug } });
+    const other = await subscribe(CommentAddedDocument, { articleId, after: encodeCursor(ferry.id, 1) });
     await eventually(() => other.errors.length > 0, 'an error');
     expect(JSON.stringify(other.errors)).toContain('belongs to another article');
     await other.close();

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { renderBodyHtml } from '../src/domain/render.js';
-import { expectInertHtml } from './helpers.js';
+import { renderBodyHtml } from '../../src/domain/render.js';
+import { expectInertHtml } from '../helpers.js';
 
 describe('renderBodyHtml', () => {
   it('turns paragraphs, line breaks and links into HTML', () => {

@@ -1,10 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { printSchemaSorted } from '../src/schema/print.js';
+import { printSchemaSorted } from '../../src/schema/print.js';
 
 describe('schema/schema.graphql', () => {
   it('is the printed, sorted Pothos schema (run `npm run schema:print` after changing the schema)', () => {
-    expect(readFileSync(new URL('../schema/schema.graphql', import.meta.url), 'utf8')).toBe(printSchemaSorted());
+    expect(readFileSync(new URL('../../schema/schema.graphql', import.meta.url), 'utf8')).toBe(printSchemaSorted());
   });
 
   it('keeps the names of the public contract', () => {

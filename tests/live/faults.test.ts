@@ -3,8 +3,8 @@
 import { print } from 'graphql';
 import pg from 'pg';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { ArticleThreadDocument, PostCommentDocument } from '../schema/generated/graphql.js';
-import { type PostgresServer, type RedisServer, startPostgres, startRedis } from '../scripts/services.js';
+import { ArticleThreadDocument, PostCommentDocument } from '../../schema/generated/graphql.js';
+import { type PostgresServer, type RedisServer, startPostgres, startRedis } from '../../scripts/services.js';
 import {
   expectGaplessNumbering,
   goLive,
@@ -15,8 +15,8 @@ import {
   waitFor,
   Widget,
   writerToken,
-} from './cluster.js';
-import { demoSlug, globalId } from './helpers.js';
+} from '../cluster.js';
+import { demoSlug, globalId } from '../helpers.js';
 
 let postgres: PostgresServer;
 let redis: RedisServer;

@@ -4,9 +4,10 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
-import { secretFrom, signToken, viewerFromAuthorization } from '../src/auth.js';
-import { examplePath, readExample } from './helpers.js';
-import { runProcess, startServer } from './instances.js';
+import { secretFrom, signToken, viewerFromAuthorization } from '../../src/auth.js';
+import { demoThreadPath } from '../../src/seed.js';
+import { readDemo } from '../helpers.js';
+import { runProcess, startServer } from '../instances.js';
 
 const freshDatabase = () => join(mkdtempSync(join(tmpdir(), 'threadline-proc-')), 'threadline.db');
 
@@ -83,7 +84,7 @@ describe('two servers on one SQLite file', () => {
 describe('npm run token', () => {
   it('prints a token signed with the development secret it keeps beside the database', async () => {
     const db = freshDatabase();
-    const { code, stdout } = await runProcess('src/cli/token.ts', ['kathy', '--role', 'MODERATOR', '--name', 'Kathy'], {
+    const { code, stdout } = await runProcess('src/cli/token.ts', ['dana-k', '--role', 'MODERATOR', '--name', 'Dana K'], {
       DATABASE_URL: `file:${db}`,
       THREADLINE_JWT_SECRET: '',
     });
@@ -91,11 +92,11 @@ describe('npm run token', () => {
     const secretFile = join(dirname(db), 'jwt-secret');
     expect(statSync(secretFile).mode & 0o777).toBe(0o600);
     const viewer = await viewerFromAuthorization(`Bearer ${stdout.trim()}`, secretFrom(readFileSync(secretFile, 'utf8').trim()));
-    expect(viewer).toEqual({ handle: 'kathy', name: 'Kathy', role: 'MODERATOR' });
+    expect(viewer).toEqual({ handle: 'dana-k', name: 'Dana K', role: 'MODERATOR' });
   });
 
   it('refuses an unknown role', async () => {
-    const { code, stderr } = await runProcess('src/cli/token.ts', ['kathy', '--role', 'OWNER'], {
+    const { code, stderr } = await runProcess('src/cli/token.ts', ['dana-k', '--role', 'OWNER'], {
       DATABASE_URL: `file:${freshDatabase()}`,
     });
     expect(code).toBe(2);
@@ -119,7 +120,7 @@ describe('a DATABASE_URL this version cannot serve', () => {
     ['src/server.ts', 1, 'stdout'],
     ['src/cli/import.ts', 2, 'stderr'],
   ] as const)('%s says so plainly', async (script, exitCode, stream) => {
-    const result = await runProcess(script, script.includes('import') ? [examplePath] : [], {
+    const result = await runProcess(script, script.includes('import') ? [demoThreadPath] : [], {
       PORT: '0',
       DATABASE_URL: 'mysql://localhost/threadline',
     });
@@ -147,22 +148,23 @@ describe('npm run import', () => {
     }
   };
 
-  it('imports the example with progress and a summary, and a second run changes nothing', async () => {
+  it('imports the demo thread with progress and a summary, and a second run changes nothing', async () => {
     const db = freshDatabase();
-    const first = await runProcess('src/cli/import.ts', [examplePath], { DATABASE_URL: `file:${db}` });
+    const first = await runProcess('src/cli/import.ts', [demoThreadPath], { DATABASE_URL: `file:${db}` });
     expect(first.code).toBe(0);
-    expect(first.stderr).toContain('parsed "Trump Told Russians');
-    expect(first.stderr).toContain('comments 26/26 (100%)');
-    expect(first.stdout).toMatch(/comments\s+26 in the file, 26 new/);
-    expect(first.stdout).toMatch(/replies linked\s+14/);
-    expect(first.stdout).toMatch(/quotes linked\s+7/);
-    expect(first.stdout).toMatch(/unresolved @\s+1 \(@Guarneri\)/);
+    expect(first.stderr).toContain('parsed "Why the Alder Hollow Library Started Lending Bike Tools": 34 comments');
+    expect(first.stderr).toContain('comments 34/34 (100%)');
+    expect(first.stdout).toMatch(/comments\s+34 in the file, 34 new/);
+    expect(first.stdout).toMatch(/replies linked\s+25/);
+    expect(first.stdout).toMatch(/quotes linked\s+14/);
+    expect(first.stdout).toMatch(/mentions linked\s+7/);
+    expect(first.stdout).toMatch(/unresolved @\s+1 \(@Gerald\)/);
     const after = counts(db);
-    expect(after).toMatchObject({ Article: 1, Comment: 26, Quote: 7 });
+    expect(after).toMatchObject({ Article: 1, Comment: 34, Quote: 14, Mention: 7 });
 
-    const second = await runProcess('src/cli/import.ts', [examplePath, '--format', 'text'], { DATABASE_URL: `file:${db}` });
+    const second = await runProcess('src/cli/import.ts', [demoThreadPath, '--format', 'text'], { DATABASE_URL: `file:${db}` });
     expect(second.code).toBe(0);
-    expect(second.stdout).toMatch(/comments\s+26 in the file, 0 new/);
+    expect(second.stdout).toMatch(/comments\s+34 in the file, 0 new/);
     expect(counts(db)).toEqual(after);
   });
 
@@ -172,7 +174,7 @@ describe('npm run import', () => {
     ['an empty file', () => writeTemp(''), 1, /the file is empty/],
     [
       'a file cut in the middle of a comment',
-      () => writeTemp(`${readExample().split('  19. DrDaveT says:')[0]}  19. DrDaveT says:\n`),
+      () => writeTemp(`${readDemo().split('  19. Wendell Ashby says:')[0]}  19. Wendell Ashby says:\n`),
       1,
       /line \d+: comment 19 has no text/,
     ],
@@ -186,7 +188,7 @@ describe('npm run import', () => {
   });
 
   it('refuses an unknown format', async () => {
-    const { code, stderr } = await runProcess('src/cli/import.ts', [examplePath, '--format', 'csv'], {
+    const { code, stderr } = await runProcess('src/cli/import.ts', [demoThreadPath, '--format', 'csv'], {
       DATABASE_URL: `file:${freshDatabase()}`,
     });
     expect(code).toBe(2);

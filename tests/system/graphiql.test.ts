@@ -6,11 +6,11 @@ import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { type Browser, chromium } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import type { App } from '../src/app.js';
-import { prisma } from '../src/db.js';
-import { seedDemoIfEmpty } from '../src/seed.js';
-import { PostCommentDocument } from '../schema/generated/graphql.js';
-import { post, testApp, tokenFor, viewer } from './helpers.js';
+import type { App } from '../../src/app.js';
+import { prisma } from '../../src/db.js';
+import { seedDemoIfEmpty } from '../../src/seed.js';
+import { PostCommentDocument } from '../../schema/generated/graphql.js';
+import { post, testApp, tokenFor, viewer } from '../helpers.js';
 
 let app: App;
 let address: AddressInfo;

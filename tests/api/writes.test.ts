@@ -1,8 +1,10 @@
 import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
 import { parse } from 'graphql';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { prisma, writeTransaction } from '../src/db.js';
-import { seedDemoIfEmpty } from '../src/seed.js';
+import { prisma, writeTransaction } from '../../src/db.js';
+import { loadThread } from '../../src/importers/load.js';
+import { parseTextThread } from '../../src/importers/text.js';
+import { seedDemoIfEmpty } from '../../src/seed.js';
 import {
   CreateArticleDocument,
   CreateTagDocument,
@@ -19,13 +21,17 @@ import {
   UntagArticleDocument,
   UpdateArticleDocument,
   UpdateTagDocument,
-} from '../schema/generated/graphql.js';
-import { demoSlug, exampleSlug, expectInertHtml, globalId, importExample, query, rowCounts, run, testDatabase, viewer } from './helpers.js';
+} from '../../schema/generated/graphql.js';
+import { ferrySlug, readFerryThread } from '../fixtures/threads.js';
+import { demoSlug, expectInertHtml, globalId, query, rowCounts, run, testDatabase, viewer } from '../helpers.js';
 
 const moderator = viewer('mod-mia', 'MODERATOR', 'Mia Moderator');
 const admin = viewer('admin-ada', 'ADMIN', 'Ada Admin');
-let exampleId: string;
+/** The demo thread takes the comments; the ferry thread is another article. */
 let demoId: string;
+let ferryId: string;
+/** A comment of the demo thread longer than the longest quote allowed. */
+let longCommentId: string;
 let authorCount = 0;
 /** A fresh author each time, so the per-author rate limits of one test do not reach another. */
 const someone = (name = 'Reader') => viewer(`reader-${++authorCount}`, 'AUTHOR', `${name} ${authorCount}`);
@@ -34,7 +40,7 @@ const commentId = async (slug: string, number: number) =>
   globalId('Comment', (await prisma.comment.findFirstOrThrow({ where: { article: { slug }, number } })).id);
 
 async function post(who: ReturnType<typeof viewer> | null, input: Record<string, unknown>) {
-  const result = await run(PostCommentDocument, { input: { articleId: exampleId, ...input } as never }, { viewer: who });
+  const result = await run(PostCommentDocument, { input: { articleId: demoId, ...input } as never }, { viewer: who });
   if (result.errors?.length) throw new Error(result.errors.map((e) => e.message).join('\n'));
   return result.data!.postComment;
 }
@@ -55,33 +61,38 @@ async function unchanged<T>(action: () => Promise<T>): Promise<T> {
   return result;
 }
 
+const bodyLength = async (slug: string, number: number) =>
+  (await prisma.comment.findFirstOrThrow({ where: { article: { slug }, number } })).body.length;
+
 beforeAll(async () => {
   await seedDemoIfEmpty();
-  await importExample();
-  exampleId = globalId('Article', (await prisma.article.findUniqueOrThrow({ where: { slug: exampleSlug } })).id);
+  await loadThread(parseTextThread(readFerryThread()));
   demoId = globalId('Article', (await prisma.article.findUniqueOrThrow({ where: { slug: demoSlug } })).id);
+  ferryId = globalId('Article', (await prisma.article.findUniqueOrThrow({ where: { slug: ferrySlug } })).id);
+  longCommentId = posted(await post(moderator, { body: 'Spokes first, then the rim, then the hub. '.repeat(30).trim() })).id;
 });
 
 describe('postComment', () => {
   it('posts a top-level comment with the next number, creating its author from the token', async () => {
     const who = someone('First');
     const comment = posted(await post(who, { body: '  A new thought on an old thread.  ' }));
-    expect(comment).toMatchObject({ number: 27, depth: 0, parent: null, body: 'A new thought on an old thread.' });
+    // The demo thread has 34 comments, and 35 is the long one posted before all tests.
+    expect(comment).toMatchObject({ number: 36, depth: 0, parent: null, body: 'A new thought on an old thread.' });
     expect(comment.author).toEqual({ handle: who.handle, name: who.name });
     expect(await prisma.author.findUnique({ where: { handle: who.handle } })).toMatchObject({ name: who.name, role: 'AUTHOR' });
   });
 
   it('replies, quotes an exact span, and links @handle mentions of known authors', async () => {
-    const replyToId = await commentId(exampleSlug, 11);
-    const source = await prisma.comment.findFirstOrThrow({ where: { article: { slug: exampleSlug }, number: 11 } });
+    const replyToId = await commentId(demoSlug, 7);
+    const source = await prisma.comment.findFirstOrThrow({ where: { article: { slug: demoSlug }, number: 7 } });
     const comment = posted(
       await post(someone(), {
-        body: 'Agreed with @kari-q and @drdavet, not with @nobody-here.',
+        body: 'Agreed with @ruth-okonjo-hale and @old-spokes, not with @nobody-here.',
         replyToId,
         quotes: [{ commentId: replyToId, start: 0, end: 38 }],
       }),
     );
-    expect(comment.parent).toMatchObject({ id: replyToId, number: 11 });
+    expect(comment.parent).toMatchObject({ id: replyToId, number: 7 });
     expect(comment.depth).toBe(1);
     expect(comment.quotes).toEqual([
       {
@@ -89,11 +100,11 @@ describe('postComment', () => {
         start: 0,
         end: 38,
         sourceChanged: false,
-        quotedComment: { id: replyToId, number: 11, isDeleted: false },
+        quotedComment: { id: replyToId, number: 7, isDeleted: false },
       },
     ]);
-    expect(comment.mentions.map((m) => m.handle)).toEqual(['kari-q', 'drdavet']);
-    expect(comment.bodyHtml).toContain(`<blockquote class="quote" cite="#comment-11"><p>${source.body.slice(0, 38)}</p>`);
+    expect(comment.mentions.map((m) => m.handle)).toEqual(['ruth-okonjo-hale', 'old-spokes']);
+    expect(comment.bodyHtml).toContain(`<blockquote class="quote" cite="#comment-7"><p>${source.body.slice(0, 38)}</p>`);
     const row = await prisma.comment.findUniqueOrThrow({
       where: { id: Number(Buffer.from(comment.id, 'base64').toString().split(':')[1]) },
     });
@@ -124,7 +135,7 @@ describe('postComment', () => {
     ['a C1 control character', async () => ({ body: 'c1\u0085' }), { __typename: 'ValidationError', field: 'body' }],
     [
       'a reply to a comment of another article',
-      async () => ({ body: 'x y', replyToId: await commentId(demoSlug, 1) }),
+      async () => ({ body: 'x y', replyToId: await commentId(ferrySlug, 1) }),
       { __typename: 'ValidationError', field: 'replyToId' },
     ],
     [
@@ -139,7 +150,7 @@ describe('postComment', () => {
     ],
     [
       'a reply to the id of an article',
-      async () => ({ body: 'x y', replyToId: exampleId }),
+      async () => ({ body: 'x y', replyToId: demoId }),
       { __typename: 'ValidationError', field: 'replyToId' },
     ],
     [
@@ -163,22 +174,25 @@ describe('postComment', () => {
     ],
     [
       'a quote with start = end',
-      async () => ({ body: 'x y', quotes: [{ commentId: await commentId(exampleSlug, 3), start: 5, end: 5 }] }),
+      async () => ({ body: 'x y', quotes: [{ commentId: await commentId(demoSlug, 3), start: 5, end: 5 }] }),
       { __typename: 'ValidationError', field: 'quotes.0.end' },
     ],
     [
       'a quote with start > end',
-      async () => ({ body: 'x y', quotes: [{ commentId: await commentId(exampleSlug, 3), start: 9, end: 5 }] }),
+      async () => ({ body: 'x y', quotes: [{ commentId: await commentId(demoSlug, 3), start: 9, end: 5 }] }),
       { __typename: 'ValidationError', field: 'quotes.0.end' },
     ],
     [
       'a quote with a negative start',
-      async () => ({ body: 'x y', quotes: [{ commentId: await commentId(exampleSlug, 3), start: -1, end: 5 }] }),
+      async () => ({ body: 'x y', quotes: [{ commentId: await commentId(demoSlug, 3), start: -1, end: 5 }] }),
       { __typename: 'ValidationError', field: 'quotes.0.start' },
     ],
     [
       'a quote ending past its source',
-      async () => ({ body: 'x y', quotes: [{ commentId: await commentId(exampleSlug, 3), start: 0, end: 52 }] }),
+      async () => ({
+        body: 'x y',
+        quotes: [{ commentId: await commentId(demoSlug, 3), start: 0, end: (await bodyLength(demoSlug, 3)) + 1 }],
+      }),
       { __typename: 'ValidationError', field: 'quotes.0.end' },
     ],
     // Every existing comment is earlier than a new one; a later comment is one that does not exist yet.
@@ -194,7 +208,7 @@ describe('postComment', () => {
     ],
     [
       'a quote of another article',
-      async () => ({ body: 'x y', quotes: [{ commentId: await commentId(demoSlug, 2), start: 0, end: 4 }] }),
+      async () => ({ body: 'x y', quotes: [{ commentId: await commentId(ferrySlug, 2), start: 0, end: 4 }] }),
       { __typename: 'ValidationError', field: 'quotes.0.commentId' },
     ],
     [
@@ -204,8 +218,8 @@ describe('postComment', () => {
     ],
     [
       'a quote over 1,000 characters',
-      async () => ({ body: 'x y', quotes: [{ commentId: await commentId(exampleSlug, 1), start: 0, end: 1001 }] }),
-      { __typename: 'ValidationError', field: 'quotes.0' },
+      async () => ({ body: 'x y', quotes: [{ commentId: longCommentId, start: 0, end: 1001 }] }),
+      { __typename: 'ValidationError', field: 'quotes.0', message: expect.stringContaining('at most 1000 characters') },
     ],
     [
       'an idempotency key of 256 characters',
@@ -242,7 +256,7 @@ describe('postComment', () => {
   });
 
   it('numbers concurrent comments without gaps or repeats', async () => {
-    const before = (await prisma.article.findUniqueOrThrow({ where: { slug: exampleSlug } })).lastCommentNumber;
+    const before = (await prisma.article.findUniqueOrThrow({ where: { slug: demoSlug } })).lastCommentNumber;
     const results = await Promise.all(Array.from({ length: 20 }, (_, i) => post(someone(), { body: `Concurrent comment ${i}` })));
     const numbers = results.map((payload) => posted(payload).number).sort((a, b) => a - b);
     expect(numbers).toEqual(Array.from({ length: 20 }, (_, i) => before + i + 1));
@@ -302,7 +316,7 @@ describe('duplicates and floods', () => {
     posted(await post(who, { body: 'Same words twice.' }));
     expect(await unchanged(() => post(who, { body: 'Same words twice.' }))).toMatchObject({ __typename: 'DuplicateCommentError' });
     // Elsewhere in the thread the same words are a new comment.
-    posted(await post(who, { body: 'Same words twice.', replyToId: await commentId(exampleSlug, 3) }));
+    posted(await post(who, { body: 'Same words twice.', replyToId: await commentId(demoSlug, 3) }));
   });
 
   it('allows one comment per 3 seconds and says how long to wait', async () => {
@@ -371,8 +385,8 @@ describe('editComment', () => {
 describe('deleteComment', () => {
   it('leaves a tombstone that keeps its number, place and replies, and the quotes of it', async () => {
     const who = someone();
-    const comment = posted(await post(who, { body: 'Soon gone, says @kathy.' }));
-    await query(EditCommentDocument, { input: { commentId: comment.id, body: 'Soon gone, says @kathy!' } }, { viewer: who });
+    const comment = posted(await post(who, { body: 'Soon gone, says @dana-k.' }));
+    await query(EditCommentDocument, { input: { commentId: comment.id, body: 'Soon gone, says @dana-k!' } }, { viewer: who });
     const reply = posted(
       await post(moderator, { body: 'A reply that stays.', replyToId: comment.id, quotes: [{ commentId: comment.id, start: 0, end: 9 }] }),
     );
@@ -438,19 +452,19 @@ describe('moderation', () => {
 
   it('locks and unlocks an article: posting to a locked article is refused', async () => {
     expect(
-      (await unchanged(() => query(LockArticleDocument, { input: { articleId: demoId } }, { viewer: someone() }))).lockArticle,
+      (await unchanged(() => query(LockArticleDocument, { input: { articleId: ferryId } }, { viewer: someone() }))).lockArticle,
     ).toMatchObject({
       __typename: 'ForbiddenError',
     });
-    expect((await query(LockArticleDocument, { input: { articleId: demoId } }, { viewer: moderator })).lockArticle).toMatchObject({
+    expect((await query(LockArticleDocument, { input: { articleId: ferryId } }, { viewer: moderator })).lockArticle).toMatchObject({
       article: { commentsLocked: true },
     });
     const locked = await unchanged(() =>
-      run(PostCommentDocument, { input: { articleId: demoId, body: 'Too late?' } }, { viewer: someone() }),
+      run(PostCommentDocument, { input: { articleId: ferryId, body: 'Too late?' } }, { viewer: someone() }),
     );
     expect(locked.data?.postComment).toMatchObject({ __typename: 'ThreadLockedError', code: 'THREAD_LOCKED' });
-    await query(UnlockArticleDocument, { input: { articleId: demoId } }, { viewer: moderator });
-    const open = await run(PostCommentDocument, { input: { articleId: demoId, body: 'Open again.' } }, { viewer: someone() });
+    await query(UnlockArticleDocument, { input: { articleId: ferryId } }, { viewer: moderator });
+    const open = await run(PostCommentDocument, { input: { articleId: ferryId, body: 'Open again.' } }, { viewer: someone() });
     expect(open.data?.postComment.__typename).toBe('PostCommentSuccess');
   });
 });
@@ -498,13 +512,13 @@ describe('administration', () => {
     const asModerator = await unchanged(() => query(CreateTagDocument, { input: { name: 'Nope' } }, { viewer: moderator }));
     expect(asModerator.createTag).toMatchObject({ __typename: 'ForbiddenError', message: 'Your role does not allow this.' });
     const duplicate = await unchanged(() =>
-      query(CreateArticleDocument, { input: { title: 'x', body: 'y', slug: exampleSlug } }, { viewer: admin }),
+      query(CreateArticleDocument, { input: { title: 'x', body: 'y', slug: demoSlug } }, { viewer: admin }),
     );
     expect(duplicate.createArticle).toMatchObject({ __typename: 'ValidationError', field: 'slug' });
     const badSlug = await unchanged(() => query(CreateTagDocument, { input: { name: 'x', slug: 'Not A Slug' } }, { viewer: admin }));
     expect(badSlug.createTag).toMatchObject({ __typename: 'ValidationError', field: 'slug' });
     const missing = await unchanged(() =>
-      query(TagArticleDocument, { input: { articleId: exampleId, tagId: globalId('Tag', 99999) } }, { viewer: admin }),
+      query(TagArticleDocument, { input: { articleId: demoId, tagId: globalId('Tag', 99999) } }, { viewer: admin }),
     );
     expect(missing.tagArticle).toMatchObject({ __typename: 'NotFoundError' });
   });
@@ -530,7 +544,7 @@ describe('what readers see', () => {
   it('answers a mutation whose client selects only __typename', async () => {
     const result = await run(
       parse(
-        `mutation { postComment(input: { articleId: "${exampleId}", body: "Only the type, please." }) { __typename } }`,
+        `mutation { postComment(input: { articleId: "${demoId}", body: "Only the type, please." }) { __typename } }`,
       ) as typeof PostCommentDocument,
       undefined,
       { viewer: moderator },
@@ -613,7 +627,7 @@ describe('one transaction per mutation', () => {
     try {
       const who = someone();
       const result = await unchanged(() =>
-        run(PostCommentDocument, { input: { articleId: exampleId, body: 'Hello @kathy' } }, { viewer: who }),
+        run(PostCommentDocument, { input: { articleId: demoId, body: 'Hello @dana-k' } }, { viewer: who }),
       );
       expect(result.errors).toHaveLength(1);
       expect(await prisma.author.findUnique({ where: { handle: who.handle } })).toBeNull();
