@@ -2,6 +2,7 @@
  * What the read benchmarks share: the generated threads S1 and S2 read, the HTTP call, the
  * timing loop and the table printer. Used by bench/run.ts (SQLite) and bench/postgres.ts.
  */
+import { loadavg } from 'node:os';
 import type { ThreadRecord } from '../src/importers/records.js';
 import { generatedThread } from '../tests/fixtures/threads.js';
 
@@ -77,9 +78,23 @@ export async function sample(run: () => unknown, { iterations, warmup }: { itera
   return times;
 }
 
-export async function measure(run: () => unknown, options: { iterations: number; warmup: number }): Promise<Timing> {
-  return summarise(await sample(run, options));
+/**
+ * Times `run` as `sample` does, and the process's CPU time (user and system) per run in ms: on a
+ * shared machine the wall time swings with the load, the CPU time a run costs much less.
+ */
+export async function measure(
+  run: () => unknown,
+  { iterations, warmup }: { iterations: number; warmup: number },
+): Promise<Timing & { cpuMs: number }> {
+  await sample(run, { iterations: 0, warmup });
+  const before = process.cpuUsage();
+  const times = await sample(run, { iterations, warmup: 0 });
+  const { user, system } = process.cpuUsage(before);
+  return { ...summarise(times), cpuMs: (user + system) / 1000 / iterations };
 }
+
+/** The machine's 1-minute load average now, to note how busy it was during a run. */
+export const loadAverage = () => loadavg()[0]!.toFixed(1);
 
 /** A Markdown table with padded columns. */
 export function table(header: string[], rows: string[][]): string {

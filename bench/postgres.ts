@@ -24,6 +24,7 @@ import { dirname, join } from 'node:path';
 import { isDeepStrictEqual, parseArgs } from 'node:util';
 import { startPostgres } from '../scripts/services.js';
 import {
+  loadAverage,
   postGraphQL,
   s1Thread,
   s2Thread,
@@ -136,6 +137,7 @@ try {
     },
   ];
 
+  const loadBefore = loadAverage();
   const results: { name: string; threadline: Timing; postgraphile: Timing; floor: Timing }[] = [];
   for (const scenario of scenarios) {
     // All three must produce the same comments before their speed means anything.
@@ -178,7 +180,8 @@ try {
   const latency = (t: Timing) => `${t.p50.toFixed(2)} / ${t.p99.toFixed(2)}`;
   console.log(
     `${iterations} iterations after ${warmup} warm-up in ${rounds} round(s), Node ${process.version}, PostgreSQL ${serverVersion} ` +
-      `over loopback, PostGraphile ${postgraphileVersion}; one request at a time, req/s = 1000 / mean ms\n`,
+      `over loopback, PostGraphile ${postgraphileVersion}; one request at a time, req/s = 1000 / mean ms; ` +
+      `load average ${loadBefore} before, ${loadAverage()} after\n`,
   );
   console.log(
     table(

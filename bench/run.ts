@@ -38,7 +38,9 @@ const { loadThread } = await import('../src/importers/load.js');
 const { createLogger } = await import('../src/logger.js');
 const { BenchFirstPageDocument, BenchThreadPageDocument } = await import('../schema/generated/graphql.js');
 const { floorFirstPage, floorThreadPage } = await import('./floor.js');
-const { measure, postGraphQL, s1Thread, s2Thread, table, threadlineCommentCount, threadPageSize, twoPages } = await import('./common.js');
+const { loadAverage, measure, postGraphQL, s1Thread, s2Thread, table, threadlineCommentCount, threadPageSize, twoPages } = await import(
+  './common.js'
+);
 
 await applyMigrations(process.env.DATABASE_URL);
 await loadThread(s1Thread());
@@ -70,7 +72,9 @@ const scenarios = [
   },
 ];
 
+const loadBefore = loadAverage();
 const rows: string[][] = [];
+const cpuRows: string[][] = [];
 const statements: string[] = [];
 for (const scenario of scenarios) {
   // Both sides must produce the same comments before their speed means anything.
@@ -99,6 +103,7 @@ for (const scenario of scenarios) {
     `${(t.p50 / f.p50).toFixed(1)}×`,
     `≤ ${scenario.target}×`,
   ]);
+  cpuRows.push([scenario.name, t.cpuMs.toFixed(2), f.cpuMs.toFixed(2), `${(t.cpuMs / f.cpuMs).toFixed(1)}×`]);
 }
 
 await app.stop();
@@ -106,6 +111,11 @@ await prisma.$disconnect();
 sqlite.close();
 
 const header = ['scenario', 'Threadline p50 ms', 'p99 ms', 'floor p50 ms', 'p99 ms', 'ratio (p50)', 'target'];
-console.log(`${iterations} iterations after ${warmup} warm-up, Node ${process.version}, SQLite file, HTTP over loopback\n`);
+console.log(
+  `${iterations} iterations after ${warmup} warm-up, Node ${process.version}, SQLite file, HTTP over loopback; ` +
+    `load average ${loadBefore} before, ${loadAverage()} after\n`,
+);
 console.log(table(header, rows));
+console.log(`\nCPU time of this process (server, client and SQLite) per read, over the same ${iterations} iterations:\n`);
+console.log(table(['scenario', 'Threadline CPU ms', 'floor CPU ms', 'ratio'], cpuRows));
 console.log(`\n${statements.join('\n')}`);

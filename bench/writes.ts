@@ -9,7 +9,7 @@
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
@@ -102,6 +102,7 @@ const trivial = () => request(JSON.stringify({ query: '{ __typename }' }));
 await load(100, 4, post);
 await load(300, 4, () => trivial());
 
+const loadBefore = loadavg()[0]!.toFixed(1);
 const rows: string[][] = [];
 for (const concurrency of [1, 8, 32]) {
   const w = await load(writes, concurrency, post);
@@ -139,6 +140,9 @@ sqlite.close();
 const header = ['concurrency', 'writes/s', 'CPU ms per write', 'CPU ms per { __typename }', 'write ÷ trivial (target ≤ 3×)'];
 const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
 const line = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i]!)).join(' | ')} |`;
-console.log(`${writes} writes and ${writes * 3} trivial queries per row; server CPU from /proc (10 ms ticks); Node ${process.version}\n`);
+console.log(
+  `${writes} writes and ${writes * 3} trivial queries per row; server CPU from /proc (10 ms ticks); Node ${process.version}; ` +
+    `load average ${loadBefore} before, ${loadavg()[0]!.toFixed(1)} after\n`,
+);
 console.log([line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n'));
 console.log(`\nraw better-sqlite3 write of the same rows (one transaction each): ${rawMs.toFixed(3)} ms CPU per write`);
