@@ -131,7 +131,7 @@ export const defaultRequestLimits: RequestLimits = {
   maxCost: 100_000,
   maxNodes: 12_000,
   maxResponseBytes: 4 * 1024 * 1024,
-  maxHeavyRequests: 2,
+  maxHeavyRequests: 4,
   maxHeavyQueue: 64,
   maxBodyBytes: 64 * 1024,
 };
@@ -242,7 +242,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       maxCost: integer(env, 'THREADLINE_MAX_COST', r.maxCost, 1, 100_000_000),
       maxNodes: integer(env, 'THREADLINE_MAX_NODES', r.maxNodes, 1, 10_000_000),
       maxResponseBytes: integer(env, 'THREADLINE_MAX_RESPONSE_BYTES', r.maxResponseBytes, 1024, 1024 * 1024 * 1024),
-      maxHeavyRequests: integer(env, 'THREADLINE_MAX_HEAVY_REQUESTS', r.maxHeavyRequests, 1, 10_000),
+      // SQLite answers on the event loop itself: two heavy queries at once already keep a small
+      // one waiting for both. PostgreSQL answers over the network, and the loop runs meanwhile.
+      maxHeavyRequests: integer(env, 'THREADLINE_MAX_HEAVY_REQUESTS', database.provider === 'sqlite' ? 1 : r.maxHeavyRequests, 1, 10_000),
       maxHeavyQueue: integer(env, 'THREADLINE_MAX_HEAVY_QUEUE', r.maxHeavyQueue, 0, 1_000_000),
       maxBodyBytes: integer(env, 'THREADLINE_MAX_BODY_BYTES', r.maxBodyBytes, 1024, 100 * 1024 * 1024),
     },

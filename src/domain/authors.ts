@@ -68,16 +68,33 @@ function mentionedHandles(body: string): string[] {
   return [...new Set([...body.matchAll(mentionPattern)].map((match) => match[2]!.toLowerCase()))];
 }
 
-/** The known authors a body names with `@handle`, in body order, never its own author, at most `maxMentionsPerComment`. */
+/** `@handles` looked up per comment: a body naming more is not mentioning, it is listing. */
+const maxHandlesLookedUp = 3 * maxMentionsPerComment;
+
+/**
+ * The known authors a body names with `@handle`, in body order, never its own author, at most
+ * `maxMentionsPerComment`. `@dana-k` names the site author `dana-k`, or else the one imported
+ * author whose key is `dana-k` (`import:text:dana-k`): people mention whom they read, and a
+ * mention gives nobody any right.
+ */
 export async function mentionedAuthors(tx: DbTx, body: string, authorId: number): Promise<number[]> {
-  const handles = mentionedHandles(body);
+  const handles = mentionedHandles(body).slice(0, maxHandlesLookedUp);
   if (handles.length === 0) return [];
-  const authors = await tx.author.findMany({
-    where: { handle: { in: handles }, id: { not: authorId } },
+  const found = await tx.author.findMany({
+    where: {
+      id: { not: authorId },
+      OR: [{ handle: { in: handles } }, ...handles.map((handle) => ({ handle: { startsWith: 'import:', endsWith: `:${handle}` } }))],
+    },
     select: { id: true, handle: true },
   });
-  authors.sort((a, b) => handles.indexOf(a.handle) - handles.indexOf(b.handle));
-  return authors.slice(0, maxMentionsPerComment).map((author) => author.id);
+  const ids: number[] = [];
+  for (const handle of handles) {
+    const site = found.find((author) => author.handle === handle);
+    const imported = found.filter((author) => author.handle.startsWith('import:') && author.handle.endsWith(`:${handle}`));
+    const author = site ?? (imported.length === 1 ? imported[0] : undefined);
+    if (author && !ids.includes(author.id)) ids.push(author.id);
+  }
+  return ids.slice(0, maxMentionsPerComment);
 }
 
 /** Sets an edited comment's mentions to the known authors its body names. */

@@ -29,9 +29,18 @@ export function argumentId(globalId: string | number, typename: string, argument
   return id;
 }
 
-/** plugin-relay's decoder for `node` and `nodes`: the same rule, as BAD_USER_INPUT. */
+/** The types that implement Node, set once the schema is built (src/schema/index.ts). */
+const nodeTypes = new Set<string>();
+
+export function registerNodeTypes(names: Iterable<string>): void {
+  for (const name of names) nodeTypes.add(name);
+}
+
+/** plugin-relay's decoder for `node` and `nodes`: the same rule, as BAD_USER_INPUT; an ID of no type of ours is not one. */
 export function decodeGlobalIdForRelay(globalId: string): { typename: string; id: string } {
   const parsed = parseGlobalId(globalId);
-  if (!parsed) throw new GraphQLError(`${describe(globalId)} is not a valid ID.`, { extensions: { code: 'BAD_USER_INPUT' } });
+  if (!parsed || (nodeTypes.size > 0 && !nodeTypes.has(parsed.typename))) {
+    throw new GraphQLError(`${describe(globalId)} is not a valid ID.`, { extensions: { code: 'BAD_USER_INPUT' } });
+  }
   return { typename: parsed.typename, id: String(parsed.id) };
 }

@@ -1,7 +1,7 @@
 import { isObjectType } from 'graphql';
 import { builder } from '../builder.js';
 import { chargeResponses } from '../security/response-budget.js';
-import { encodeGlobalId } from './ids.js';
+import { encodeGlobalId, registerNodeTypes } from './ids.js';
 import './article.js';
 import './author.js';
 import './comment.js';
@@ -21,6 +21,7 @@ for (const type of Object.values(schema.getTypeMap())) {
   if (!isObjectType(type) || !type.getInterfaces().some((iface) => iface.name === 'Node')) continue;
   const typename = type.name;
   type.getFields().id!.resolve = (row: { id: number }) => encodeGlobalId(typename, row.id);
+  registerNodeTypes([typename]);
 }
 
 // Last: every resolver, the ones above included, charges what it produces to the response budget.

@@ -17,20 +17,26 @@ export class HeavyRequestGate {
     readonly queue: number,
   ) {}
 
-  /** Runs `work` once a slot is free; throws SERVER_BUSY when too many are waiting. */
+  /**
+   * Runs `work` once a slot is free; throws SERVER_BUSY when too many are waiting. On SQLite a
+   * query runs synchronously, so one heavy request after another would go on in promise
+   * callbacks without ever returning to the event loop: a turn starts only after the loop has
+   * read what other clients sent (setImmediate), and a small request gets in between.
+   */
   async run<T>(work: () => Promise<T>): Promise<T> {
     if (this.#running >= this.slots) {
       if (this.#waiting.length >= this.queue) throw busy();
       await new Promise<void>((resolve) => this.#waiting.push(resolve));
     } else {
       this.#running++;
+      await new Promise<void>((resolve) => setImmediate(resolve));
     }
     try {
       return await work();
     } finally {
       const next = this.#waiting.shift();
-      // The slot passes straight to the next in line.
-      if (next) next();
+      // The slot passes to the next in line, after the event loop's turn.
+      if (next) setImmediate(next);
       else this.#running--;
     }
   }

@@ -60,7 +60,7 @@ describe('HTTP', () => {
       expect(errors[0].extensions.code).toBe('BAD_USER_INPUT');
     }
     const { errors } = await (await post({ query: '{ node(id: "%%%") { id } }' })).json();
-    expect(errors[0]).toMatchObject({ message: 'Invalid global ID: %%%', extensions: { code: 'BAD_USER_INPUT' } });
+    expect(errors[0]).toMatchObject({ message: '"%%%" is not a valid ID.', extensions: { code: 'BAD_USER_INPUT' } });
   });
 
   it('reports a query that does not validate without running it', async () => {

@@ -103,7 +103,8 @@ describe('postComment', () => {
         quotedComment: { id: replyToId, number: 7, isDeleted: false },
       },
     ]);
-    expect(comment.mentions.map((m) => m.handle)).toEqual(['ruth-okonjo-hale', 'old-spokes']);
+    // Imported authors are mentioned by their key: `@ruth-okonjo-hale` names `import:text:ruth-okonjo-hale`.
+    expect(comment.mentions.map((m) => m.handle)).toEqual(['import:text:ruth-okonjo-hale', 'import:text:old-spokes']);
     expect(comment.bodyHtml).toContain(`<blockquote class="quote" cite="#comment-7"><p>${source.body.slice(0, 38)}</p>`);
     const row = await prisma.comment.findUniqueOrThrow({
       where: { id: Number(Buffer.from(comment.id, 'base64').toString().split(':')[1]) },
@@ -360,7 +361,7 @@ describe('editComment', () => {
     const edited = result.editComment.comment;
     expect(edited.body).toBe('First, I mean.');
     expect(edited.editedAt).not.toBeNull();
-    expect(edited.revisions).toEqual([{ body: 'Frist!', createdAt: expect.any(String) }]);
+    expect(edited.revisions).toEqual({ totalCount: 1, edges: [{ node: { body: 'Frist!', createdAt: expect.any(String) } }] });
     const { node } = await query(ReadCommentDocument, { id: quoter.id });
     expect(node).toMatchObject({ quotes: [{ text: 'Frist', sourceChanged: true }] });
   });
@@ -399,7 +400,7 @@ describe('deleteComment', () => {
       body: '',
       bodyHtml: '',
       mentions: [],
-      revisions: [],
+      revisions: { totalCount: 0, edges: [] },
     });
     const { node } = await query(ReadCommentDocument, { id: reply.id });
     expect(node).toMatchObject({

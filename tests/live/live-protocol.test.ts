@@ -26,10 +26,10 @@ afterAll(async () => {
   await Promise.all(apps.map((app) => app.stop()));
 });
 
-async function started(live: Partial<LiveLimits> = {}) {
+async function started({ allowedOrigins, ...live }: Partial<LiveLimits> & { allowedOrigins?: string[] } = {}) {
   // These tests publish events by hand, after writing them straight to the log: the periodic
   // resync (tested in live.test.ts) would find them first.
-  const app = testApp({ liveLimits: { ...defaultLiveLimits, ...live }, resyncIntervalMs: 3_600_000 });
+  const app = testApp({ liveLimits: { ...defaultLiveLimits, ...live }, allowedOrigins, resyncIntervalMs: 3_600_000 });
   apps.push(app);
   const { port } = (await app.start(0, '127.0.0.1')) as AddressInfo;
   return { app, url: `ws://127.0.0.1:${port}/graphql` };

@@ -92,7 +92,9 @@ describe('npm run token', () => {
     const secretFile = join(dirname(db), 'jwt-secret');
     expect(statSync(secretFile).mode & 0o777).toBe(0o600);
     const viewer = await viewerFromAuthorization(`Bearer ${stdout.trim()}`, secretFrom(readFileSync(secretFile, 'utf8').trim()));
-    expect(viewer).toEqual({ handle: 'dana-k', name: 'Dana K', role: 'MODERATOR' });
+    expect(viewer).toEqual({ handle: 'dana-k', name: 'Dana K', role: 'MODERATOR', expiresAt: expect.any(Date) });
+    // Thirty days by default.
+    expect(viewer!.expiresAt!.getTime() - Date.now()).toBeGreaterThan(29 * 86_400_000);
   });
 
   it('refuses an unknown role', async () => {

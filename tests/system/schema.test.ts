@@ -20,7 +20,10 @@ describe('schema/schema.graphql', () => {
       'replyCount: Int!',
       'quotes: [Quote!]!',
       'mentions: [Author!]!',
-      'revisions: [CommentRevision!]!',
+      // Issue 9 made the edit history a connection: it is a list with no bound otherwise.
+      'revisions(after: String, before: String, first: Int, last: Int): CommentRevisionConnection!',
+      // Issue 9's flat thread, as API.md plans it.
+      'thread(after: String, before: String, first: Int, last: Int): CommentConnection!',
       'sourceChanged: Boolean!',
       'parent: Comment',
       'enum CommentOrder',
