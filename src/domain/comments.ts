@@ -59,15 +59,20 @@ function checkBody(raw: string, limits: WriteLimits, field = 'body'): string {
 
 const secondsSince = (now: Date, then: Date) => (now.getTime() - then.getTime()) / 1000;
 
+/** The rate of what an author posts here: imported comments (dated when they were imported) do not count. */
 async function checkRate(tx: DbTx, authorId: number, limits: WriteLimits, now: Date): Promise<void> {
-  const latest = await tx.comment.findFirst({ where: { authorId }, orderBy: { createdAt: 'desc' }, select: { createdAt: true } });
+  const latest = await tx.comment.findFirst({
+    where: { authorId, imported: false },
+    orderBy: { createdAt: 'desc' },
+    select: { createdAt: true },
+  });
   if (latest) {
     const wait = limits.minIntervalSeconds - secondsSince(now, latest.createdAt);
     if (wait > 0) throw new RateLimitedError(Math.ceil(wait));
   }
   const windowStart = new Date(now.getTime() - limits.windowSeconds * 1000);
   const recent = await tx.comment.findMany({
-    where: { authorId, createdAt: { gt: windowStart } },
+    where: { authorId, imported: false, createdAt: { gt: windowStart } },
     orderBy: { createdAt: 'desc' },
     take: limits.windowMax,
     select: { createdAt: true },

@@ -3,7 +3,7 @@ import { ensureImportedAuthors } from '../domain/authors.js';
 import { insertComment, type QuoteRow } from '../domain/comments.js';
 import { maxMentionsPerComment, maxQuotesPerComment, maxTagsPerArticle, maxThreadDepth } from '../domain/limits.js';
 import { unstorableText } from '../domain/text.js';
-import { ImportFormatError, type QuoteRecord, type ThreadRecord } from './records.js';
+import { type CommentRecord, ImportFormatError, type QuoteRecord, type ThreadRecord } from './records.js';
 
 export interface LoadProgress {
   done: number;
@@ -116,7 +116,7 @@ export async function loadThread(thread: ThreadRecord, onProgress: (progress: Lo
         }
       }
 
-      let commentsCreated = 0;
+      const created: CommentRecord[] = [];
       let done = 0;
       for (const record of comments) {
         if (!known.has(record.number)) {
@@ -134,7 +134,7 @@ export async function loadThread(thread: ThreadRecord, onProgress: (progress: Lo
             bodyStart: quote.bodyStart,
             bodyEnd: quote.bodyEnd,
           }));
-          const created = await insertComment(tx, {
+          const inserted = await insertComment(tx, {
             articleId: articleRow.id,
             number: record.number,
             authorId: authorOf(record.author.handle),
@@ -146,14 +146,14 @@ export async function loadThread(thread: ThreadRecord, onProgress: (progress: Lo
             mentionIds: record.mentions.slice(0, maxMentionsPerComment).map(authorOf),
           });
           known.set(record.number, {
-            id: created.id,
+            id: inserted.id,
             number: record.number,
-            path: created.path,
-            depth: created.depth,
+            path: inserted.path,
+            depth: inserted.depth,
             body: record.body,
             authorId: authorOf(record.author.handle),
           });
-          commentsCreated++;
+          created.push(record);
         }
         onProgress({ done: ++done, total: comments.length });
       }
@@ -164,15 +164,16 @@ export async function loadThread(thread: ThreadRecord, onProgress: (progress: Lo
         data: { lastCommentNumber: lastNumber },
       });
 
+      // What this run wrote: a second run of the same file links nothing.
       return {
         articleSlug: article.slug,
         articleCreated,
         comments: comments.length,
-        commentsCreated,
-        repliesLinked: comments.filter((c) => c.parentNumber != null).length,
-        quotesLinked: comments.reduce((sum, c) => sum + quoteLinks(c.quotes).length, 0),
-        mentionsLinked: comments.reduce((sum, c) => sum + Math.min(c.mentions.length, maxMentionsPerComment), 0),
-        unresolvedMentions: [...new Set(comments.flatMap((c) => c.unresolvedMentions))],
+        commentsCreated: created.length,
+        repliesLinked: created.filter((c) => c.parentNumber != null).length,
+        quotesLinked: created.reduce((sum, c) => sum + quoteLinks(c.quotes).length, 0),
+        mentionsLinked: created.reduce((sum, c) => sum + Math.min(c.mentions.length, maxMentionsPerComment), 0),
+        unresolvedMentions: [...new Set(created.flatMap((c) => c.unresolvedMentions))],
       };
     },
     { timeout: 10 * 60_000, maxWait: 30_000 },

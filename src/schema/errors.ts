@@ -54,7 +54,7 @@ export const writeErrors = {
     RateLimitedError,
     IdempotencyKeyReusedError,
   ],
-  edit: [ValidationError, NotFoundError, ForbiddenError],
+  edit: [ValidationError, NotFoundError, ForbiddenError, ThreadLockedError],
   remove: [ValidationError, NotFoundError, ForbiddenError],
   admin: [ValidationError, NotFoundError, ForbiddenError],
 };

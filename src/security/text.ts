@@ -40,6 +40,8 @@ function problemIn(document: DocumentNode, variables: Record<string, unknown> | 
     let depth = 0;
     let inInput = 0;
     visit(definition, {
+      // `($input: PostCommentInput!)` declares a variable; only its uses count.
+      VariableDefinition: () => false,
       Field: { enter: () => void depth++, leave: () => void depth-- },
       Argument: {
         enter: (node) => {

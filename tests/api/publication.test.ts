@@ -8,7 +8,7 @@ import type { Context } from '../../src/context.js';
 import { prisma } from '../../src/db.js';
 import { schema } from '../../src/schema/index.js';
 import { seedDemoIfEmpty } from '../../src/seed.js';
-import { globalId, rowCounts, run, testPubSub, viewer } from '../helpers.js';
+import { rowCounts, run, testPubSub, viewer } from '../helpers.js';
 
 const admin = viewer('pub-admin', 'ADMIN', 'Editor');
 const moderator = viewer('pub-moderator', 'MODERATOR', 'Moderator');

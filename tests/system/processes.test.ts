@@ -167,6 +167,8 @@ describe('npm run import', () => {
     const second = await runProcess('src/cli/import.ts', [demoThreadPath, '--format', 'text'], { DATABASE_URL: `file:${db}` });
     expect(second.code).toBe(0);
     expect(second.stdout).toMatch(/comments\s+34 in the file, 0 new/);
+    expect(second.stdout).toMatch(/replies linked\s+0/);
+    expect(second.stdout).toMatch(/quotes linked\s+0/);
     expect(counts(db)).toEqual(after);
   });
 
