@@ -27,6 +27,50 @@ describe('loadConfig', () => {
     expect(config).toMatchObject({ redisUrl: 'redis://cache:6379', redisPrefix: 'blog-a:', resyncIntervalMs: 5000 });
   });
 
+  it('takes the origins that may call, under their name or the older WebSocket-only one', () => {
+    expect(load({}).allowedOrigins).toEqual([]);
+    expect(load({ THREADLINE_ALLOWED_ORIGINS: 'https://news.example, http://localhost:8080' }).allowedOrigins).toEqual([
+      'https://news.example',
+      'http://localhost:8080',
+    ]);
+    expect(load({ THREADLINE_WS_ALLOWED_ORIGINS: 'https://old.example' }).allowedOrigins).toEqual(['https://old.example']);
+    // The new name wins when both are set.
+    expect(
+      load({ THREADLINE_ALLOWED_ORIGINS: 'https://new.example', THREADLINE_WS_ALLOWED_ORIGINS: 'https://old.example' }).allowedOrigins,
+    ).toEqual(['https://new.example']);
+  });
+
+  it('takes the response limits, with defaults that fit the client documents', () => {
+    expect(load({}).requestLimits).toMatchObject({
+      maxNodes: 12_000,
+      maxCost: 100_000,
+      maxResponseBytes: 4 * 1024 * 1024,
+      maxHeavyQueue: 64,
+    });
+    // SQLite answers on the event loop: one heavy query at a time. PostgreSQL: four.
+    expect(load({}).requestLimits.maxHeavyRequests).toBe(1);
+    expect(load({ DATABASE_URL: 'postgresql://db/threadline' }).requestLimits.maxHeavyRequests).toBe(4);
+    expect(
+      load({
+        THREADLINE_MAX_NODES: '500',
+        THREADLINE_MAX_COST: '9000',
+        THREADLINE_MAX_RESPONSE_BYTES: '65536',
+        THREADLINE_MAX_HEAVY_REQUESTS: '3',
+      }).requestLimits,
+    ).toMatchObject({ maxNodes: 500, maxCost: 9000, maxResponseBytes: 65536, maxHeavyRequests: 3 });
+  });
+
+  it.each([
+    [{ THREADLINE_ALLOWED_ORIGINS: 'news.example' }, /THREADLINE_ALLOWED_ORIGINS must list origins such as "https:\/\/news.example"/],
+    [{ THREADLINE_ALLOWED_ORIGINS: 'https://news.example/comments' }, /no path\); got "https:\/\/news.example\/comments"/],
+    [{ THREADLINE_WS_ALLOWED_ORIGINS: 'ftp://files.example' }, /THREADLINE_WS_ALLOWED_ORIGINS must list origins/],
+    [{ THREADLINE_MAX_RESPONSE_BYTES: '100' }, /THREADLINE_MAX_RESPONSE_BYTES must be an integer from 1024/],
+    [{ THREADLINE_MAX_NODES: '0' }, /THREADLINE_MAX_NODES must be an integer from 1/],
+  ])('refuses the origin or limit %j with a ConfigError that says what is wrong', (env, message) => {
+    expect(() => load(env)).toThrow(ConfigError);
+    expect(() => load(env)).toThrow(message);
+  });
+
   it.each([
     [
       { DATABASE_URL: 'mysql://db/threadline' },

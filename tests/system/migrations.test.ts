@@ -94,3 +94,47 @@ if (testDatabase === 'sqlite')
       db.close();
     });
   });
+
+if (testDatabase === 'sqlite')
+  describe('the identities, counts and limits migration', () => {
+    it('counts every existing comment’s replies, and keeps one quote of a span quoted twice', async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'threadline-upgrade-'));
+      const before = join(dir, 'migrations');
+      const migration = readdirSync(migrationsDir).find((name) => name.endsWith('_identities_counts_limits'))!;
+      cpSync(migrationsDir, before, {
+        recursive: true,
+        filter: (source) => {
+          const name = source.slice(migrationsDir.length + 1).split('/')[0]!;
+          return name === '' || !/^\d{14}_/.test(name) || name < migration;
+        },
+      });
+      const url = `file:${join(dir, 'old.db')}`;
+      await applyMigrations(url, before);
+
+      const { default: Database } = await import('better-sqlite3');
+      const db = new Database(url.slice('file:'.length));
+      db.exec(`
+      INSERT INTO Author (id, handle, name) VALUES (1, 'a', 'A');
+      INSERT INTO Article (id, slug, title, body, authorId) VALUES (1, 'one', 'One', 'b', 1);
+      INSERT INTO Comment (id, articleId, number, authorId, parentId, depth, path, body) VALUES
+        (1, 1, 1, 1, NULL, 0, '00000001/', 'source text'),
+        (2, 1, 2, 1, 1, 1, '00000001/00000002/', 'x'),
+        (3, 1, 3, 1, 1, 1, '00000001/00000003/', 'y'),
+        (4, 1, 4, 1, 3, 2, '00000001/00000003/00000004/', 'z');
+      INSERT INTO Quote (commentId, quotedCommentId, ordinal, text, start, "end") VALUES
+        (4, 1, 0, 'source', 0, 6), (4, 1, 1, 'source', 0, 6), (4, 1, 2, 'text', 7, 11);
+    `);
+      await applyMigrations(url);
+      expect(db.prepare('SELECT id, replyCount FROM Comment ORDER BY id').all()).toEqual([
+        { id: 1, replyCount: 2 },
+        { id: 2, replyCount: 0 },
+        { id: 3, replyCount: 1 },
+        { id: 4, replyCount: 0 },
+      ]);
+      expect(db.prepare('SELECT ordinal, start, "end" FROM Quote ORDER BY ordinal').all()).toEqual([
+        { ordinal: 0, start: 0, end: 6 },
+        { ordinal: 2, start: 7, end: 11 },
+      ]);
+      db.close();
+    });
+  });

@@ -200,6 +200,43 @@ describe('npm run import', () => {
   });
 });
 
+describe('npm run authors', () => {
+  it('lists imported identities, links one to a site handle and unlinks it, each with a clear line', async () => {
+    const db = freshDatabase();
+    const env = { DATABASE_URL: `file:${db}` };
+    expect((await runProcess('src/cli/import.ts', [demoThreadPath], env)).code).toBe(0);
+
+    const listed = await runProcess('src/cli/authors.ts', ['list'], env);
+    expect(listed.code).toBe(0);
+    expect(listed.stdout).toMatch(/^text:dana-k\tnot linked\tDana K\t\d+ comments$/m);
+
+    const linked = await runProcess('src/cli/authors.ts', ['link', 'text:dana-k', 'dana-k'], env);
+    expect(linked).toMatchObject({ code: 0 });
+    expect(linked.stdout).toMatch(/^text:dana-k is now dana-k: \d+ comments kept, under the new handle$/m);
+    expect((await runProcess('src/cli/authors.ts', ['list'], env)).stdout).toMatch(/^text:dana-k\tlinked to dana-k\t/m);
+    const sqlite = new Database(db, { readonly: true });
+    expect(sqlite.prepare(`SELECT handle FROM Author WHERE handle LIKE '%dana-k'`).all()).toEqual([{ handle: 'dana-k' }]);
+    sqlite.close();
+
+    const unlinked = await runProcess('src/cli/authors.ts', ['unlink', 'dana-k', 'text:dana-k'], env);
+    expect(unlinked.code).toBe(0);
+    expect(unlinked.stdout).toContain('dana-k is now import:text:dana-k');
+  });
+
+  it.each([
+    [['link', 'text:nobody', 'nobody'], 1, /No import identity "text:nobody"/],
+    [['link', 'text:dana-k'], 2, /usage: npm run authors -- list \| link <identity> <handle> \| unlink <handle> <identity>/],
+    [['rename'], 2, /usage:/],
+  ])('refuses %j with a message and its exit code', async (args, exitCode, message) => {
+    const db = freshDatabase();
+    expect((await runProcess('src/cli/import.ts', [demoThreadPath], { DATABASE_URL: `file:${db}` })).code).toBe(0);
+    const { code, stderr } = await runProcess('src/cli/authors.ts', args, { DATABASE_URL: `file:${db}` });
+    expect(code).toBe(exitCode);
+    expect(stderr).toMatch(message);
+    expect(stderr).not.toMatch(/\.ts:\d+/);
+  });
+});
+
 function writeTemp(text: string) {
   const file = join(mkdtempSync(join(tmpdir(), 'threadline-file-')), 'thread.txt');
   writeFileSync(file, text);
