@@ -76,7 +76,15 @@ describe('what a request may ask for, measured before it runs', () => {
     expect(fragment).toEqual({ nodes: 2, cost: 1 + 1 + 1 + 2 + 2 * 2 });
   });
 
-  it('lets every client document through at the default limits', () => {
+  it('lets every client document and README example through at the default limits', () => {
+    const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+    const examples = [...readme.matchAll(/```graphql\n([\s\S]*?)```/g)].map((match) => parse(match[1]!));
+    expect(examples.length).toBeGreaterThanOrEqual(3);
+    for (const example of examples) {
+      const { cost, nodes } = measureOperation(schema, example, undefined, {});
+      expect.soft(nodes).toBeLessThanOrEqual(defaultRequestLimits.maxNodes);
+      expect.soft(cost).toBeLessThanOrEqual(defaultRequestLimits.maxCost);
+    }
     const directory = new URL('../../schema/operations/', import.meta.url);
     for (const file of readdirSync(directory).filter((name) => name.endsWith('.graphql'))) {
       const document = parse(readFileSync(new URL(file, directory), 'utf8'));
@@ -86,6 +94,27 @@ describe('what a request may ask for, measured before it runs', () => {
         expect.soft(cost, `${file} ${operation.name?.value}`).toBeLessThanOrEqual(defaultRequestLimits.maxCost);
       }
     }
+  });
+
+  it('matches the numbers README.md prints', () => {
+    const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+    const row = (label: string) => {
+      const line = readme.split('\n').find((candidate) => candidate.startsWith(`| ${label}`));
+      if (!line) throw new Error(`README.md has no row for ${label}`);
+      const [nodes, cost] = line
+        .split('|')
+        .slice(-3, -1)
+        .map((cell) => Number(cell.replace(/[^0-9]/g, '')));
+      return { nodes, cost };
+    };
+    const measure = (text: string) => measureOperation(schema, parse(text), undefined, {});
+    const operations = new URL('../../schema/operations/article.graphql', import.meta.url);
+    const documents = parse(readFileSync(operations, 'utf8'));
+    expect(row('`ArticleThread`')).toEqual(measureOperation(schema, documents, 'ArticleThread', {}));
+    expect(row('`ArticleNested`')).toEqual(measureOperation(schema, documents, 'ArticleNested', {}));
+    expect(row('`quotedBy` fan')).toEqual(measure(aliases(1, (alias) => fan(alias, 'x'))));
+    expect(row('the same in three aliases')).toEqual(measure(aliases(3, (alias) => fan(alias, 'x'))));
+    expect(row('*the limits*')).toEqual({ nodes: defaultRequestLimits.maxNodes, cost: defaultRequestLimits.maxCost });
   });
 
   it('knows a bound for every list of the schema: a connection’s page, or a documented maximum', () => {
