@@ -7,7 +7,6 @@ import { createClient } from 'graphql-ws';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import WebSocket from 'ws';
-import type { App } from '../../src/app.js';
 import { defaultLiveLimits } from '../../src/config.js';
 import { prisma } from '../../src/db.js';
 import { seedDemoIfEmpty } from '../../src/seed.js';
