@@ -1,11 +1,12 @@
 import { builder } from '../builder.js';
+import type { Context } from '../context.js';
 import { prisma } from '../db.js';
 import { createArticle, setArticleLocked, setArticleTagged, updateArticle } from '../domain/articles.js';
 import { defaultPageSize, defaultThreadPageSize, maxPageSize, maxTagsPerArticle, maxThreadPageSize } from '../domain/limits.js';
 import { visibleArticles } from '../domain/visibility.js';
 import * as relations from '../read/relations.js';
 import { Comment, CommentConnection } from './comment.js';
-import { pagedConnection } from './connections.js';
+import { pagedField, pageSizes, threadPageSizes } from './connections.js';
 import { writeErrors } from './errors.js';
 import { inputId } from './ids.js';
 import { CommentOrder, type CommentOrderValue } from './order.js';
@@ -39,30 +40,22 @@ export const Article = builder.prismaNode('Article', {
   }),
 });
 
-const pageSizes = { default: defaultPageSize, max: maxPageSize };
-const threadPageSizes = { default: defaultThreadPageSize, max: maxThreadPageSize };
-
 export const ArticleConnection = builder.connectionObject({ type: Article, name: 'ArticleConnection' });
-
-const loadComments = (ids: number[], query: object) => prisma.comment.findMany({ ...query, where: { id: { in: ids } } });
 
 builder.prismaObjectField('Article', 'comments', (t) =>
   t.connection(
     {
       type: Comment,
       description: `The article's comments: pages of at most ${maxPageSize} (${defaultPageSize} by default).`,
-      extensions: { threadline: { pageSizes } },
       args: {
         orderBy: t.arg({ type: CommentOrder, defaultValue: 'OLDEST' }),
         topLevelOnly: t.arg.boolean({ defaultValue: false, description: 'Only comments that reply to nobody.' }),
       },
-      resolve: pagedConnection({
+      ...pagedField({
         typeName: 'Comment',
         sizes: pageSizes,
-        parentKey: (article: { id: number }) => article.id,
         relation: ({ orderBy, topLevelOnly }: { orderBy?: CommentOrderValue | null; topLevelOnly?: boolean | null }) =>
           relations.articleComments(orderBy, topLevelOnly ?? false),
-        load: loadComments,
       }),
     },
     CommentConnection,
@@ -74,14 +67,7 @@ builder.prismaObjectField('Article', 'thread', (t) =>
     {
       type: Comment,
       description: `The whole thread, flat and depth-first: each comment followed by its replies, with its \`depth\` and \`parent\`. Pages of at most ${maxThreadPageSize} (${defaultThreadPageSize} by default), so a widget loads a large thread in a request or two.`,
-      extensions: { threadline: { pageSizes: threadPageSizes } },
-      resolve: pagedConnection({
-        typeName: 'Comment',
-        sizes: threadPageSizes,
-        parentKey: (article: { id: number }) => article.id,
-        relation: () => relations.articleThread(),
-        load: loadComments,
-      }),
+      ...pagedField({ typeName: 'Comment', sizes: threadPageSizes, relation: () => relations.articleThread() }),
     },
     CommentConnection,
   ),
@@ -99,25 +85,21 @@ builder.queryFields((t) => ({
     {
       type: Article,
       description: 'Published articles, newest first; filter by tag slug and author handle.',
-      extensions: { threadline: { pageSizes } },
       args: {
         tag: t.arg.string({ description: 'A tag slug.' }),
         author: t.arg.string({ description: 'An author handle.' }),
       },
-      resolve: pagedConnection({
+      ...pagedField({
         typeName: 'Article',
         sizes: pageSizes,
-        parentKey: () => 0,
-        relation: (filter: { tag?: string | null; author?: string | null }, { viewer }) =>
+        root: true,
+        relation: (filter: { tag?: string | null; author?: string | null }, { viewer }: Context) =>
           relations.allArticles(viewer, new Date(), filter),
-        load: loadArticles,
       }),
     },
     ArticleConnection,
   ),
 }));
-
-export const loadArticles = (ids: number[], query: object) => prisma.article.findMany({ ...query, where: { id: { in: ids } } });
 
 const articleIdInput = (name: string, description: string) =>
   builder.inputType(name, { description, fields: (t) => ({ articleId: t.id({ required: true }) }) });

@@ -1,10 +1,9 @@
 import { builder } from '../builder.js';
 import { prisma } from '../db.js';
-import { defaultPageSize, maxPageSize } from '../domain/limits.js';
 import * as relations from '../read/relations.js';
-import { Article, ArticleConnection, loadArticles } from './article.js';
+import { Article, ArticleConnection } from './article.js';
 import { Comment, CommentConnection } from './comment.js';
-import { pagedConnection } from './connections.js';
+import { pagedField, pageSizes } from './connections.js';
 
 export const Author = builder.prismaNode('Author', {
   id: { field: 'id' },
@@ -21,20 +20,15 @@ export const Author = builder.prismaNode('Author', {
   }),
 });
 
-const pageSizes = { default: defaultPageSize, max: maxPageSize };
-
 builder.prismaObjectField('Author', 'comments', (t) =>
   t.connection(
     {
       type: Comment,
       description: 'The comments this author wrote, newest first.',
-      extensions: { threadline: { pageSizes } },
-      resolve: pagedConnection({
+      ...pagedField({
         typeName: 'Comment',
         sizes: pageSizes,
-        parentKey: (author: { id: number }) => author.id,
         relation: (_args: unknown, { viewer }) => relations.authorComments(viewer, new Date()),
-        load: (ids, query) => prisma.comment.findMany({ ...query, where: { id: { in: ids } } }),
       }),
     },
     CommentConnection,
@@ -46,13 +40,10 @@ builder.prismaObjectField('Author', 'articles', (t) =>
     {
       type: Article,
       description: 'The articles this author wrote, newest first.',
-      extensions: { threadline: { pageSizes } },
-      resolve: pagedConnection({
+      ...pagedField({
         typeName: 'Article',
         sizes: pageSizes,
-        parentKey: (author: { id: number }) => author.id,
         relation: (_args: unknown, { viewer }) => relations.authorArticles(viewer, new Date()),
-        load: loadArticles,
       }),
     },
     ArticleConnection,

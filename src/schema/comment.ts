@@ -8,14 +8,12 @@ import { isModerator, showsComment, showsQuotedText, visibleArticles } from '../
 import * as relations from '../read/relations.js';
 import { Author } from './author.js';
 import { CommentRevision, CommentRevisionConnection } from './comment-revision.js';
-import { emptyConnection, pagedConnection } from './connections.js';
+import { emptyConnection, pagedField, pageSizes } from './connections.js';
 import { writeErrors } from './errors.js';
 import { inputId } from './ids.js';
 import { CommentOrder } from './order.js';
 import { Quote, QuoteInput } from './quote.js';
 import { writeMutation } from './write-mutation.js';
-
-const pageSizes = { default: defaultPageSize, max: maxPageSize };
 
 export const Comment = builder.prismaNode('Comment', {
   id: { field: 'id' },
@@ -100,21 +98,16 @@ export const Comment = builder.prismaNode('Comment', {
 
 export const CommentConnection = builder.connectionObject({ type: Comment, name: 'CommentConnection' });
 
-const loadComments = (ids: number[], query: object) => prisma.comment.findMany({ ...query, where: { id: { in: ids } } });
-
 builder.prismaObjectField('Comment', 'replies', (t) =>
   t.connection(
     {
       type: Comment,
       description: `Direct replies to this comment: pages of at most ${maxPageSize} (${defaultPageSize} by default).`,
       args: { orderBy: t.arg({ type: CommentOrder, defaultValue: 'OLDEST' }) },
-      extensions: { threadline: { pageSizes } },
-      resolve: pagedConnection({
+      ...pagedField({
         typeName: 'Comment',
         sizes: pageSizes,
-        parentKey: (comment: { id: number }) => comment.id,
         relation: ({ orderBy }: { orderBy?: relations.CommentOrder | null }) => relations.replies(orderBy),
-        load: loadComments,
       }),
     },
     CommentConnection,
@@ -126,14 +119,7 @@ builder.prismaObjectField('Comment', 'quotedBy', (t) =>
     {
       type: Comment,
       description: 'Later comments that quote this one, each once, in posting order.',
-      extensions: { threadline: { pageSizes } },
-      resolve: pagedConnection({
-        typeName: 'Comment',
-        sizes: pageSizes,
-        parentKey: (comment: { id: number }) => comment.id,
-        relation: relations.quotedBy,
-        load: loadComments,
-      }),
+      ...pagedField({ typeName: 'Comment', sizes: pageSizes, relation: () => relations.quotedBy() }),
     },
     CommentConnection,
   ),
@@ -144,21 +130,15 @@ builder.prismaObjectField('Comment', 'revisions', (t) =>
     {
       type: CommentRevision,
       description: 'Earlier bodies, oldest first (the public edit history); empty once the comment is deleted.',
-      extensions: { threadline: { pageSizes } },
+      extensions: revisionPages.extensions,
       resolve: (comment, args, context, info) =>
-        showsComment(comment, context.viewer) ? revisionPages(comment, args, context, info) : emptyConnection(args, pageSizes),
+        showsComment(comment, context.viewer) ? revisionPages.resolve(comment, args, context, info) : emptyConnection(args, pageSizes),
     },
     CommentRevisionConnection,
   ),
 );
 
-const revisionPages = pagedConnection({
-  typeName: 'CommentRevision',
-  sizes: pageSizes,
-  parentKey: (comment: { id: number }) => comment.id,
-  relation: relations.revisions,
-  load: (ids, query) => prisma.commentRevision.findMany({ ...query, where: { id: { in: ids } } }),
-});
+const revisionPages = pagedField({ typeName: 'CommentRevision', sizes: pageSizes, relation: () => relations.revisions() });
 
 const PostCommentInput = builder.inputType('PostCommentInput', {
   fields: (t) => ({

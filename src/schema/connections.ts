@@ -11,6 +11,9 @@
 import { queryFromInfo } from '@pothos/plugin-prisma';
 import { GraphQLError, type GraphQLResolveInfo } from 'graphql';
 import type { Context } from '../context.js';
+import { prisma } from '../db.js';
+import { defaultPageSize, defaultThreadPageSize, maxPageSize, maxThreadPageSize } from '../domain/limits.js';
+import type { Article, Comment, CommentRevision } from '../generated/prisma/client.js';
 import { countPages, loadPages, type PagedRelation, type PageRequest } from '../read/pages.js';
 import { budgetOf } from '../security/response-budget.js';
 import { decodeBase64Strict, parseDatabaseId } from './ids.js';
@@ -26,6 +29,22 @@ export interface PageSizes {
   default: number;
   max: number;
 }
+
+export const pageSizes: PageSizes = { default: defaultPageSize, max: maxPageSize };
+export const threadPageSizes: PageSizes = { default: defaultThreadPageSize, max: maxThreadPageSize };
+
+/** The rows a connection's nodes are, by type name, and how they load by id with plugin-prisma's query. */
+interface Rows {
+  Comment: Comment;
+  Article: Article;
+  CommentRevision: CommentRevision;
+}
+
+const loaders: { [T in keyof Rows]: (ids: number[], query: object) => Promise<Rows[T][]> } = {
+  Comment: (ids, query) => prisma.comment.findMany({ ...query, where: { id: { in: ids } } }),
+  Article: (ids, query) => prisma.article.findMany({ ...query, where: { id: { in: ids } } }),
+  CommentRevision: (ids, query) => prisma.commentRevision.findMany({ ...query, where: { id: { in: ids } } }),
+};
 
 const badInput = (message: string) => new GraphQLError(message, { extensions: { code: 'BAD_USER_INPUT' } });
 
@@ -68,15 +87,13 @@ export interface Connection<Node> {
   totalCount: () => Promise<number>;
 }
 
-export interface PagedConnection<Parent, Args, Node> {
+export interface PagedConnection<T extends keyof Rows, Args> {
   /** The Pothos type of the nodes: plugin-prisma plans their selection. */
-  typeName: 'Comment' | 'Article' | 'CommentRevision';
+  typeName: T;
   sizes: PageSizes;
-  /** The key the pages are per (a comment's id for its replies); 0 for a root connection. */
-  parentKey: (parent: Parent) => number;
   relation: (args: Args, context: Context) => PagedRelation;
-  /** Loads nodes by id with plugin-prisma's query (`select` or `include`). */
-  load: (ids: number[], query: Record<string, unknown>) => Promise<Node[]>;
+  /** The key the pages are per: the parent's id, or 0 for a root connection. */
+  root?: boolean;
 }
 
 /**
@@ -108,9 +125,19 @@ function fieldKey(info: GraphQLResolveInfo): string {
   return key;
 }
 
-/** A resolver for `definition`: parents resolved together share their statements. */
-export function pagedConnection<Parent, Node extends { id: number }, Args = unknown>(definition: PagedConnection<Parent, Args, Node>) {
-  return (parent: Parent, args: NoInfer<Args> & ConnectionArgs, context: Context, info: GraphQLResolveInfo): Promise<Connection<Node>> => {
+/**
+ * A connection field's `extensions` (the page sizes the request cost counts) and `resolve`:
+ * parents resolved together share their statements.
+ */
+export function pagedField<T extends keyof Rows, Args = unknown>(definition: PagedConnection<T, Args>) {
+  type Node = Rows[T];
+  const load = loaders[definition.typeName] as (ids: number[], query: object) => Promise<Node[]>;
+  const resolve = (
+    parent: { id: number } | unknown,
+    args: NoInfer<Args> & ConnectionArgs,
+    context: Context,
+    info: GraphQLResolveInfo,
+  ): Promise<Connection<Node>> => {
     const page = pageRequest(args, definition.sizes);
     const relation = definition.relation(args, context);
     let batches = batchesByContext.get(context);
@@ -143,7 +170,7 @@ export function pagedConnection<Parent, Node extends { id: number }, Args = unkn
           const ids = [...wanted.keys()];
           const rows = new Map<number, Node>();
           for (let start = 0; start < ids.length; start += loadChunk) {
-            for (const row of await definition.load(ids.slice(start, start + loadChunk), query)) rows.set(row.id, row);
+            for (const row of await load(ids.slice(start, start + loadChunk), query)) rows.set(row.id, row);
           }
           return new Map(
             [...pages].map(([parentKey, entries]) => {
@@ -159,7 +186,7 @@ export function pagedConnection<Parent, Node extends { id: number }, Args = unkn
       batch = created;
       batches.set(key, batch as Batch<unknown>);
     }
-    const parentKey = definition.parentKey(parent);
+    const parentKey = definition.root ? 0 : (parent as { id: number }).id;
     batch.parents.add(parentKey);
     const current = batch;
     const totalCount = () => {
@@ -168,6 +195,7 @@ export function pagedConnection<Parent, Node extends { id: number }, Args = unkn
     };
     return current.pages.then((pages) => toConnection(pages.get(parentKey) ?? { nodes: [], more: false }, page, totalCount));
   };
+  return { extensions: { threadline: { pageSizes: definition.sizes } }, resolve };
 }
 
 /** An empty page, for a parent that shows nothing (a tombstone's history); the arguments are still checked. */

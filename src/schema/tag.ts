@@ -1,10 +1,9 @@
 import { builder } from '../builder.js';
 import { prisma } from '../db.js';
 import { createTag, updateTag } from '../domain/articles.js';
-import { defaultPageSize, maxPageSize } from '../domain/limits.js';
 import * as relations from '../read/relations.js';
-import { Article, ArticleConnection, loadArticles } from './article.js';
-import { pagedConnection } from './connections.js';
+import { Article, ArticleConnection } from './article.js';
+import { pagedField, pageSizes } from './connections.js';
 import { writeErrors } from './errors.js';
 import { inputId } from './ids.js';
 import { writeMutation } from './write-mutation.js';
@@ -20,20 +19,15 @@ export const Tag = builder.prismaNode('Tag', {
   }),
 });
 
-const pageSizes = { default: defaultPageSize, max: maxPageSize };
-
 builder.prismaObjectField('Tag', 'articles', (t) =>
   t.connection(
     {
       type: Article,
       description: 'Articles filed under this tag, newest first.',
-      extensions: { threadline: { pageSizes } },
-      resolve: pagedConnection({
+      ...pagedField({
         typeName: 'Article',
         sizes: pageSizes,
-        parentKey: (tag: { id: number }) => tag.id,
         relation: (_args: unknown, { viewer }) => relations.tagArticles(viewer, new Date()),
-        load: loadArticles,
       }),
     },
     ArticleConnection,
