@@ -61,22 +61,27 @@ describe(`${testDatabase} migrations`, () => {
     });
 });
 
+/** A SQLite file with the migrations before the one named `…<suffix>`, as a database made before it would have them. */
+async function databaseBefore(suffix: string): Promise<string> {
+  const dir = mkdtempSync(join(tmpdir(), 'threadline-upgrade-'));
+  const before = join(dir, 'migrations');
+  const migration = readdirSync(migrationsDir).find((name) => name.endsWith(suffix))!;
+  cpSync(migrationsDir, before, {
+    recursive: true,
+    filter: (source) => {
+      const name = source.slice(migrationsDir.length + 1).split('/')[0]!;
+      return name === '' || !/^\d{14}_/.test(name) || name < migration;
+    },
+  });
+  const url = `file:${join(dir, 'old.db')}`;
+  await applyMigrations(url, before);
+  return url;
+}
+
 if (testDatabase === 'sqlite')
   describe('the writes migration', () => {
     it("continues each existing article's numbering after its latest comment", async () => {
-      const dir = mkdtempSync(join(tmpdir(), 'threadline-upgrade-'));
-      const before = join(dir, 'migrations');
-      const writes = readdirSync(migrationsDir).find((name) => name.endsWith('_writes'))!;
-      // The migrations before the writes one, as a database made before it would have them.
-      cpSync(migrationsDir, before, {
-        recursive: true,
-        filter: (source) => {
-          const name = source.slice(migrationsDir.length + 1).split('/')[0]!;
-          return name === '' || !/^\d{14}_/.test(name) || name < writes;
-        },
-      });
-      const url = `file:${join(dir, 'old.db')}`;
-      await applyMigrations(url, before);
+      const url = await databaseBefore('_writes');
 
       const { default: Database } = await import('better-sqlite3');
       const db = new Database(url.slice('file:'.length));
@@ -98,18 +103,7 @@ if (testDatabase === 'sqlite')
 if (testDatabase === 'sqlite')
   describe('the identities, counts and limits migration', () => {
     it('counts every existing comment’s replies, and keeps one quote of a span quoted twice', async () => {
-      const dir = mkdtempSync(join(tmpdir(), 'threadline-upgrade-'));
-      const before = join(dir, 'migrations');
-      const migration = readdirSync(migrationsDir).find((name) => name.endsWith('_identities_counts_limits'))!;
-      cpSync(migrationsDir, before, {
-        recursive: true,
-        filter: (source) => {
-          const name = source.slice(migrationsDir.length + 1).split('/')[0]!;
-          return name === '' || !/^\d{14}_/.test(name) || name < migration;
-        },
-      });
-      const url = `file:${join(dir, 'old.db')}`;
-      await applyMigrations(url, before);
+      const url = await databaseBefore('_identities_counts_limits');
 
       const { default: Database } = await import('better-sqlite3');
       const db = new Database(url.slice('file:'.length));
