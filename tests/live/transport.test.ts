@@ -7,7 +7,7 @@ import { createClient } from 'graphql-ws';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import WebSocket from 'ws';
-import { defaultLiveLimits } from '../../src/config.js';
+import { defaultLiveLimits, defaultRequestLimits } from '../../src/config.js';
 import { prisma } from '../../src/db.js';
 import { seedDemoIfEmpty } from '../../src/seed.js';
 import { demoSlug, globalId, testApp, tokenFor, viewer } from '../helpers.js';
@@ -193,6 +193,38 @@ describe('a subscription ends with its token', () => {
       errors: [{ extensions: { code: 'UNAUTHENTICATED' }, message: expect.stringContaining('expired') }],
     });
     expect(stream.lines).toContain('event: complete');
+  });
+});
+
+describe('a subscription’s response budget', () => {
+  it('is per event: an event over it becomes RESPONSE_TOO_LARGE, and the next one arrives whole', async () => {
+    const { app, http } = await started({ requestLimits: { ...defaultRequestLimits, maxResponseBytes: 2048 } });
+    const request = httpRequest(http, { method: 'POST', headers: { 'content-type': 'application/json', accept: 'text/event-stream' } });
+    const events: { data?: unknown; errors?: { extensions?: { code?: string } }[] }[] = [];
+    request.on('response', (response) => {
+      response.setEncoding('utf8');
+      response.on('data', (chunk: string) => {
+        for (const line of chunk.split('\n')) if (line.startsWith('data: {')) events.push(JSON.parse(line.slice('data: '.length)));
+      });
+    });
+    request.end(JSON.stringify({ query: `subscription { commentAdded(articleId: "${demoId}") { comment { body } } }` }));
+    opened.push({ close: () => request.destroy() });
+    await vi.waitFor(() => expect(app.pubsub.listenerCount).toBe(1));
+    const token = await tokenFor(viewer('budget-poster', 'MODERATOR', 'Poster'));
+    for (const body of ['long '.repeat(800), 'A short one.']) {
+      const response = await app.yoga.fetch('http://localhost/graphql', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+        body: JSON.stringify({
+          query: 'mutation ($input: PostCommentInput!) { postComment(input: $input) { __typename } }',
+          variables: { input: { articleId: demoId, body } },
+        }),
+      });
+      expect(await response.json()).toEqual({ data: { postComment: { __typename: 'PostCommentSuccess' } } });
+    }
+    await vi.waitFor(() => expect(events).toHaveLength(2));
+    expect(events[0]).toMatchObject({ errors: [{ extensions: { code: 'RESPONSE_TOO_LARGE' } }] });
+    expect(events[1]).toMatchObject({ data: { commentAdded: { comment: { body: 'A short one.' } } } });
   });
 });
 
