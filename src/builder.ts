@@ -12,7 +12,8 @@ import { maxNodeIds } from './domain/limits.js';
 import { isAdmin, isModerator } from './domain/visibility.js';
 import type PrismaTypes from './generated/pothos-types.js';
 import { getDatamodel } from './generated/pothos-types.js';
-import { decodeGlobalIdForRelay, encodeGlobalId } from './schema/ids.js';
+import { encodeGlobalId } from './domain/ids.js';
+import { decodeGlobalIdForRelay } from './schema/ids.js';
 
 export const builder = new SchemaBuilder<{
   Context: Context;

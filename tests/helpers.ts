@@ -120,6 +120,19 @@ export async function rowCounts() {
   return { authors, articles, tags, comments, quotes, mentions, revisions, idempotencyKeys };
 }
 
+/** An article's comments as stored, in number order, with their parent, quotes (and sources) and mentioned authors. */
+export function storedComments(articleId: number) {
+  return prisma.comment.findMany({
+    where: { articleId },
+    include: {
+      parent: true,
+      quotes: { include: { quotedComment: true }, orderBy: { ordinal: 'asc' } },
+      mentions: { include: { author: true } },
+    },
+    orderBy: { number: 'asc' },
+  });
+}
+
 export const globalId = (type: string, id: number) => Buffer.from(`${type}:${id}`).toString('base64');
 
 /** Fails unless every element and attribute a browser would see is on bodyHtml's allow-list. */

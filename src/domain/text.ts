@@ -22,8 +22,6 @@ const bidiControl = /[\u202A-\u202E\u2066-\u2069]/;
 
 const codePointName = (char: string) => `U+${char.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}`;
 
-export const hasLoneSurrogate = (text: string): boolean => loneSurrogate.test(text);
-
 export const hasVisibleCharacter = (text: string): boolean => visibleCharacter.test(text);
 
 /** Why a string cannot be stored at all, or null: for every string input, whatever it is. */

@@ -9,7 +9,7 @@ import { Comment, CommentConnection } from './comment.js';
 import { pagedField, pageSizes, threadPageSizes } from './connections.js';
 import { writeErrors } from './errors.js';
 import { inputId } from './ids.js';
-import { CommentOrder, type CommentOrderValue } from './order.js';
+import { CommentOrder } from './order.js';
 import { writeMutation } from './write-mutation.js';
 
 export const Article = builder.prismaNode('Article', {
@@ -54,7 +54,7 @@ builder.prismaObjectField('Article', 'comments', (t) =>
       ...pagedField({
         typeName: 'Comment',
         sizes: pageSizes,
-        relation: ({ orderBy, topLevelOnly }: { orderBy?: CommentOrderValue | null; topLevelOnly?: boolean | null }) =>
+        relation: ({ orderBy, topLevelOnly }: { orderBy?: relations.CommentOrder | null; topLevelOnly?: boolean | null }) =>
           relations.articleComments(orderBy, topLevelOnly ?? false),
       }),
     },

@@ -16,7 +16,7 @@ import { defaultPageSize, defaultThreadPageSize, maxPageSize, maxThreadPageSize 
 import type { Article, Comment, CommentRevision } from '../generated/prisma/client.js';
 import { countPages, loadPages, type PagedRelation, type PageRequest } from '../read/pages.js';
 import { budgetOf } from '../security/response-budget.js';
-import { decodeBase64Strict, parseDatabaseId } from './ids.js';
+import { decodeBase64Strict, parseDatabaseId } from '../domain/ids.js';
 
 export interface ConnectionArgs {
   first?: number | null;
@@ -100,7 +100,7 @@ export interface PagedConnection<T extends keyof Rows, Args> {
  * Ids per statement that loads rows: Prisma refuses a statement of more than 999 bound values
  * on SQLite (and splits its own relation loads below that); a whole thread page (500) is one.
  */
-export const loadChunk = 500;
+const loadChunk = 500;
 
 /** A parent's page: its nodes, and whether there are more beyond them. */
 interface Page<Node> {

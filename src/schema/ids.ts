@@ -3,8 +3,6 @@ import { GraphQLError } from 'graphql';
 import { ValidationError } from '../domain/errors.js';
 import { parseGlobalId } from '../domain/ids.js';
 
-export { decodeBase64Strict, encodeGlobalId, parseDatabaseId, parseGlobalId } from '../domain/ids.js';
-
 const describe = (value: unknown) => JSON.stringify(String(value).slice(0, 100));
 
 /** The database id in a global ID of `typename`; null when it is not one. */

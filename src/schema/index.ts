@@ -1,7 +1,8 @@
 import { isObjectType } from 'graphql';
 import { builder } from '../builder.js';
 import { chargeResponses } from '../security/response-budget.js';
-import { encodeGlobalId, registerNodeTypes } from './ids.js';
+import { encodeGlobalId } from '../domain/ids.js';
+import { registerNodeTypes } from './ids.js';
 import './article.js';
 import './author.js';
 import './comment.js';

@@ -7,5 +7,3 @@ export const CommentOrder = builder.enumType('CommentOrder', {
     MOST_REPLIED: { description: 'Most direct replies first; ties in posting order.' },
   } as const,
 });
-
-export type CommentOrderValue = typeof CommentOrder.$inferType;

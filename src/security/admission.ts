@@ -40,14 +40,6 @@ export class HeavyRequestGate {
       else this.#running--;
     }
   }
-
-  get running(): number {
-    return this.#running;
-  }
-
-  get waiting(): number {
-    return this.#waiting.length;
-  }
 }
 
 export const busy = () =>

@@ -22,11 +22,8 @@ export class StreamsPerAddress {
     else this.#open.delete(address);
   }
 
-  /** Open streams of one address, or of all together. */
-  count(address?: string): number {
-    if (address !== undefined) return this.#open.get(address) ?? 0;
-    let total = 0;
-    for (const open of this.#open.values()) total += open;
-    return total;
+  /** Open streams of one address. */
+  count(address: string): number {
+    return this.#open.get(address) ?? 0;
   }
 }

@@ -12,7 +12,7 @@ import { prisma } from '../../src/db.js';
 import { loadThread } from '../../src/importers/load.js';
 import { slugify, type ThreadRecord } from '../../src/importers/records.js';
 import { parseTextThread } from '../../src/importers/text.js';
-import { rowCounts } from '../helpers.js';
+import { rowCounts, storedComments } from '../helpers.js';
 
 const projectRoot = fileURLToPath(new URL('../../', import.meta.url));
 const examplePath = resolve(projectRoot, '../shared/seed/000_a475c58050193623.txt');
@@ -261,15 +261,7 @@ describe.skipIf(!present)('the example thread in ../shared/seed', () => {
       const article = await prisma.article.findUniqueOrThrow({ where: { slug: example.article.slug }, include: { tags: true } });
       expect(article.tags).toHaveLength(6);
       expect(article.lastCommentNumber).toBe(26);
-      const rows = await prisma.comment.findMany({
-        where: { articleId: article.id },
-        include: {
-          parent: true,
-          quotes: { include: { quotedComment: true }, orderBy: { ordinal: 'asc' } },
-          mentions: { include: { author: true } },
-        },
-        orderBy: { number: 'asc' },
-      });
+      const rows = await storedComments(article.id);
       expect(rows).toHaveLength(26);
       const byNumber = new Map(rows.map((row) => [row.number, row]));
       expect(Object.fromEntries(rows.filter((row) => row.parent).map((row) => [row.number, row.parent!.number]))).toEqual(parents);

@@ -8,7 +8,7 @@ import { loadThread } from '../../src/importers/load.js';
 import { ImportFormatError, type ThreadRecord } from '../../src/importers/records.js';
 import { parseTextThread } from '../../src/importers/text.js';
 import { ferrySlug, generatedThread, readFerryThread } from '../fixtures/threads.js';
-import { demoSlug, readDemo, rowCounts } from '../helpers.js';
+import { demoSlug, readDemo, rowCounts, storedComments } from '../helpers.js';
 
 const demo = parseTextThread(readDemo());
 const ferry = parseTextThread(readFerryThread());
@@ -201,15 +201,7 @@ describe('loading into the database', () => {
     const article = await prisma.article.findUniqueOrThrow({ where: { slug: demoSlug }, include: { tags: true } });
     expect(article.tags).toHaveLength(4);
     expect(article.lastCommentNumber).toBe(34);
-    const rows = await prisma.comment.findMany({
-      where: { articleId: article.id },
-      include: {
-        parent: true,
-        quotes: { include: { quotedComment: true }, orderBy: { ordinal: 'asc' } },
-        mentions: { include: { author: true } },
-      },
-      orderBy: { number: 'asc' },
-    });
+    const rows = await storedComments(article.id);
     expect(rows).toHaveLength(34);
     const byNumber = new Map(rows.map((row) => [row.number, row]));
     expect(byNumber.get(11)!.parent!.number).toBe(7);
