@@ -1,5 +1,6 @@
 import { databaseSettings, type DatabaseSettings } from './config.js';
 import { type Provider, sqliteFilePath } from './db-url.js';
+import { commitVersions, type WriteScope } from './domain/versions.js';
 import type { PrismaClient } from './generated/prisma/client.js';
 
 export type { PrismaClient } from './generated/prisma/client.js';
@@ -108,7 +109,18 @@ const isConflict = (error: unknown) =>
  */
 export async function writeTransaction<T>(
   work: (tx: DbTx) => Promise<T>,
-  { timeout, maxWait, retryForMs = 10_000 }: { timeout?: number; maxWait?: number; retryForMs?: number } = {},
+  {
+    timeout,
+    maxWait,
+    retryForMs = 10_000,
+    scope = 'site',
+  }: {
+    timeout?: number;
+    maxWait?: number;
+    retryForMs?: number;
+    /** What the work changes, for cached answers (src/domain/versions.ts): when unsure, `site`. */
+    scope?: WriteScope;
+  } = {},
 ): Promise<T> {
   const deadline = Date.now() + retryForMs;
   const retryable = provider === 'postgresql' ? isConflict : isBusy;
@@ -123,7 +135,9 @@ export async function writeTransaction<T>(
       return await writer.$transaction(
         async (tx) => {
           if (provider === 'sqlite') await tx.$executeRaw`UPDATE "Article" SET "id" = "id" WHERE 0 = 1`;
-          return work(tx);
+          const result = await work(tx);
+          await commitVersions(tx, scope);
+          return result;
         },
         { timeout, maxWait },
       );

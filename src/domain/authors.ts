@@ -10,6 +10,7 @@
 import type { Viewer } from '../auth.js';
 import type { DbTx } from '../db.js';
 import { NotFoundError, ValidationError } from './errors.js';
+import { siteChanged } from './versions.js';
 import { maxMentionsPerComment } from './limits.js';
 
 /** A site handle: what a token's `sub` must be. */
@@ -28,12 +29,16 @@ export const importedHandle = (identity: string) => `import:${identity}`;
  */
 export async function ensureAuthor(tx: DbTx, viewer: Viewer): Promise<{ id: number }> {
   if (!siteHandlePattern.test(viewer.handle)) throw new Error(`"${viewer.handle}" is not a site handle`);
-  return tx.author.upsert({
+  const before = await tx.author.findUnique({ where: { handle: viewer.handle }, select: { name: true, role: true } });
+  const author = await tx.author.upsert({
     where: { handle: viewer.handle },
     create: { handle: viewer.handle, name: viewer.name, role: viewer.role },
     update: { name: viewer.name, role: viewer.role },
     select: { id: true },
   });
+  // The name shows beside the author's comments on every article.
+  if (before && (before.name !== viewer.name || before.role !== viewer.role)) await siteChanged(tx);
+  return author;
 }
 
 /** The authors of an import, by identity: found again when the same export is imported once more, linked or not. */

@@ -191,6 +191,12 @@ export async function insertComment(tx: DbTx, comment: NewComment): Promise<{ id
   return { id: created.id, path: created.path, depth: created.depth, event };
 }
 
+/**
+ * A write to one article's comments: each such write logs an event, which moves the article's
+ * sequence number, and that is what cached answers about the article check (src/domain/versions.ts).
+ */
+const commentWrite = <T>(work: (tx: DbTx) => Promise<T>) => writeTransaction(work, { scope: 'comments' });
+
 export async function postComment(viewer: Viewer, limits: WriteLimits, input: PostCommentInput, now = new Date()): Promise<WriteResult> {
   const body = checkBody(input.body, limits);
   const key = input.idempotencyKey ?? null;
@@ -208,7 +214,7 @@ export async function postComment(viewer: Viewer, limits: WriteLimits, input: Po
   }
   const hash = requestHash(input, body);
 
-  return writeTransaction(async (tx) => {
+  return commentWrite(async (tx) => {
     const author = await ensureAuthor(tx, viewer);
 
     if (key !== null) {
@@ -327,7 +333,7 @@ export async function editComment(
   now = new Date(),
 ): Promise<WriteResult> {
   const body = checkBody(input.body, limits);
-  return writeTransaction(async (tx) => {
+  return commentWrite(async (tx) => {
     const comment = await findComment(tx, input.commentId, viewer, now);
     if (comment.deletedAt) throw new NotFoundError('The comment was deleted.');
     if (comment.author.handle !== viewer.handle) throw new ForbiddenError('Only its author may edit a comment.');
@@ -348,7 +354,7 @@ export async function editComment(
 }
 
 export async function deleteComment(viewer: Viewer, input: { commentId: number }, now = new Date()): Promise<WriteResult> {
-  return writeTransaction(async (tx) => {
+  return commentWrite(async (tx) => {
     const comment = await findComment(tx, input.commentId, viewer, now);
     if (comment.deletedAt) throw new NotFoundError('The comment is already deleted.');
     if (comment.author.handle !== viewer.handle && !isModerator(viewer)) {
@@ -365,7 +371,7 @@ export async function setCommentHidden(
   input: { commentId: number; hidden: boolean },
   now = new Date(),
 ): Promise<WriteResult> {
-  return writeTransaction(async (tx) => {
+  return commentWrite(async (tx) => {
     const comment = await findComment(tx, input.commentId, viewer, now);
     if (input.hidden === (comment.hiddenAt != null)) return { commentId: comment.id, replayed: false, events: [] };
     await tx.comment.update({ where: { id: comment.id }, data: { hiddenAt: input.hidden ? now : null } });

@@ -1,0 +1,9 @@
+-- CreateTable
+CREATE TABLE "CacheVersion" (
+    "id" INTEGER NOT NULL PRIMARY KEY AUTOINCREMENT,
+    "epoch" INTEGER NOT NULL DEFAULT 0,
+    "site" INTEGER NOT NULL DEFAULT 0
+);
+
+-- The one row every write moves (src/domain/versions.ts).
+INSERT INTO "CacheVersion" ("id", "epoch", "site") VALUES (1, 0, 0);

@@ -1,0 +1,66 @@
+/**
+ * Versions of what readers see, kept in the database so that every instance agrees on them.
+ * A cached answer records the versions it was computed at and is served again only while
+ * they still hold (src/http/response-cache.ts):
+ *
+ * - each article's `lastEventSeq`, which every comment write moves (src/live/events.ts);
+ * - `CacheVersion.site`, which every other write moves: articles, tags, authors' names and
+ *   roles, identities, imports;
+ * - `CacheVersion.epoch`, which every write moves, last, just before it commits.
+ *
+ * Writes update the one CacheVersion row, so on PostgreSQL they take its lock in turn; the
+ * epoch moves at the very end of each transaction, which keeps that lock for the commit only.
+ */
+import type { Db, DbTx } from '../db.js';
+
+export interface Versions {
+  epoch: number;
+  site: number;
+  /** `lastEventSeq` of each article asked for that exists. */
+  articles: Map<number, number>;
+}
+
+/** What a write changed, beyond its own article's comments (which move that article's seq). */
+export type WriteScope = 'comments' | 'site';
+
+/** The last statement of a write transaction. */
+export async function commitVersions(tx: DbTx, scope: WriteScope): Promise<void> {
+  if (scope === 'site') await tx.$executeRaw`UPDATE "CacheVersion" SET "epoch" = "epoch" + 1, "site" = "site" + 1 WHERE "id" = 1`;
+  else await tx.$executeRaw`UPDATE "CacheVersion" SET "epoch" = "epoch" + 1 WHERE "id" = 1`;
+}
+
+/** For a comment write that also changed something every article shows (its author's name, say). */
+export async function siteChanged(tx: DbTx): Promise<void> {
+  await tx.$executeRaw`UPDATE "CacheVersion" SET "site" = "site" + 1 WHERE "id" = 1`;
+}
+
+export async function currentEpoch(db: Db): Promise<number> {
+  const rows = await db.$queryRaw<{ epoch: number | bigint }[]>`SELECT "epoch" FROM "CacheVersion" WHERE "id" = 1`;
+  return Number(rows[0]?.epoch ?? 0);
+}
+
+/** The epoch, the site version and the given articles' sequence numbers, read in one statement. */
+export async function readVersions(db: Db, articleIds: readonly number[]): Promise<Versions> {
+  // Ids are integers this process took from its own rows, never text from a request.
+  const ids = articleIds.filter(Number.isSafeInteger);
+  const rows = await db.$queryRawUnsafe<{ id: number | bigint; a: number | bigint; b: number | bigint }[]>(
+    `SELECT -1 AS "id", "epoch" AS "a", "site" AS "b" FROM "CacheVersion" WHERE "id" = 1${
+      ids.length > 0 ? ` UNION ALL SELECT "id", "lastEventSeq", 0 FROM "Article" WHERE "id" IN (${ids.join(',')})` : ''
+    }`,
+  );
+  const versions: Versions = { epoch: 0, site: 0, articles: new Map() };
+  for (const row of rows) {
+    const id = Number(row.id);
+    if (id === -1) {
+      versions.epoch = Number(row.a);
+      versions.site = Number(row.b);
+    } else versions.articles.set(id, Number(row.a));
+  }
+  return versions;
+}
+
+/** When the next scheduled article goes public: answers about the articles list change then, with no write. */
+export async function nextPublication(db: Db, now: Date): Promise<Date | null> {
+  const { _min } = await db.article.aggregate({ _min: { publishedAt: true }, where: { publishedAt: { gt: now } } });
+  return _min.publishedAt;
+}
