@@ -2,6 +2,7 @@ import { createServer, type IncomingMessage, type RequestListener, type Server, 
 import type { AddressInfo } from 'node:net';
 import { GraphQLError } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
+import { useDeferStream } from '@graphql-yoga/plugin-defer-stream';
 import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
 import { createYoga, useReadinessCheck } from 'graphql-yoga';
 import { WebSocketServer } from 'ws';
@@ -9,15 +10,20 @@ import { AuthenticationError, type Secret, type Viewer, viewerFromAuthorization 
 import {
   defaultLiveLimits,
   defaultRequestLimits,
+  defaultResponseCache,
   defaultWriteLimits,
   type LiveLimits,
   type RequestLimits,
+  type ResponseCacheSettings,
   type WriteLimits,
 } from './config.js';
 import { authorizationOf, type Context, contextFactory } from './context.js';
 import { prisma } from './db.js';
 import { maskError } from './errors.js';
 import type { Logger } from './logger.js';
+import { type AnswerStore, MemoryAnswerStore, RedisAnswerStore } from './http/answer-store.js';
+import { usePersistedQueries } from './http/persisted-queries.js';
+import { useResponseCache } from './http/response-cache.js';
 import { redisEventBus } from './live/bus.js';
 import { atTime, useTokenExpiry } from './live/expiry.js';
 import { LivePubSub } from './live/pubsub.js';
@@ -47,6 +53,8 @@ export interface AppOptions {
   resyncIntervalMs?: number;
   /** Origins whose pages may call: CORS, Server-Sent Events and WebSockets alike. Empty allows any. */
   allowedOrigins?: readonly string[];
+  /** Public answers kept for reuse; `maxBytes: 0` turns that off (HTTP caching headers stay). */
+  responseCache?: ResponseCacheSettings;
 }
 
 /** Close code for a subscriber that fell further behind than its queue: resubscribe with `after`. */
@@ -69,7 +77,9 @@ function buildYoga({
   graphiql = true,
   development = false,
   origins,
-}: AppOptions & { pubsub: LivePubSub; origins: OriginPolicy }) {
+  answers,
+  responseCache = defaultResponseCache,
+}: AppOptions & { pubsub: LivePubSub; origins: OriginPolicy; answers: AnswerStore | null }) {
   return createYoga<object, Context>({
     schema,
     graphqlEndpoint: '/graphql',
@@ -86,6 +96,10 @@ function buildYoga({
     healthCheckEndpoint: '/live',
     logging: logger.child({ component: 'yoga' }),
     plugins: [
+      usePersistedQueries(responseCache.persistedQueryChars),
+      useDeferStream(),
+      // Before the request limits: a stored answer passed them when it was computed.
+      useResponseCache({ store: answers, db: prisma }),
       ...requestLimitPlugins(requestLimits, { development }),
       useEventCursors(),
       useTokenExpiry(),
@@ -154,7 +168,19 @@ export function buildApp(options: AppOptions): App {
   if (bus) pubsub.attach(bus);
   const origins = originPolicy(options.allowedOrigins ?? []);
   const streams = new StreamsPerAddress(live.maxConnectionsPerIp);
-  const yoga = buildYoga({ ...options, pubsub, origins });
+  const cacheSettings = options.responseCache ?? defaultResponseCache;
+  const answers: AnswerStore | null =
+    cacheSettings.maxBytes === 0
+      ? null
+      : options.redisUrl
+        ? new RedisAnswerStore(
+            options.redisUrl,
+            `${options.redisPrefix ?? 'threadline:'}answers:`,
+            cacheSettings.redisTtlSeconds,
+            options.logger,
+          )
+        : new MemoryAnswerStore(cacheSettings.maxBytes);
+  const yoga = buildYoga({ ...options, pubsub, origins, answers });
   const { maxBodyBytes } = options.requestLimits ?? defaultRequestLimits;
   const server = createServer(guard(limitBodySize(maxBodyBytes, yoga), { origins, streams, path: yoga.graphqlEndpoint }));
 
@@ -279,6 +305,7 @@ export function buildApp(options: AppOptions): App {
         } finally {
           await resyncer.stop();
           await bus?.close();
+          await answers?.close();
         }
       })()),
   };

@@ -102,7 +102,24 @@ export interface Config {
   liveLimits: LiveLimits;
   /** Origins whose pages may call (CORS, Server-Sent Events, WebSockets); empty allows any. */
   allowedOrigins: string[];
+  responseCache: ResponseCacheSettings;
 }
+
+/** Public answers kept for reuse (src/http/response-cache.ts): in memory, or in Redis when REDIS_URL is set. */
+export interface ResponseCacheSettings {
+  /** Bytes of answers this process keeps in memory; 0 turns the cache off. */
+  maxBytes: number;
+  /** How long Redis keeps an answer nobody reads. */
+  redisTtlSeconds: number;
+  /** Characters of persisted queries (APQ) this process remembers. */
+  persistedQueryChars: number;
+}
+
+export const defaultResponseCache: ResponseCacheSettings = {
+  maxBytes: 64 * 1024 * 1024,
+  redisTtlSeconds: 600,
+  persistedQueryChars: 4 * 1024 * 1024,
+};
 
 export const defaultWriteLimits: WriteLimits = {
   maxCommentLength: 5000,
@@ -235,6 +252,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       ),
     },
     allowedOrigins: allowedOrigins(env),
+    responseCache: {
+      maxBytes: integer(env, 'THREADLINE_RESPONSE_CACHE_BYTES', defaultResponseCache.maxBytes, 0, 64 * 1024 * 1024 * 1024),
+      redisTtlSeconds: integer(env, 'THREADLINE_RESPONSE_CACHE_TTL_SECONDS', defaultResponseCache.redisTtlSeconds, 1, 30 * 86400),
+      persistedQueryChars: integer(
+        env,
+        'THREADLINE_PERSISTED_QUERY_CHARS',
+        defaultResponseCache.persistedQueryChars,
+        0,
+        1024 * 1024 * 1024,
+      ),
+    },
     requestLimits: {
       maxDepth: integer(env, 'THREADLINE_MAX_DEPTH', r.maxDepth, 1, 100),
       maxAliases: integer(env, 'THREADLINE_MAX_ALIASES', r.maxAliases, 1, 1000),

@@ -32,6 +32,7 @@ async function main() {
     requestLimits: config.requestLimits,
     liveLimits: config.liveLimits,
     allowedOrigins: config.allowedOrigins,
+    responseCache: config.responseCache,
     redisUrl: config.redisUrl,
     redisPrefix: config.redisPrefix,
     resyncIntervalMs: config.resyncIntervalMs,

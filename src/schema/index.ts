@@ -1,4 +1,5 @@
-import { isObjectType } from 'graphql';
+import { GraphQLDeferDirective, GraphQLStreamDirective } from '@graphql-tools/utils';
+import { isObjectType, specifiedDirectives } from 'graphql';
 import { builder } from '../builder.js';
 import { chargeResponses } from '../security/response-budget.js';
 import { encodeGlobalId } from '../domain/ids.js';
@@ -12,7 +13,8 @@ import './permalink.js';
 import './quote.js';
 import './tag.js';
 
-export const schema = builder.toSchema();
+// @defer and @stream: Yoga's executor delivers them (useDeferStream adds their validation rules).
+export const schema = builder.toSchema({ directives: [...specifiedDirectives, GraphQLDeferDirective, GraphQLStreamDirective] });
 
 // plugin-relay resolves every Node's `id` asynchronously, so each row of a list hands the
 // executor a promise and sends the whole object down its slower path: a thousand promises for

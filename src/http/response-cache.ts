@@ -1,0 +1,260 @@
+/**
+ * A cache of public answers that is never stale, and HTTP caching on top of it.
+ *
+ * Public answers are the ones anonymous readers and plain authors get alike: queries that ask
+ * nothing about the viewer, from anyone but a moderator or an administrator. Each is stored
+ * with the versions it was computed at (src/domain/versions.ts), read from the database after
+ * it ran, and served again only while the database still holds those versions. A write moves
+ * them before it commits, and a write is acknowledged only once it has committed, so no reader
+ * can get an answer older than a write already acknowledged to anyone, on any instance.
+ *
+ * An answer about one article (`article`, `permalink`, and inside them nothing that leads to
+ * other articles) depends on that article's sequence number and the site version; any other
+ * answer depends on the epoch, which every write moves. An answer is stored only if no write
+ * committed while it ran (the epoch read before it is the epoch read after it): otherwise what
+ * it read may straddle that write.
+ *
+ * Over HTTP, a public answer carries a strong ETag derived from its request and those
+ * versions, and `Cache-Control: public, max-age=0, must-revalidate`, so a CDN or a browser
+ * keeps it and revalidates it with If-None-Match every time (a GET answers 304 while it
+ * holds). Everything else is `private, no-store`. Every GraphQL answer varies on
+ * Authorization and Accept.
+ *
+ * Yoga's response-cache plugin is not used: its ETag is a hash of the request alone, its 304
+ * only checks that an entry is still in the cache, and it invalidates entities that appear in
+ * a mutation's result, on the instance that ran it; a new reply is not in any cached
+ * thread's entities, so a cached thread would miss it.
+ */
+import { createHash } from 'node:crypto';
+import {
+  type DocumentNode,
+  type ExecutionResult,
+  type GraphQLFieldResolver,
+  type GraphQLSchema,
+  getNamedType,
+  getOperationAST,
+  isLeafType,
+  TypeInfo,
+  visit,
+  visitWithTypeInfo,
+} from 'graphql';
+import type { Plugin } from 'graphql-yoga';
+import type { Context } from '../context.js';
+import type { Db } from '../db.js';
+import { currentEpoch, nextPublication, readVersions, type Versions } from '../domain/versions.js';
+import { isAdmin, isModerator } from '../domain/visibility.js';
+import type { AnswerStore, CachedAnswer } from './answer-store.js';
+
+/** Fields whose answer is the viewer's own: never shared. */
+const privateFields = new Set(['Query.viewer']);
+/** Root fields that answer about one article. */
+const articleRoots = new Set(['Query.article', 'Query.permalink']);
+/** Types that belong to one article: every field of theirs stays inside it. */
+const articleTypes = new Set([
+  'Article',
+  'Comment',
+  'CommentConnection',
+  'CommentEdge',
+  'CommentRevision',
+  'CommentRevisionConnection',
+  'CommentRevisionEdge',
+  'PageInfo',
+  'Permalink',
+  'Quote',
+]);
+/** Shown inside an article by their own fields only: their lists span articles. */
+const sharedTypes = new Set(['Author', 'Tag']);
+
+interface Shape {
+  /** Asks about the viewer: never cached. */
+  private: boolean;
+  /** Incremental delivery (@defer, @stream): not cached. */
+  incremental: boolean;
+  /** Depends on the articles its root fields return, and on the site; otherwise on every write. */
+  articleScoped: boolean;
+}
+
+const shapes = new WeakMap<DocumentNode, Map<string, Shape>>();
+
+function shapeOf(schema: GraphQLSchema, document: DocumentNode, operationName: string | null | undefined): Shape {
+  const byOperation = shapes.get(document) ?? new Map<string, Shape>();
+  shapes.set(document, byOperation);
+  const cached = byOperation.get(operationName ?? '');
+  if (cached) return cached;
+  const shape: Shape = { private: false, incremental: false, articleScoped: true };
+  const typeInfo = new TypeInfo(schema);
+  const query = schema.getQueryType();
+  visit(
+    document,
+    visitWithTypeInfo(typeInfo, {
+      Directive(node) {
+        if (node.name.value === 'defer' || node.name.value === 'stream') shape.incremental = true;
+      },
+      Field(node) {
+        const parent = typeInfo.getParentType();
+        const type = typeInfo.getType();
+        if (!parent || node.name.value === '__typename') return;
+        const coordinate = `${parent.name}.${node.name.value}`;
+        if (privateFields.has(coordinate)) shape.private = true;
+        if (parent === query) {
+          if (!articleRoots.has(coordinate)) shape.articleScoped = false;
+        } else if (!articleTypes.has(parent.name) && !(sharedTypes.has(parent.name) && type && isLeafType(getNamedType(type)))) {
+          shape.articleScoped = false;
+        }
+      },
+    }),
+  );
+  byOperation.set(operationName ?? '', shape);
+  return shape;
+}
+
+/** The articles an execution's answer is about, as its root fields return them. */
+const articlesRead = new WeakMap<object, Set<number>>();
+
+/**
+ * Wraps the article-scoped root fields so that an execution learns which articles its answer
+ * is about. Idempotent.
+ */
+function trackArticles(schema: GraphQLSchema): void {
+  const fields = schema.getQueryType()?.getFields() ?? {};
+  const idOf: Record<string, (value: unknown) => number | undefined> = {
+    article: (value) => (value as { id?: number } | null)?.id,
+    permalink: (value) => (value as { articleId?: number } | null)?.articleId,
+  };
+  for (const [name, articleId] of Object.entries(idOf)) {
+    const field = fields[name];
+    if (!field?.resolve || tracked.has(field)) continue;
+    tracked.add(field);
+    const resolve: GraphQLFieldResolver<unknown, object> = field.resolve;
+    field.resolve = async (source, args, context, info) => {
+      const value = await resolve(source, args, context, info);
+      const id = articleId(value);
+      if (id !== undefined) articlesRead.get(context)?.add(id);
+      return value;
+    };
+  }
+}
+const tracked = new WeakSet<object>();
+
+/** What the HTTP layer needs to know about a request's answer. */
+interface Verdict {
+  /** A public answer at known versions: its ETag. */
+  etag?: string;
+}
+const verdicts = new WeakMap<Request, Verdict>();
+
+const sha256 = (text: string) => createHash('sha256').update(text).digest('base64url');
+
+const keyOf = (query: string, operationName: string | null | undefined, variables: unknown) =>
+  sha256(JSON.stringify([query, operationName ?? null, variables ?? null]));
+
+const etagOf = (key: string, answer: Omit<CachedAnswer, 'json' | 'etag'>) =>
+  `"${sha256(JSON.stringify([key, answer.site, answer.epoch, answer.articles])).slice(0, 32)}"`;
+
+function holds(answer: CachedAnswer, versions: Versions, now: number): boolean {
+  if (answer.expiresAt !== null && now >= answer.expiresAt) return false;
+  if (answer.site !== versions.site) return false;
+  if (answer.epoch !== null && answer.epoch !== versions.epoch) return false;
+  return answer.articles.every(([id, seq]) => versions.articles.get(id) === seq);
+}
+
+const isAsyncIterable = (value: unknown): value is AsyncIterable<unknown> =>
+  typeof value === 'object' && value !== null && Symbol.asyncIterator in value;
+
+export interface ResponseCacheOptions {
+  /** Where answers are kept; null turns caching off (the HTTP headers stay). */
+  store: AnswerStore | null;
+  /** The database the versions are read from: the one the answers are read from. */
+  db: Db;
+}
+
+/**
+ * The execution part: serves a stored answer that still holds, stores a fresh public one.
+ * Placed before the request limits: a stored answer passed them when it was computed, and
+ * serving it costs one small statement.
+ */
+export function useResponseCache({ store, db }: ResponseCacheOptions): Plugin<Context> {
+  return {
+    onSchemaChange({ schema }) {
+      trackArticles(schema);
+    },
+    async onExecute({ args, setResultAndStopExecution }) {
+      const context = args.contextValue as Context & { request?: Request; params?: { query?: string } };
+      const request = context.request;
+      if (!request || context.transport !== 'http') return;
+      const verdict: Verdict = {};
+      verdicts.set(request, verdict);
+      const operation = getOperationAST(args.document, args.operationName);
+      if (operation?.operation !== 'query' || isModerator(context.viewer) || isAdmin(context.viewer)) return;
+      const shape = shapeOf(args.schema, args.document, args.operationName);
+      if (shape.private || shape.incremental) return;
+      const query = context.params?.query;
+      if (!query) return;
+
+      const key = keyOf(query, args.operationName, args.variableValues);
+      const found = store ? await store.get(key) : undefined;
+      if (found) {
+        const versions = await readVersions(
+          db,
+          found.articles.map(([id]) => id),
+        );
+        if (holds(found, versions, Date.now())) {
+          verdict.etag = found.etag;
+          const json = found.json;
+          setResultAndStopExecution({ stringify: () => json } as ExecutionResult);
+          return;
+        }
+      }
+
+      const articles = new Set<number>();
+      articlesRead.set(context, articles);
+      const epochBefore = await currentEpoch(db);
+      return {
+        async onExecuteDone({ result, setResult }) {
+          if (isAsyncIterable(result) || (result as ExecutionResult).errors?.length) return;
+          const ids = [...articles];
+          const [versions, next] = await Promise.all([readVersions(db, ids), nextPublication(db, new Date())]);
+          // A write committed while this ran: what it read may straddle that write.
+          if (versions.epoch !== epochBefore) return;
+          const fields = {
+            site: versions.site,
+            epoch: shape.articleScoped ? null : versions.epoch,
+            articles: ids.map((id): [number, number] => [id, versions.articles.get(id) ?? -1]),
+            expiresAt: next?.getTime() ?? null,
+          };
+          const json = JSON.stringify(result);
+          const answer: CachedAnswer = { ...fields, json, etag: etagOf(key, fields) };
+          verdict.etag = answer.etag;
+          setResult({ ...(result as ExecutionResult), stringify: () => json } as ExecutionResult);
+          await store?.set(key, answer);
+        },
+      };
+    },
+    onResponse({ request, response, setResponse, fetchAPI }) {
+      if (!response.headers.get('content-type')?.includes('json')) return;
+      response.headers.append('Vary', 'Authorization, Accept');
+      const etag = verdicts.get(request)?.etag;
+      if (!etag || response.status !== 200) {
+        response.headers.set('Cache-Control', 'private, no-store');
+        return;
+      }
+      response.headers.set('ETag', etag);
+      response.headers.set('Cache-Control', 'public, max-age=0, must-revalidate');
+      if (request.method === 'GET' && matches(request.headers.get('if-none-match'), etag)) {
+        setResponse(
+          new fetchAPI.Response(null, {
+            status: 304,
+            headers: { ETag: etag, 'Cache-Control': 'public, max-age=0, must-revalidate', Vary: response.headers.get('Vary') ?? '' },
+          }),
+        );
+      }
+    },
+  };
+}
+
+/** If-None-Match: `*`, or a list of entity tags (weak ones compare by their opaque part). */
+function matches(header: string | null, etag: string): boolean {
+  if (!header) return false;
+  if (header.trim() === '*') return true;
+  return header.split(',').some((tag) => tag.trim().replace(/^W\//, '') === etag);
+}
