@@ -98,9 +98,10 @@ function buildYoga({
     plugins: [
       usePersistedQueries(responseCache.persistedQueryChars),
       useDeferStream(),
-      // Before the request limits: a stored answer passed them when it was computed.
-      useResponseCache({ store: answers, db: prisma }),
       ...requestLimitPlugins(requestLimits, { development }),
+      // After the limits, so that a refused request costs no statement; a stored answer is served
+      // before the heavy-request gate and the response budget, which wrap only what executes.
+      useResponseCache({ store: answers, db: prisma }),
       useEventCursors(),
       useTokenExpiry(),
       useReadinessCheck({

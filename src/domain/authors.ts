@@ -37,7 +37,7 @@ export async function ensureAuthor(tx: DbTx, viewer: Viewer): Promise<{ id: numb
     select: { id: true },
   });
   // The name shows beside the author's comments on every article.
-  if (before && (before.name !== viewer.name || before.role !== viewer.role)) await siteChanged(tx);
+  if (before && (before.name !== viewer.name || before.role !== viewer.role)) siteChanged(tx);
   return author;
 }
 

@@ -23,15 +23,22 @@ export interface Versions {
 /** What a write changed, beyond its own article's comments (which move that article's seq). */
 export type WriteScope = 'comments' | 'site';
 
+const siteChanges = new WeakSet<DbTx>();
+
 /** The last statement of a write transaction. */
 export async function commitVersions(tx: DbTx, scope: WriteScope): Promise<void> {
-  if (scope === 'site') await tx.$executeRaw`UPDATE "CacheVersion" SET "epoch" = "epoch" + 1, "site" = "site" + 1 WHERE "id" = 1`;
-  else await tx.$executeRaw`UPDATE "CacheVersion" SET "epoch" = "epoch" + 1 WHERE "id" = 1`;
+  if (scope === 'site' || siteChanges.has(tx)) {
+    await tx.$executeRaw`UPDATE "CacheVersion" SET "epoch" = "epoch" + 1, "site" = "site" + 1 WHERE "id" = 1`;
+  } else await tx.$executeRaw`UPDATE "CacheVersion" SET "epoch" = "epoch" + 1 WHERE "id" = 1`;
 }
 
-/** For a comment write that also changed something every article shows (its author's name, say). */
-export async function siteChanged(tx: DbTx): Promise<void> {
-  await tx.$executeRaw`UPDATE "CacheVersion" SET "site" = "site" + 1 WHERE "id" = 1`;
+/**
+ * For a comment write that also changed something every article shows (its author's name,
+ * say). Noted, and written with the epoch at the end: taking the row's lock here, before the
+ * article's, would let two writers wait for each other.
+ */
+export function siteChanged(tx: DbTx): void {
+  siteChanges.add(tx);
 }
 
 export async function currentEpoch(db: Db): Promise<number> {

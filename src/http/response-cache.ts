@@ -169,9 +169,8 @@ export interface ResponseCacheOptions {
 }
 
 /**
- * The execution part: serves a stored answer that still holds, stores a fresh public one.
- * Placed before the request limits: a stored answer passed them when it was computed, and
- * serving it costs one small statement.
+ * Serves a stored answer that still holds (one small statement), stores a fresh public one,
+ * and gives every GraphQL answer its caching headers.
  */
 export function useResponseCache({ store, db }: ResponseCacheOptions): Plugin<Context> {
   return {
