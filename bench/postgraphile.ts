@@ -87,6 +87,13 @@ export const pglThreadPageQuery = (first: number) => `query PglThreadPage($slug:
 ${comment}`;
 /** S2 as BenchFirstPage asks it: the first 50 top-level comments, two levels of 10 replies. */
 export const pglFirstPageQuery = threadQuery('PglFirstPage', 50, 2, 10);
+/** S6's read: S2 and the article's comment count (BenchMixPage). */
+export const pglMixQuery = threadQuery('PglMixPage', 50, 2, 10).replace(
+  '      title\n',
+  '      title\n      all: commentsByArticleId { totalCount }\n',
+);
+/** S6's write: a new top-level comment; PostGraphile's generated create mutation takes every column. */
+export const pglCreateComment = `mutation PglCreateComment($input: CreateCommentInput!) { createComment(input: $input) { comment { id } } }`;
 
 interface Edges {
   edges: { node: Record<string, unknown> }[];

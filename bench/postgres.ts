@@ -44,8 +44,17 @@ const { values } = parseArgs({
     // Each reader's iterations are split over this many rounds, the readers taking turns, so a
     // slow spell of the (shared) machine does not fall on one reader only.
     rounds: { type: 'string', default: '2' },
+    // S6: the read-mostly mix (bench/mix.ts); 0 leaves it out.
+    'mix-seconds': { type: 'string', default: '20' },
+    'mix-readers': { type: 'string', default: '16' },
+    'mix-write-ms': { type: 'string', default: '100' },
   },
 });
+const mix = {
+  seconds: Number(values['mix-seconds']),
+  readers: Number(values['mix-readers']),
+  writeEveryMs: Number(values['mix-write-ms']),
+};
 const iterations = Number(values.iterations);
 const warmup = Number(values.warmup);
 const rounds = Math.max(1, Math.min(iterations, Number(values.rounds)));
@@ -63,6 +72,7 @@ try {
   const { print } = await import('graphql');
   const { applyMigrations } = await import('../prisma/migrate.js');
   const { buildApp } = await import('../src/app.js');
+  const { defaultResponseCache, defaultWriteLimits } = await import('../src/config.js');
   const { secretFrom } = await import('../src/auth.js');
   const { prisma } = await import('../src/db.js');
   const { loadThread } = await import('../src/importers/load.js');
@@ -87,7 +97,13 @@ try {
   await floorPool.query('ANALYZE');
   const serverVersion = (await floorPool.query<{ server_version: string }>('SHOW server_version')).rows[0]!.server_version;
 
-  const app = buildApp({ logger: createLogger('silent'), secret: secretFrom('bench-secret-0123456789abcdef0123456789'), graphiql: false });
+  const app = buildApp({
+    logger: createLogger('silent'),
+    secret: secretFrom('bench-secret-0123456789abcdef0123456789'),
+    graphiql: false,
+    // S1 and S2 measure reading, not the response cache (S6 measures that).
+    responseCache: { ...defaultResponseCache, maxBytes: 0 },
+  });
   const { port } = await app.start(0, '127.0.0.1');
   cleanup.push(() => app.stop());
   const endpoint = `http://127.0.0.1:${port}/graphql`;
@@ -210,6 +226,94 @@ try {
       `${r.name.slice(0, 2)}: target Threadline throughput ≥ PostGraphile's ${met ? 'MET' : 'MISSED'} ` +
         `(${perSecond(r.threadline)} vs ${perSecond(r.postgraphile)} req/s)`,
     );
+  }
+
+  if (mix.seconds > 0) {
+    const { countFrom, mutateOrFail, runMix } = await import('./mix.js');
+    const { BenchMixPageDocument, PostCommentDocument } = await import('../schema/generated/graphql.js');
+    const { signToken } = await import('../src/auth.js');
+    const { childPath } = await import('../src/domain/thread.js');
+    const secret = secretFrom('bench-secret-0123456789abcdef0123456789');
+    const token = `Bearer ${await signToken({ handle: 'bench-s6-writer', name: 'S6 writer', role: 'AUTHOR' }, secret)}`;
+    const mixPage = print(BenchMixPageDocument);
+    const postComment = print(PostCommentDocument);
+    // One writer posting ten times a second: no rate limit for it.
+    const writeLimits = { ...defaultWriteLimits, minIntervalSeconds: 0, windowMax: 1_000_000 };
+    const threadlineApp = async (responseCache: typeof defaultResponseCache) => {
+      const mixApp = buildApp({ logger: createLogger('silent'), secret, graphiql: false, writeLimits, responseCache });
+      const address = await mixApp.start(0, '127.0.0.1');
+      cleanup.push(() => mixApp.stop());
+      return `http://127.0.0.1:${address.port}/graphql`;
+    };
+    const articleId = (JSON.parse(await postGraphQL(endpoint, mixPage, { slug: 'bench-s2' })) as { data: { article: { id: string } } }).data
+      .article.id;
+    const threadline = (name: string, url: string) => ({
+      name,
+      read: () => countFrom(url, mixPage, { slug: 'bench-s2' }, /"commentCount":(\d+)/),
+      write: (n: number) => mutateOrFail(url, postComment, { input: { articleId, body: `S6 comment ${n} through ${name}` } }, token),
+    });
+    const targets = [
+      threadline('Threadline, cache on', await threadlineApp(defaultResponseCache)),
+      threadline('Threadline, cache off', await threadlineApp({ ...defaultResponseCache, maxBytes: 0 })),
+    ];
+    const results = [];
+    for (const target of targets) results.push(await runMix(target, mix));
+    // PostGraphile last: its writes number comments themselves, after Threadline's.
+    const { rows } = await floorPool.query<{ id: number; authorId: number; last: number }>(
+      `SELECT a."id", a."authorId", (SELECT MAX("number") FROM "Comment" c WHERE c."articleId" = a."id") AS "last" FROM "Article" a WHERE a."slug" = 'bench-s2'`,
+    );
+    const article = rows[0]!;
+    results.push(
+      await runMix(
+        {
+          name: 'PostGraphile',
+          read: () => countFrom(postgraphile.endpoint, pgl.pglMixQuery, { slug: 'bench-s2' }, /"totalCount":(\d+)/),
+          write: (n: number) => {
+            const number = article.last + n + 1;
+            return mutateOrFail(postgraphile.endpoint, pgl.pglCreateComment, {
+              input: {
+                comment: {
+                  articleId: article.id,
+                  authorId: article.authorId,
+                  number,
+                  depth: 0,
+                  path: childPath(undefined, number),
+                  body: `S6 comment ${n} through PostGraphile`,
+                },
+              },
+            });
+          },
+        },
+        mix,
+      ),
+    );
+    const peer = results.at(-1)!;
+    console.log(
+      `\nS6 read-mostly mix: ${mix.readers} concurrent readers of S2 (and the comment count), one writer posting every ` +
+        `${mix.writeEveryMs} ms, ${mix.seconds} s each, through HTTP, one server after the other on the same PostgreSQL; ` +
+        `load average ${loadAverage()}\n`,
+    );
+    console.log(
+      table(
+        ['server', 'reads/s', 'read p50 / p99 ms', 'writes acknowledged', 'write p50 ms', 'stale reads', 'reads/s / PostGraphile'],
+        results.map((r) => [
+          r.name,
+          r.readsPerSecond.toFixed(0),
+          `${r.p50.toFixed(1)} / ${r.p99.toFixed(1)}`,
+          String(r.writes),
+          r.writeP50.toFixed(1),
+          String(r.stale),
+          `${(r.readsPerSecond / peer.readsPerSecond).toFixed(2)}×`,
+        ]),
+      ),
+    );
+    const cached = results[0]!;
+    console.log(
+      `\nS6: target Threadline reads ≥ 5× PostGraphile's ${cached.readsPerSecond >= 5 * peer.readsPerSecond ? 'MET' : 'MISSED'} ` +
+        `(${cached.readsPerSecond.toFixed(0)} vs ${peer.readsPerSecond.toFixed(0)} reads/s, ${(cached.readsPerSecond / peer.readsPerSecond).toFixed(2)}×)`,
+    );
+    const stale = results.filter((r) => r.stale > 0);
+    if (stale.length > 0) throw new Error(`S6: stale reads from ${stale.map((r) => `${r.name} (${r.stale})`).join(', ')}`);
   }
 } finally {
   for (const step of cleanup.reverse()) await step().catch((error: unknown) => console.error('cleanup failed:', error));

@@ -32,6 +32,7 @@ const { default: Database } = await import('better-sqlite3');
 const { print } = await import('graphql');
 const { applyMigrations } = await import('../prisma/migrate.js');
 const { buildApp } = await import('../src/app.js');
+const { defaultResponseCache } = await import('../src/config.js');
 const { secretFrom } = await import('../src/auth.js');
 const { onQuery, prisma } = await import('../src/db.js');
 const { loadThread } = await import('../src/importers/load.js');
@@ -46,7 +47,13 @@ await applyMigrations(process.env.DATABASE_URL);
 await loadThread(s1Thread());
 await loadThread(s2Thread());
 
-const app = buildApp({ logger: createLogger('silent'), secret: secretFrom('bench-secret-0123456789abcdef0123456789'), graphiql: false });
+const app = buildApp({
+  logger: createLogger('silent'),
+  secret: secretFrom('bench-secret-0123456789abcdef0123456789'),
+  graphiql: false,
+  // S1 and S2 measure reading, not the response cache (S6 measures that).
+  responseCache: { ...defaultResponseCache, maxBytes: 0 },
+});
 const { port } = await app.start(0, '127.0.0.1');
 const endpoint = `http://127.0.0.1:${port}/graphql`;
 const sqlite = new Database(dbFile, { readonly: true });

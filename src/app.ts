@@ -53,7 +53,7 @@ export interface AppOptions {
   resyncIntervalMs?: number;
   /** Origins whose pages may call: CORS, Server-Sent Events and WebSockets alike. Empty allows any. */
   allowedOrigins?: readonly string[];
-  /** Public answers kept for reuse; `maxBytes: 0` turns that off (HTTP caching headers stay). */
+  /** Public answers kept for reuse; `maxBytes: 0` turns that off, and ETags with it. */
   responseCache?: ResponseCacheSettings;
 }
 

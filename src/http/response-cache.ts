@@ -136,6 +136,9 @@ function trackArticles(schema: GraphQLSchema): void {
 }
 const tracked = new WeakSet<object>();
 
+/** An answer as sent: with an ETag when it is known to hold at the versions it was stored with. */
+type Computed = { json: string; etag?: string };
+
 /** What the HTTP layer needs to know about a request's answer. */
 interface Verdict {
   /** A public answer at known versions: its ETag. */
@@ -162,7 +165,7 @@ const isAsyncIterable = (value: unknown): value is AsyncIterable<unknown> =>
   typeof value === 'object' && value !== null && Symbol.asyncIterator in value;
 
 export interface ResponseCacheOptions {
-  /** Where answers are kept; null turns caching off (the HTTP headers stay). */
+  /** Where answers are kept; null turns caching off, ETags with it (every answer is then `private, no-store`). */
   store: AnswerStore | null;
   /** The database the versions are read from: the one the answers are read from. */
   db: Db;
@@ -173,61 +176,81 @@ export interface ResponseCacheOptions {
  * and gives every GraphQL answer its caching headers.
  */
 export function useResponseCache({ store, db }: ResponseCacheOptions): Plugin<Context> {
+  /** Answers being computed now, by key: requests for the same one wait for it (see onExecute). */
+  const computing = new Map<string, { epoch: number; answer: Promise<Computed | null> }>();
   return {
     onSchemaChange({ schema }) {
       trackArticles(schema);
     },
-    async onExecute({ args, setResultAndStopExecution }) {
+    async onExecute({ args, executeFn, setExecuteFn, setResultAndStopExecution }) {
       const context = args.contextValue as Context & { request?: Request; params?: { query?: string } };
       const request = context.request;
       if (!request || context.transport !== 'http') return;
       const verdict: Verdict = {};
       verdicts.set(request, verdict);
       const operation = getOperationAST(args.document, args.operationName);
-      if (operation?.operation !== 'query' || isModerator(context.viewer) || isAdmin(context.viewer)) return;
+      if (!store || operation?.operation !== 'query' || isModerator(context.viewer) || isAdmin(context.viewer)) return;
       const shape = shapeOf(args.schema, args.document, args.operationName);
       if (shape.private || shape.incremental) return;
       const query = context.params?.query;
       if (!query) return;
+      const serve = (answer: Computed) => {
+        verdict.etag = answer.etag;
+        setResultAndStopExecution({ stringify: () => answer.json } as ExecutionResult);
+      };
 
       const key = keyOf(query, args.operationName, args.variableValues);
-      const found = store ? await store.get(key) : undefined;
-      if (found) {
-        const versions = await readVersions(
-          db,
-          found.articles.map(([id]) => id),
-        );
-        if (holds(found, versions, Date.now())) {
-          verdict.etag = found.etag;
-          const json = found.json;
-          setResultAndStopExecution({ stringify: () => json } as ExecutionResult);
-          return;
-        }
+      const found = await store.get(key);
+      const now = found
+        ? await readVersions(
+            db,
+            found.articles.map(([id]) => id),
+          )
+        : { epoch: await currentEpoch(db) };
+      if (found && holds(found, now as Versions, Date.now())) return serve(found);
+
+      // The same answer is being computed, and no write has committed since it started: every
+      // write acknowledged before this request is in it. Wait for it rather than compute it again.
+      const flight = computing.get(key);
+      if (flight && flight.epoch === now.epoch) {
+        const answer = await flight.answer;
+        if (answer) return serve(answer);
       }
 
+      const epochBefore = now.epoch;
       const articles = new Set<number>();
       articlesRead.set(context, articles);
-      const epochBefore = await currentEpoch(db);
-      return {
-        async onExecuteDone({ result, setResult }) {
-          if (isAsyncIterable(result) || (result as ExecutionResult).errors?.length) return;
+      let settle!: (answer: Computed | null) => void;
+      const mine = { epoch: epochBefore, answer: new Promise<Computed | null>((resolve) => (settle = resolve)) };
+      computing.set(key, mine);
+      setExecuteFn(async (executionArgs) => {
+        let answer: Computed | null = null;
+        try {
+          const result = await executeFn(executionArgs);
+          if (isAsyncIterable(result) || (result as ExecutionResult).errors?.length) return result;
+          const json = JSON.stringify(result);
+          answer = { json };
           const ids = [...articles];
           const [versions, next] = await Promise.all([readVersions(db, ids), nextPublication(db, new Date())]);
           // A write committed while this ran: what it read may straddle that write.
-          if (versions.epoch !== epochBefore) return;
-          const fields = {
-            site: versions.site,
-            epoch: shape.articleScoped ? null : versions.epoch,
-            articles: ids.map((id): [number, number] => [id, versions.articles.get(id) ?? -1]),
-            expiresAt: next?.getTime() ?? null,
-          };
-          const json = JSON.stringify(result);
-          const answer: CachedAnswer = { ...fields, json, etag: etagOf(key, fields) };
-          verdict.etag = answer.etag;
-          setResult({ ...(result as ExecutionResult), stringify: () => json } as ExecutionResult);
-          await store?.set(key, answer);
-        },
-      };
+          if (versions.epoch === epochBefore) {
+            const fields = {
+              site: versions.site,
+              epoch: shape.articleScoped ? null : versions.epoch,
+              articles: ids.map((id): [number, number] => [id, versions.articles.get(id) ?? -1]),
+              expiresAt: next?.getTime() ?? null,
+            };
+            const stored: CachedAnswer = { ...fields, json, etag: etagOf(key, fields) };
+            answer = stored;
+            verdict.etag = stored.etag;
+            await store.set(key, stored);
+          }
+          return { ...(result as ExecutionResult), stringify: () => json } as ExecutionResult;
+        } finally {
+          if (computing.get(key) === mine) computing.delete(key);
+          settle(answer);
+        }
+      });
     },
     onResponse({ request, response, setResponse, fetchAPI }) {
       if (!response.headers.get('content-type')?.includes('json')) return;

@@ -127,6 +127,19 @@ describe('HTTP caching of public answers', () => {
     expect(served!.response.headers.get('etag')).toBe(computed.response.headers.get('etag'));
   });
 
+  it('computes an answer once for requests that ask it at the same time', async () => {
+    const reading = (sql: string) => !sql.includes('CacheVersion');
+    const once = await statementsOf(() => get(one, {}, threadQuery, { slug: demoSlug, alone: Date.now() }));
+    const variables = { slug: demoSlug, together: Date.now() };
+    let answers: Awaited<ReturnType<typeof get>>[] = [];
+    const together = await statementsOf(async () => {
+      answers = await Promise.all(Array.from({ length: 8 }, () => get(one, {}, threadQuery, variables)));
+    });
+    expect(answers.every((answer) => answer.response.status === 200)).toBe(true);
+    expect(new Set(answers.map((answer) => answer.text)).size).toBe(1);
+    expect(together.filter(reading)).toHaveLength(once.filter(reading).length);
+  });
+
   it('gives plain authors the same answer as anonymous readers, and keeps viewer-specific answers private', async () => {
     const anonymous = await get(one);
     const signedIn = await get(one, { authorization: `Bearer ${reader}` });
