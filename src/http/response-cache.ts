@@ -29,6 +29,7 @@ import { createHash } from 'node:crypto';
 import {
   type DocumentNode,
   type ExecutionResult,
+  type GraphQLField,
   type GraphQLFieldResolver,
   type GraphQLSchema,
   getNamedType,
@@ -45,8 +46,13 @@ import { currentEpoch, nextPublication, readVersions, type Versions } from '../d
 import { isAdmin, isModerator } from '../domain/visibility.js';
 import type { AnswerStore, CachedAnswer } from './answer-store.js';
 
-/** Fields whose answer is the viewer's own: never shared. */
-const privateFields = new Set(['Query.viewer']);
+/**
+ * Whether a field's answer is the viewer's own (`extensions: { threadline: { private: true } }`
+ * where it is defined): answers that ask for one are never shared. Every other field answers
+ * alike for everyone but moderators and administrators, whose answers are never shared either.
+ */
+const isPrivate = (field: GraphQLField<unknown, unknown> | null | undefined) =>
+  (field?.extensions as { threadline?: { private?: boolean } } | undefined)?.threadline?.private === true;
 /** Root fields that answer about one article. */
 const articleRoots = new Set(['Query.article', 'Query.permalink']);
 /** Types that belong to one article: every field of theirs stays inside it. */
@@ -95,7 +101,7 @@ function shapeOf(schema: GraphQLSchema, document: DocumentNode, operationName: s
         const type = typeInfo.getType();
         if (!parent || node.name.value === '__typename') return;
         const coordinate = `${parent.name}.${node.name.value}`;
-        if (privateFields.has(coordinate)) shape.private = true;
+        if (isPrivate(typeInfo.getFieldDef())) shape.private = true;
         if (parent === query) {
           if (!articleRoots.has(coordinate)) shape.articleScoped = false;
         } else if (!articleTypes.has(parent.name) && !(sharedTypes.has(parent.name) && type && isLeafType(getNamedType(type)))) {

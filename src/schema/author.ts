@@ -64,6 +64,8 @@ builder.queryField('viewer', (t) =>
   t.prismaField({
     type: 'Author',
     nullable: true,
+    // Each viewer's own: never shared through the response cache.
+    extensions: { threadline: { private: true } },
     description:
       "The signed-in author, as stored: null without a token, and until the token's author first writes (a read never writes, so a new token's name shows from its first comment on).",
     resolve: (query, _root, _args, { viewer }) =>
