@@ -12,6 +12,7 @@
  * epoch moves at the very end of each transaction, which keeps that lock for the commit only.
  */
 import type { Db, DbTx } from '../db.js';
+import { Prisma } from '../generated/prisma/client.js';
 
 export interface Versions {
   epoch: number;
@@ -48,13 +49,12 @@ export async function currentEpoch(db: Db): Promise<number> {
 
 /** The epoch, the site version and the given articles' sequence numbers, read in one statement. */
 export async function readVersions(db: Db, articleIds: readonly number[]): Promise<Versions> {
-  // Ids are integers this process took from its own rows, never text from a request.
-  const ids = articleIds.filter(Number.isSafeInteger);
-  const rows = await db.$queryRawUnsafe<{ id: number | bigint; a: number | bigint; b: number | bigint }[]>(
-    `SELECT -1 AS "id", "epoch" AS "a", "site" AS "b" FROM "CacheVersion" WHERE "id" = 1${
-      ids.length > 0 ? ` UNION ALL SELECT "id", "lastEventSeq", 0 FROM "Article" WHERE "id" IN (${ids.join(',')})` : ''
-    }`,
-  );
+  type Row = { id: number | bigint; a: number | bigint; b: number | bigint };
+  const rows =
+    articleIds.length === 0
+      ? await db.$queryRaw<Row[]>`SELECT -1 AS "id", "epoch" AS "a", "site" AS "b" FROM "CacheVersion" WHERE "id" = 1`
+      : await db.$queryRaw<Row[]>`SELECT -1 AS "id", "epoch" AS "a", "site" AS "b" FROM "CacheVersion" WHERE "id" = 1
+          UNION ALL SELECT "id", "lastEventSeq", 0 FROM "Article" WHERE "id" IN (${Prisma.join(articleIds)})`;
   const versions: Versions = { epoch: 0, site: 0, articles: new Map() };
   for (const row of rows) {
     const id = Number(row.id);
