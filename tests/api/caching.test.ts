@@ -204,6 +204,18 @@ describe('a reader never sees a thread older than an acknowledged write', () => 
     expect(nodeOf((await get(two)).body!.data!, id)).toMatchObject({ body: '', isDeleted: true });
   });
 
+  it("keeps a permalink's answer with its article's", async () => {
+    const permalink = 'query ($id: ID!) { permalink(commentId: $id) { comment { id replyCount } comments { totalCount } } }';
+    const read = async () =>
+      (await get(two, {}, permalink, { id: firstCommentId })).body!.data as unknown as {
+        permalink: { comment: { replyCount: number } };
+      };
+    const before = (await read()).permalink.comment.replyCount;
+    expect((await read()).permalink.comment.replyCount).toBe(before);
+    await postReply(one, 'A reply the permalink counts.');
+    expect((await read()).permalink.comment.replyCount).toBe(before + 1);
+  });
+
   it("never gives a moderator's answer to anyone else, nor shares one", async () => {
     const { result } = await postReply(one, 'Hidden from readers, shown to moderators.');
     const id = (result as { comment: { id: string } }).comment.id;
