@@ -1,7 +1,4 @@
 import { builder } from '../builder.js';
-import type { Context } from '../context.js';
-import { prisma } from '../db.js';
-import { deleteComment, editComment, postComment, setCommentHidden, type WriteResult } from '../domain/comments.js';
 import { defaultPageSize, maxMentionsPerComment, maxPageSize, maxQuotesPerComment } from '../domain/limits.js';
 import { renderBodyHtml } from '../domain/render.js';
 import { isModerator, showsComment, showsQuotedText, visibleArticles } from '../domain/visibility.js';
@@ -9,11 +6,8 @@ import * as relations from '../read/relations.js';
 import { Author } from './author.js';
 import { CommentRevision, CommentRevisionConnection } from './comment-revision.js';
 import { emptyConnection, pagedField, pageSizes } from './connections.js';
-import { writeErrors } from './errors.js';
-import { inputId } from './ids.js';
 import { CommentOrder } from './order.js';
-import { Quote, QuoteInput } from './quote.js';
-import { writeMutation } from './write-mutation.js';
+import { Quote } from './quote.js';
 
 export const Comment = builder.prismaNode('Comment', {
   id: { field: 'id' },
@@ -139,95 +133,3 @@ builder.prismaObjectField('Comment', 'revisions', (t) =>
 );
 
 const revisionPages = pagedField({ typeName: 'CommentRevision', sizes: pageSizes, relation: () => relations.revisions() });
-
-const PostCommentInput = builder.inputType('PostCommentInput', {
-  fields: (t) => ({
-    articleId: t.id({ required: true }),
-    body: t.string({ required: true, description: 'Plain text; @handle mentions known authors.' }),
-    replyToId: t.id({ description: 'The comment this one answers; it must belong to the same article.' }),
-    quotes: t.field({ type: [QuoteInput], description: `At most ${maxQuotesPerComment} spans of earlier comments, each once.` }),
-    idempotencyKey: t.string({
-      description: 'Any 1 to 255 characters; retrying with the same key and input returns the same comment.',
-    }),
-  }),
-});
-
-const commentIdInput = (name: string, description: string) =>
-  builder.inputType(name, { description, fields: (t) => ({ commentId: t.id({ required: true }) }) });
-
-const EditCommentInput = builder.inputType('EditCommentInput', {
-  fields: (t) => ({ commentId: t.id({ required: true }), body: t.string({ required: true }) }),
-});
-const DeleteCommentInput = commentIdInput('DeleteCommentInput', 'The comment to delete (its author, or a moderator).');
-const HideCommentInput = commentIdInput('HideCommentInput', 'The comment to hide (moderators).');
-const RestoreCommentInput = commentIdInput('RestoreCommentInput', 'The hidden comment to show again (moderators).');
-
-const loadComment = (query: object, id: number) => prisma.comment.findUniqueOrThrow({ ...query, where: { id } });
-
-/** A comment write: once it has committed, its events go to live subscribers. */
-function commentMutation<Input extends object>(
-  name: string,
-  input: Parameters<typeof writeMutation<Input, 'Comment'>>[2],
-  options: Omit<Parameters<typeof writeMutation<Input, 'Comment'>>[3], 'dataField' | 'load' | 'write'> & {
-    write: (input: Input, context: Context) => Promise<WriteResult>;
-  },
-) {
-  writeMutation(name, 'Comment', input, {
-    ...options,
-    dataField: 'comment',
-    load: loadComment,
-    write: async (value, context) => {
-      const { commentId, events } = await options.write(value, context);
-      for (const event of events) context.pubsub.publish(event);
-      return commentId;
-    },
-  });
-}
-
-commentMutation('postComment', PostCommentInput, {
-  description: 'Post a comment, a reply (replyToId) or a quoting comment (quotes).',
-  scope: 'signedIn',
-  errors: writeErrors.post,
-  write: (input, { viewer, writeLimits }) =>
-    postComment(viewer!, writeLimits, {
-      articleId: inputId(input.articleId, 'Article', 'articleId'),
-      body: input.body,
-      replyToId: input.replyToId == null ? null : inputId(input.replyToId, 'Comment', 'replyToId'),
-      quotes: input.quotes?.map((quote, index) => ({
-        commentId: inputId(quote.commentId, 'Comment', `quotes.${index}.commentId`),
-        start: quote.start,
-        end: quote.end,
-      })),
-      idempotencyKey: input.idempotencyKey,
-    }),
-});
-
-commentMutation('editComment', EditCommentInput, {
-  description:
-    'Change the body of your own comment, within the edit window and while its thread takes comments; the previous body becomes a revision.',
-  scope: 'signedIn',
-  errors: writeErrors.edit,
-  write: (input, { viewer, writeLimits }) =>
-    editComment(viewer!, writeLimits, { commentId: inputId(input.commentId, 'Comment', 'commentId'), body: input.body }),
-});
-
-commentMutation('deleteComment', DeleteCommentInput, {
-  description: 'Delete a comment: it stays as a tombstone that keeps its number, its place and its replies.',
-  scope: 'signedIn',
-  errors: writeErrors.remove,
-  write: (input, { viewer }) => deleteComment(viewer!, { commentId: inputId(input.commentId, 'Comment', 'commentId') }),
-});
-
-commentMutation('hideComment', HideCommentInput, {
-  description: 'Hide a comment from everyone but moderators.',
-  scope: 'moderator',
-  errors: writeErrors.remove,
-  write: (input, { viewer }) => setCommentHidden(viewer!, { commentId: inputId(input.commentId, 'Comment', 'commentId'), hidden: true }),
-});
-
-commentMutation('restoreComment', RestoreCommentInput, {
-  description: 'Show a hidden comment again.',
-  scope: 'moderator',
-  errors: writeErrors.remove,
-  write: (input, { viewer }) => setCommentHidden(viewer!, { commentId: inputId(input.commentId, 'Comment', 'commentId'), hidden: false }),
-});

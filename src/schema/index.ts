@@ -5,13 +5,16 @@ import { chargeResponses } from '../security/response-budget.js';
 import { encodeGlobalId } from '../domain/ids.js';
 import { registerNodeTypes } from './ids.js';
 import './article.js';
+import './article-mutations.js';
 import './author.js';
 import './comment.js';
+import './comment-mutations.js';
 import './comment-event.js';
 import './comment-revision.js';
 import './permalink.js';
 import './quote.js';
 import './tag.js';
+import './tag-mutations.js';
 
 // @defer and @stream: Yoga's executor delivers them (useDeferStream adds their validation rules).
 export const schema = builder.toSchema({ directives: [...specifiedDirectives, GraphQLDeferDirective, GraphQLStreamDirective] });

@@ -23,12 +23,3 @@ export const Quote = builder.prismaObject('Quote', {
     }),
   }),
 });
-
-export const QuoteInput = builder.inputType('QuoteInput', {
-  description: 'A span of an earlier comment of the same article: UTF-16 offsets into its body.',
-  fields: (t) => ({
-    commentId: t.id({ required: true }),
-    start: t.int({ required: true }),
-    end: t.int({ required: true }),
-  }),
-});
