@@ -11,8 +11,8 @@ const databaseFree = [
   'tests/system/config.test.ts',
   'tests/system/errors.test.ts',
 ];
-/** Tests of SQLite itself: the embedded file shared by processes. */
-const sqliteOnly = ['tests/system/processes.test.ts'];
+/** Tests of SQLite itself: the embedded file shared by processes, several files in one process. */
+const sqliteOnly = ['tests/system/processes.test.ts', 'tests/system/databases.test.ts'];
 /** Several instances on one PostgreSQL and one Redis, and their faults. */
 const postgresOnly = ['tests/live/multi-instance.test.ts', 'tests/live/faults.test.ts'];
 
@@ -23,7 +23,6 @@ export default defineConfig({
     alias: { graphql: require.resolve('graphql') },
   },
   test: {
-    setupFiles: ['tests/setup.ts'],
     pool: 'forks',
     testTimeout: 60_000,
     hookTimeout: 120_000,

@@ -16,28 +16,30 @@ import WebSocket from 'ws';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const dbFile = join(mkdtempSync(join(tmpdir(), 'threadline-attacks-')), 'threadline.db');
-process.env.DATABASE_URL = `file:${dbFile}`;
+const databaseUrl = `file:${dbFile}`;
 const secret = 'attack-probe-secret-0123456789abcdef0123456789';
 
 const { applyMigrations } = await import('../prisma/migrate.js');
-await applyMigrations(process.env.DATABASE_URL);
+await applyMigrations(databaseUrl);
+const { databaseSettings } = await import('../src/config.js');
+const { openDatabase } = await import('../src/db.js');
+const database = await openDatabase(databaseSettings({ DATABASE_URL: databaseUrl }));
 const { seedDemoIfEmpty } = await import('../src/seed.js');
-await seedDemoIfEmpty();
+await seedDemoIfEmpty(database);
 const { insertQuotedByFan, insertRevisionFan } = await import('../tests/fixtures/hostile.js');
-const { prisma, writer } = await import('../src/db.js');
 const { secretFrom, signToken } = await import('../src/auth.js');
 process.stderr.write('building the hostile threads…\n');
 // 100 comments, each quoted by 90 comments of 5,000 characters; a comment edited 500 times.
-await insertQuotedByFan('fan', { sources: 100, quotersPerSource: 90, bodyLength: 5000 });
+await insertQuotedByFan(database, 'fan', { sources: 100, quotersPerSource: 90, bodyLength: 5000 });
 // 100 comments quoted by 400 short comments each: nested quotedBy(first: 100) pages are all full.
-await insertQuotedByFan('wide', { sources: 100, quotersPerSource: 400, bodyLength: 40 });
-const revised = await insertRevisionFan('revised', { count: 500, bodyLength: 5000 });
+await insertQuotedByFan(database, 'wide', { sources: 100, quotersPerSource: 400, bodyLength: 40 });
+const revised = await insertRevisionFan(database, 'revised', { count: 500, bodyLength: 5000 });
 const revisedId = Buffer.from(`Comment:${revised}`).toString('base64');
-const demo = await prisma.article.findFirstOrThrow({ where: { slug: 'why-the-alder-hollow-library-started-lending-bike-tools' } });
+const demo = await database.reader.article.findFirstOrThrow({ where: { slug: 'why-the-alder-hollow-library-started-lending-bike-tools' } });
 const demoId = Buffer.from(`Article:${demo.id}`).toString('base64');
-const danaComment = await prisma.comment.findFirstOrThrow({ where: { articleId: demo.id, number: 1 } });
+const danaComment = await database.reader.comment.findFirstOrThrow({ where: { articleId: demo.id, number: 1 } });
 const danaCommentId = Buffer.from(`Comment:${danaComment.id}`).toString('base64');
-await Promise.all([prisma.$disconnect(), writer.$disconnect()]);
+await database.close();
 
 const token = (handle: string, name: string, role = 'AUTHOR', expiresIn: string | number = '1h') =>
   signToken({ handle, name, role: role as 'AUTHOR' }, secretFrom(secret), expiresIn);
@@ -45,7 +47,15 @@ const token = (handle: string, name: string, role = 'AUTHOR', expiresIn: string 
 // The server, as `npm start` runs it in production.
 const server: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
   cwd: root,
-  env: { ...process.env, PORT: '0', HOST: '127.0.0.1', NODE_ENV: 'production', THREADLINE_JWT_SECRET: secret, LOG_LEVEL: 'info' },
+  env: {
+    ...process.env,
+    DATABASE_URL: databaseUrl,
+    PORT: '0',
+    HOST: '127.0.0.1',
+    NODE_ENV: 'production',
+    THREADLINE_JWT_SECRET: secret,
+    LOG_LEVEL: 'info',
+  },
   stdio: ['ignore', 'pipe', 'pipe'],
 });
 let stderr = '';

@@ -66,25 +66,24 @@ process.env.GRAPHILE_ENV ??= 'production';
 const postgres = await startPostgres({ maxConnections: 50 });
 const cleanup: (() => Promise<unknown>)[] = [];
 try {
-  // The server's Prisma client reads DATABASE_URL when it is first imported.
-  process.env.DATABASE_URL = postgres.url;
   const { default: pg } = await import('pg');
   const { print } = await import('graphql');
   const { applyMigrations } = await import('../prisma/migrate.js');
   const { buildApp } = await import('../src/app.js');
-  const { defaultResponseCache, defaultWriteLimits } = await import('../src/config.js');
+  const { databaseSettings, defaultResponseCache, defaultWriteLimits } = await import('../src/config.js');
   const { secretFrom } = await import('../src/auth.js');
-  const { prisma } = await import('../src/db.js');
+  const { openDatabase } = await import('../src/db.js');
   const { loadThread } = await import('../src/importers/load.js');
   const { createLogger } = await import('../src/logger.js');
   const { BenchFirstPageDocument, BenchThreadPageDocument } = await import('../schema/generated/graphql.js');
   const { floorFirstPagePg, floorThreadPagePg } = await import('./postgres-floor.js');
   const pgl = await import('./postgraphile.js');
-  cleanup.push(() => prisma.$disconnect());
 
   await applyMigrations(postgres.url);
-  await loadThread(s1Thread());
-  await loadThread(s2Thread());
+  const database = await openDatabase(databaseSettings({ DATABASE_URL: postgres.url }));
+  cleanup.push(() => database.close());
+  await loadThread(database, s1Thread());
+  await loadThread(database, s2Thread());
 
   const pool = (max: number) => {
     const created = new pg.Pool({ connectionString: postgres.url, max });
@@ -98,6 +97,7 @@ try {
   const serverVersion = (await floorPool.query<{ server_version: string }>('SHOW server_version')).rows[0]!.server_version;
 
   const app = buildApp({
+    database,
     logger: createLogger('silent'),
     secret: secretFrom('bench-secret-0123456789abcdef0123456789'),
     graphiql: false,
@@ -240,7 +240,7 @@ try {
     // One writer posting ten times a second: no rate limit for it.
     const writeLimits = { ...defaultWriteLimits, minIntervalSeconds: 0, windowMax: 1_000_000 };
     const threadlineApp = async (responseCache: typeof defaultResponseCache) => {
-      const mixApp = buildApp({ logger: createLogger('silent'), secret, graphiql: false, writeLimits, responseCache });
+      const mixApp = buildApp({ database, logger: createLogger('silent'), secret, graphiql: false, writeLimits, responseCache });
       const address = await mixApp.start(0, '127.0.0.1');
       cleanup.push(() => mixApp.stop());
       return `http://127.0.0.1:${address.port}/graphql`;

@@ -23,18 +23,18 @@ const { values } = parseArgs({
 const iterations = Number(values.iterations);
 const warmup = Number(values.warmup);
 
-// The server's Prisma client reads DATABASE_URL when it is first imported.
 const dbFile = join(mkdtempSync(join(tmpdir(), 'threadline-bench-')), 'bench.db');
-process.env.DATABASE_URL = `file:${dbFile}`;
+const databaseUrl = `file:${dbFile}`;
+// Read when the schema is built (plugin-prisma's unused-query check is off in production).
 process.env.NODE_ENV = 'production';
 
-const { default: Database } = await import('better-sqlite3');
+const { default: Sqlite } = await import('better-sqlite3');
 const { print } = await import('graphql');
 const { applyMigrations } = await import('../prisma/migrate.js');
 const { buildApp } = await import('../src/app.js');
-const { defaultResponseCache } = await import('../src/config.js');
 const { secretFrom } = await import('../src/auth.js');
-const { onQuery, prisma } = await import('../src/db.js');
+const { databaseSettings, defaultResponseCache } = await import('../src/config.js');
+const { openDatabase } = await import('../src/db.js');
 const { loadThread } = await import('../src/importers/load.js');
 const { createLogger } = await import('../src/logger.js');
 const { BenchFirstPageDocument, BenchThreadPageDocument } = await import('../schema/generated/graphql.js');
@@ -43,20 +43,29 @@ const { loadAverage, measure, postGraphQL, s1Thread, s2Thread, table, threadline
   './common.js'
 );
 
-await applyMigrations(process.env.DATABASE_URL);
-await loadThread(s1Thread());
-await loadThread(s2Thread());
+await applyMigrations(databaseUrl);
+const settings = databaseSettings({ DATABASE_URL: databaseUrl });
+const database = await openDatabase(settings);
+// Statements are counted on an app of their own, so that the measured one logs nothing, as in production.
+const counted = await openDatabase(settings, { logQueries: true });
+await loadThread(database, s1Thread());
+await loadThread(database, s2Thread());
 
-const app = buildApp({
-  logger: createLogger('silent'),
-  secret: secretFrom('bench-secret-0123456789abcdef0123456789'),
-  graphiql: false,
-  // S1 and S2 measure reading, not the response cache (S6 measures that).
-  responseCache: { ...defaultResponseCache, maxBytes: 0 },
-});
-const { port } = await app.start(0, '127.0.0.1');
-const endpoint = `http://127.0.0.1:${port}/graphql`;
-const sqlite = new Database(dbFile, { readonly: true });
+const appOn = (db: typeof database) =>
+  buildApp({
+    database: db,
+    logger: createLogger('silent'),
+    secret: secretFrom('bench-secret-0123456789abcdef0123456789'),
+    graphiql: false,
+    // S1 and S2 measure reading, not the response cache (S6 measures that).
+    responseCache: { ...defaultResponseCache, maxBytes: 0 },
+  });
+const app = appOn(database);
+const countingApp = appOn(counted);
+const urlOf = async (started: typeof app) => `http://127.0.0.1:${(await started.start(0, '127.0.0.1')).port}/graphql`;
+const endpoint = await urlOf(app);
+const countingEndpoint = await urlOf(countingApp);
+const sqlite = new Sqlite(dbFile, { readonly: true });
 
 const threadPage = print(BenchThreadPageDocument);
 const firstPage = print(BenchFirstPageDocument);
@@ -66,14 +75,14 @@ const scenarios = [
   {
     name: 'S1 whole thread, 1,000 comments, 2 pages of 500',
     target: 2,
-    threadline: () => twoPages((after) => postGraphQL(endpoint, threadPage, { slug: 'bench-s1', after })),
+    threadline: (at = endpoint) => twoPages((after) => postGraphQL(at, threadPage, { slug: 'bench-s1', after })),
     floor: () => twoPages((after) => floorThreadPage(sqlite, 'bench-s1', after, threadPageSize)),
     expectedComments: 1000,
   },
   {
     name: 'S2 first 50 top-level comments + 2 levels',
     target: 2.5,
-    threadline: async () => [await postGraphQL(endpoint, firstPage, { slug: 'bench-s2' })],
+    threadline: async (at = endpoint) => [await postGraphQL(at, firstPage, { slug: 'bench-s2' })],
     floor: async () => [floorFirstPage(sqlite, 'bench-s2')],
     expectedComments: 500,
   },
@@ -86,9 +95,10 @@ const statements: string[] = [];
 for (const scenario of scenarios) {
   // Both sides must produce the same comments before their speed means anything.
   let issued = 0;
-  const stopCounting = onQuery(() => issued++);
-  const ours = (await scenario.threadline()).map((page) => JSON.parse(page).data);
+  const stopCounting = counted.onQuery(() => issued++);
+  await scenario.threadline(countingEndpoint);
   stopCounting();
+  const ours = (await scenario.threadline()).map((page) => JSON.parse(page).data);
   const floor = (await scenario.floor()).map((page) => JSON.parse(page).data);
   const count = threadlineCommentCount;
   if (count(ours) !== scenario.expectedComments || count(floor) !== scenario.expectedComments) {
@@ -113,8 +123,8 @@ for (const scenario of scenarios) {
   cpuRows.push([scenario.name, t.cpuMs.toFixed(2), f.cpuMs.toFixed(2), `${(t.cpuMs / f.cpuMs).toFixed(1)}×`]);
 }
 
-await app.stop();
-await prisma.$disconnect();
+await Promise.all([app.stop(), countingApp.stop()]);
+await Promise.all([database.close(), counted.close()]);
 sqlite.close();
 
 const header = ['scenario', 'Threadline p50 ms', 'p99 ms', 'floor p50 ms', 'p99 ms', 'ratio (p50)', 'target'];

@@ -18,7 +18,7 @@ import {
   type WriteLimits,
 } from './config.js';
 import { authorizationOf, type Context, contextFactory } from './context.js';
-import { prisma } from './db.js';
+import type { Database } from './db.js';
 import { maskError } from './errors.js';
 import type { Logger } from './logger.js';
 import { type AnswerStore, MemoryAnswerStore, RedisAnswerStore } from './http/answer-store.js';
@@ -36,6 +36,8 @@ import { type OriginPolicy, originPolicy } from './security/origins.js';
 import { StreamsPerAddress } from './security/streams.js';
 
 export interface AppOptions {
+  /** The opened database (src/db.ts `openDatabase`); whoever opened it closes it, after `stop()`. */
+  database: Database;
   logger: Logger;
   secret: Secret;
   writeLimits?: WriteLimits;
@@ -69,6 +71,7 @@ export interface App {
 }
 
 function buildYoga({
+  database,
   logger,
   secret,
   pubsub,
@@ -83,7 +86,7 @@ function buildYoga({
   return createYoga<object, Context>({
     schema,
     graphqlEndpoint: '/graphql',
-    context: contextFactory({ secret, writeLimits, pubsub }),
+    context: contextFactory({ db: database, secret, writeLimits, pubsub }),
     cors: (request) => origins.cors(request),
     batching: false,
     graphiql: graphiql ? { title: 'Threadline', subscriptionsProtocol: 'WS' } : false,
@@ -101,14 +104,14 @@ function buildYoga({
       ...requestLimitPlugins(requestLimits, { development }),
       // After the limits, so that a refused request costs no statement; a stored answer is served
       // before the heavy-request gate and the response budget, which wrap only what executes.
-      useResponseCache({ store: answers, db: prisma }),
+      useResponseCache({ store: answers, db: database.reader }),
       useEventCursors(),
       useTokenExpiry(),
       useReadinessCheck({
         endpoint: '/health',
         check: async () => {
           try {
-            await prisma.$queryRaw`SELECT 1`;
+            await database.reader.$queryRaw`SELECT 1`;
             return true;
           } catch (error) {
             logger.warn({ err: error }, 'health check: database unreachable');
@@ -156,7 +159,7 @@ export function buildApp(options: AppOptions): App {
   const live = options.liveLimits ?? defaultLiveLimits;
   const logger = options.logger.child({ component: 'live' });
   const pubsub = options.pubsub ?? new LivePubSub(live.maxQueue);
-  const resyncer = startResync(pubsub, options.resyncIntervalMs ?? 5000, logger);
+  const resyncer = startResync(options.database, pubsub, options.resyncIntervalMs ?? 5000, logger);
   const bus = options.redisUrl
     ? redisEventBus({
         url: options.redisUrl,

@@ -6,7 +6,6 @@ import ScopeAuthPlugin from '@pothos/plugin-scope-auth';
 import { GraphQLError } from 'graphql';
 import { DateTimeResolver } from 'graphql-scalars';
 import type { Context } from './context.js';
-import { prisma } from './db.js';
 import { ForbiddenError } from './domain/errors.js';
 import { maxNodeIds } from './domain/limits.js';
 import { isAdmin, isModerator } from './domain/visibility.js';
@@ -37,7 +36,7 @@ export const builder = new SchemaBuilder<{
       new ForbiddenError(viewer ? 'Your role does not allow this.' : 'Sign in to do this: send a bearer token.'),
   },
   prisma: {
-    client: prisma,
+    client: (ctx) => ctx.db.reader,
     dmmf: getDatamodel(),
     exposeDescriptions: false,
     // Every connection pages through src/schema/connections.ts; plugin-prisma plans the rows' selections.

@@ -1,10 +1,17 @@
 import { GraphQLError } from 'graphql';
 import { AuthenticationError, type Secret, type Viewer, viewerFromAuthorization } from './auth.js';
 import type { WriteLimits } from './config.js';
+import type { Database } from './db.js';
 import type { LivePubSub } from './live/pubsub.js';
 
 /** What every resolver gets, for HTTP and WebSocket alike. */
 export interface Context {
+  /**
+   * The database this app was built on. On the context, not a shared module, so that several
+   * apps on several databases can live in one process (tests, tools); plugin-prisma takes its
+   * client from here (`client: (ctx) => ctx.db.reader`).
+   */
+  db: Database;
   /** The signed-in author from the bearer token; null for anonymous (read-only) requests. */
   viewer: Viewer | null;
   writeLimits: WriteLimits;
@@ -33,11 +40,22 @@ export function authorizationOf({ request, connectionParams }: InitialContext): 
   return typeof param === 'string' ? param : null;
 }
 
-export function contextFactory({ secret, writeLimits, pubsub }: { secret: Secret; writeLimits: WriteLimits; pubsub: LivePubSub }) {
+export function contextFactory({
+  db,
+  secret,
+  writeLimits,
+  pubsub,
+}: {
+  db: Database;
+  secret: Secret;
+  writeLimits: WriteLimits;
+  pubsub: LivePubSub;
+}) {
   return async (initial: InitialContext): Promise<Context> => {
     try {
       const lastEventId = initial.request?.headers.get('last-event-id') ?? undefined;
       return {
+        db,
         viewer: await viewerFromAuthorization(authorizationOf(initial), secret),
         writeLimits,
         pubsub,

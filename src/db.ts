@@ -1,42 +1,87 @@
-import { databaseSettings, type DatabaseSettings } from './config.js';
+import type { DatabaseSettings } from './config.js';
 import { type Provider, sqliteFilePath } from './db-url.js';
 import { commitVersions, type WriteScope } from './domain/versions.js';
 import type { PrismaClient } from './generated/prisma/client.js';
 
 export type { PrismaClient } from './generated/prisma/client.js';
+/** A Prisma client (a Database's reader or writer). */
 export type Db = PrismaClient;
 /** A Prisma client or the transaction client handed to `$transaction(async (tx) => …)`. */
 export type DbTx = Omit<PrismaClient, '$connect' | '$disconnect' | '$on' | '$transaction' | '$extends'>;
 
+export interface WriteTransactionOptions {
+  timeout?: number;
+  maxWait?: number;
+  retryForMs?: number;
+  /** What the work changes, for cached answers (src/domain/versions.ts): when unsure, `site`. */
+  scope?: WriteScope;
+}
+
+/** An opened database: what every read, write and tool of Threadline goes through. */
+export interface Database {
+  readonly provider: Provider;
+  /** Reads: they see only what has committed. */
+  readonly reader: PrismaClient;
+  /**
+   * The client writes go through, on connections of its own. With SQLite that is a second
+   * connection: better-sqlite3 is one connection per client, and Prisma runs every query of a
+   * client on it, so a read arriving while a write transaction is open would see (and a plain
+   * write would join) that uncommitted transaction. Writes go here; reads, on `reader`, see only
+   * what has committed (WAL gives each its snapshot). With PostgreSQL it is a second pool: write
+   * transactions waiting for a busy article's row lock hold their connections, and must not take
+   * every connection reads need.
+   */
+  readonly writer: PrismaClient;
+  /**
+   * A write transaction, on the writer. Retried, with backoff, when the database rolled it back
+   * for a reason that running it again resolves.
+   *
+   * SQLite starts a transaction reading and upgrades it to writing at its first write; two
+   * processes upgrading at once deadlock, and one fails with SQLITE_BUSY without waiting.
+   * Writing first takes the write lock up front, as BEGIN IMMEDIATE would, so a second writer
+   * waits its turn instead. PostgreSQL runs writers side by side at READ COMMITTED; each write
+   * locks the rows it changes (the author, the article's counters) until it commits.
+   */
+  writeTransaction<T>(work: (tx: DbTx) => Promise<T>, options?: WriteTransactionOptions): Promise<T>;
+  /**
+   * Locks a row until the transaction ends, before the transaction reads it to decide what to
+   * write: a concurrent write to the same row waits, then decides on what this one wrote. For
+   * PostgreSQL, whose writers run side by side; SQLite's writers already take turns, whole.
+   */
+  lockRow(tx: DbTx, table: 'Article' | 'Comment', id: number): Promise<void>;
+  /**
+   * Calls `listener` with every SQL statement either client sends; returns the unsubscribe
+   * function. Only for a database opened with `logQueries`: without it there is nothing to hear,
+   * and a listener that silently heard nothing would make a statement count pass for nothing.
+   */
+  onQuery(listener: (sql: string) => void): () => void;
+  /** Disconnects both clients. */
+  close(): Promise<void>;
+}
+
+export interface OpenOptions {
+  /** Feed `onQuery` listeners (tests, benchmarks); off, the clients log nothing and pay nothing for it. */
+  logQueries?: boolean;
+  /** PostgreSQL: hears about connections the server dropped while idle (the pool replaces them on demand). */
+  onPoolError?: (error: Error) => void;
+}
+
 type QueryListener = (sql: string) => void;
-const queryListeners = new Set<QueryListener>();
-
-/** Calls `listener` with every SQL statement Prisma sends; returns the unsubscribe function. */
-export function onQuery(listener: QueryListener): () => void {
-  queryListeners.add(listener);
-  return () => queryListeners.delete(listener);
-}
-
-/** Feeds `onQuery` listeners from a client made with `log: [{ emit: 'event', level: 'query' }]`. */
-function listen<C extends { $on(event: 'query', callback: (event: { query: string }) => void): void }>(client: C): C {
-  client.$on('query', (event) => {
-    for (const listener of queryListeners) listener(event.query);
-  });
-  return client;
-}
+type QueryLogging = { emit: 'event'; level: 'query' }[] | undefined;
+type LoggingClient = { $on(event: 'query', callback: (event: { query: string }) => void): void };
 
 /**
  * better-sqlite3 waits for a busy database synchronously, holding the event loop, so the busy
  * timeout stays short where waiting can happen (the writer) and writeTransaction retries
  * asynchronously instead (see also prisma/orm#29933 on SQLITE_BUSY at COMMIT).
  */
-async function sqliteClient(url: string, busyTimeoutMs: number): Promise<PrismaClient> {
+async function sqliteClient(url: string, busyTimeoutMs: number, log: QueryLogging): Promise<PrismaClient> {
   const [{ PrismaBetterSqlite3 }, { PrismaClient }] = await Promise.all([
     import('@prisma/adapter-better-sqlite3'),
     import('./generated/prisma/client.js'),
   ]);
   const adapter = new PrismaBetterSqlite3({ url: sqliteFilePath(url), timeout: busyTimeoutMs });
-  return listen(new PrismaClient({ adapter, log: [{ emit: 'event', level: 'query' }] })) as unknown as PrismaClient;
+  return new PrismaClient({ adapter, log }) as unknown as PrismaClient;
 }
 
 /**
@@ -45,7 +90,12 @@ async function sqliteClient(url: string, busyTimeoutMs: number): Promise<PrismaC
  * generated clients (their generic type maps are nominally distinct), so what proves the cast
  * is the test suite, which runs whole on both databases.
  */
-async function postgresClient(settings: DatabaseSettings, max: number): Promise<PrismaClient> {
+async function postgresClient(
+  settings: DatabaseSettings,
+  max: number,
+  log: QueryLogging,
+  onPoolError: ((error: Error) => void) | undefined,
+): Promise<PrismaClient> {
   const [{ PrismaPg }, { PrismaClient }] = await Promise.all([
     import('@prisma/adapter-pg'),
     import('./generated/prisma-postgresql/client.js'),
@@ -53,37 +103,10 @@ async function postgresClient(settings: DatabaseSettings, max: number): Promise<
   const adapter = new PrismaPg(
     { connectionString: settings.url, max, connectionTimeoutMillis: settings.connectTimeoutMs },
     // An idle connection the server dropped (a restart, say): the pool replaces it on demand.
-    { onPoolError: (error) => poolErrorListener?.(error) },
+    { onPoolError: (error) => onPoolError?.(error) },
   );
-  const client = listen(new PrismaClient({ adapter, log: [{ emit: 'event', level: 'query' }] }));
-  return client as unknown as PrismaClient;
+  return new PrismaClient({ adapter, log }) as unknown as PrismaClient;
 }
-
-let poolErrorListener: ((error: Error) => void) | undefined;
-
-/** Hears about connections PostgreSQL dropped while idle (src/server.ts logs them). */
-export function onPoolError(listener: (error: Error) => void): void {
-  poolErrorListener = listener;
-}
-
-const settings = databaseSettings();
-export const provider: Provider = settings.provider;
-
-/** The application's Prisma client, on DATABASE_URL. */
-export const prisma: PrismaClient =
-  provider === 'postgresql' ? await postgresClient(settings, settings.poolMax) : await sqliteClient(settings.url, 5000);
-
-/**
- * The client writes go through, on connections of its own. With SQLite that is a second
- * connection: better-sqlite3 is one connection per client, and Prisma runs every query of a
- * client on it, so a read arriving while a write transaction is open would see (and a plain
- * write would join) that uncommitted transaction. Writes go here; reads, on `prisma`, see only
- * what has committed (WAL gives each its snapshot). With PostgreSQL it is a second pool: write
- * transactions waiting for a busy article's row lock hold their connections, and must not take
- * every connection reads need.
- */
-export const writer: PrismaClient =
-  provider === 'postgresql' ? await postgresClient(settings, settings.writePoolMax) : await sqliteClient(settings.url, 50);
 
 const detailsOf = (error: unknown) =>
   error instanceof Error ? `${error.message} ${JSON.stringify((error as { meta?: unknown }).meta ?? '')}` : '';
@@ -98,68 +121,77 @@ const isConflict = (error: unknown) =>
   (error as { code?: unknown }).code === 'P2034' || /\b(40001|40P01)\b|deadlock detected|could not serialize/.test(detailsOf(error));
 
 /**
- * A write transaction, on the writer. Retried, with backoff, when the database rolled it back
- * for a reason that running it again resolves.
- *
- * SQLite starts a transaction reading and upgrades it to writing at its first write; two
- * processes upgrading at once deadlock, and one fails with SQLITE_BUSY without waiting.
- * Writing first takes the write lock up front, as BEGIN IMMEDIATE would, so a second writer
- * waits its turn instead. PostgreSQL runs writers side by side at READ COMMITTED; each write
- * locks the rows it changes (the author, the article's counters) until it commits.
+ * Opens the database `settings` name: a reader and a writer client on the driver adapter its
+ * URL calls for. Nothing connects before the first query.
  */
-export async function writeTransaction<T>(
-  work: (tx: DbTx) => Promise<T>,
-  {
-    timeout,
-    maxWait,
-    retryForMs = 10_000,
-    scope = 'site',
-  }: {
-    timeout?: number;
-    maxWait?: number;
-    retryForMs?: number;
-    /** What the work changes, for cached answers (src/domain/versions.ts): when unsure, `site`. */
-    scope?: WriteScope;
-  } = {},
-): Promise<T> {
-  const deadline = Date.now() + retryForMs;
-  const retryable = provider === 'postgresql' ? isConflict : isBusy;
-  // PostgreSQL: a write that checked a unique value was free can still lose the race for it to
-  // a concurrent one. Run again, its check sees the winner and answers as usual (twice at most,
-  // so that a real bug still surfaces).
-  let uniqueRaces = 0;
-  const lostUniqueRace = (error: unknown) =>
-    provider === 'postgresql' && (error as { code?: unknown }).code === 'P2002' && uniqueRaces++ < 2;
-  for (let attempt = 0; ; attempt++) {
-    try {
-      return await writer.$transaction(
-        async (tx) => {
-          if (provider === 'sqlite') await tx.$executeRaw`UPDATE "Article" SET "id" = "id" WHERE 0 = 1`;
-          const result = await work(tx);
-          await commitVersions(tx, scope);
-          return result;
-        },
-        { timeout, maxWait },
-      );
-    } catch (error) {
-      if (!(retryable(error) || lostUniqueRace(error)) || Date.now() > deadline) throw error;
-      await new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(250, 10 * 2 ** attempt)));
+export async function openDatabase(settings: DatabaseSettings, { logQueries = false, onPoolError }: OpenOptions = {}): Promise<Database> {
+  const { provider } = settings;
+  const log: QueryLogging = logQueries ? [{ emit: 'event', level: 'query' }] : undefined;
+  const [reader, writer] =
+    provider === 'postgresql'
+      ? await Promise.all([
+          postgresClient(settings, settings.poolMax, log, onPoolError),
+          postgresClient(settings, settings.writePoolMax, log, onPoolError),
+        ])
+      : await Promise.all([sqliteClient(settings.url, 5000, log), sqliteClient(settings.url, 50, log)]);
+
+  const queryListeners = new Set<QueryListener>();
+  if (logQueries) {
+    for (const client of [reader, writer] as unknown as LoggingClient[]) {
+      client.$on('query', (event) => {
+        for (const listener of queryListeners) listener(event.query);
+      });
     }
   }
-}
 
-/**
- * Locks a row until the transaction ends, before the transaction reads it to decide what to
- * write: a concurrent write to the same row waits, then decides on what this one wrote. For
- * PostgreSQL, whose writers run side by side; SQLite's writers already take turns, whole.
- */
-export async function lockRow(tx: DbTx, table: 'Article' | 'Comment', id: number): Promise<void> {
-  if (provider !== 'postgresql') return;
-  // The table name comes from the closed list above, never from input.
-  await tx.$executeRawUnsafe(`SELECT 1 FROM "${table}" WHERE "id" = $1 FOR UPDATE`, id);
+  const retryable = provider === 'postgresql' ? isConflict : isBusy;
+
+  return {
+    provider,
+    reader,
+    writer,
+    async writeTransaction(work, { timeout, maxWait, retryForMs = 10_000, scope = 'site' } = {}) {
+      const deadline = Date.now() + retryForMs;
+      // PostgreSQL: a write that checked a unique value was free can still lose the race for it to
+      // a concurrent one. Run again, its check sees the winner and answers as usual (twice at most,
+      // so that a real bug still surfaces).
+      let uniqueRaces = 0;
+      const lostUniqueRace = (error: unknown) =>
+        provider === 'postgresql' && (error as { code?: unknown }).code === 'P2002' && uniqueRaces++ < 2;
+      for (let attempt = 0; ; attempt++) {
+        try {
+          return await writer.$transaction(
+            async (tx) => {
+              if (provider === 'sqlite') await tx.$executeRaw`UPDATE "Article" SET "id" = "id" WHERE 0 = 1`;
+              const result = await work(tx);
+              await commitVersions(tx, scope);
+              return result;
+            },
+            { timeout, maxWait },
+          );
+        } catch (error) {
+          if (!(retryable(error) || lostUniqueRace(error)) || Date.now() > deadline) throw error;
+          await new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(250, 10 * 2 ** attempt)));
+        }
+      }
+    },
+    async lockRow(tx, table, id) {
+      if (provider !== 'postgresql') return;
+      // The table name comes from the closed list above, never from input.
+      await tx.$executeRawUnsafe(`SELECT 1 FROM "${table}" WHERE "id" = $1 FOR UPDATE`, id);
+    },
+    onQuery(listener) {
+      if (!logQueries) throw new Error('This database was opened without logQueries: it reports no statements.');
+      queryListeners.add(listener);
+      return () => queryListeners.delete(listener);
+    },
+    async close() {
+      await Promise.all([reader.$disconnect(), writer.$disconnect()]);
+    },
+  };
 }
 
 /** SQLite: write-ahead logging lets readers go on while one process writes. PostgreSQL needs nothing. */
-export async function configureDatabase(db: Db): Promise<void> {
-  if (provider === 'sqlite') await db.$queryRawUnsafe('PRAGMA journal_mode = WAL');
+export async function configureDatabase(database: Database): Promise<void> {
+  if (database.provider === 'sqlite') await database.reader.$queryRawUnsafe('PRAGMA journal_mode = WAL');
 }

@@ -1,31 +1,30 @@
 import { applyMigrations } from '../prisma/migrate.js';
+import { buildApp } from './app.js';
 import { loadSecret } from './auth.js';
 import { ConfigError, dataDirOf, loadConfig } from './config.js';
+import { configureDatabase, openDatabase } from './db.js';
+import { pruneEvents } from './live/events.js';
 import { createLogger } from './logger.js';
+import { seedDemoIfEmpty } from './seed.js';
 
 const logger = createLogger();
 
 async function main() {
   const config = loadConfig();
-  // Loaded once the configuration is known to be good: they open the database on import.
-  const [{ buildApp }, { configureDatabase, onPoolError, prisma, writer }, { seedDemoIfEmpty }, { pruneEvents }] = await Promise.all([
-    import('./app.js'),
-    import('./db.js'),
-    import('./seed.js'),
-    import('./live/events.js'),
-  ]);
-
-  onPoolError((error) => logger.warn({ err: error }, 'PostgreSQL dropped an idle connection; the pool replaces it when needed'));
+  const database = await openDatabase(config.database, {
+    onPoolError: (error) => logger.warn({ err: error }, 'PostgreSQL dropped an idle connection; the pool replaces it when needed'),
+  });
   const applied = await applyMigrations(config.database.url);
   if (applied.length > 0) logger.info({ migrations: applied }, 'applied migrations');
-  await configureDatabase(prisma);
+  await configureDatabase(database);
   if (config.seedDemo) {
-    const seeded = await seedDemoIfEmpty();
+    const seeded = await seedDemoIfEmpty(database);
     if (seeded) logger.info({ article: seeded.articleSlug, comments: seeded.commentsCreated }, 'empty database: imported the demo thread');
   }
 
   const secret = await loadSecret(config.jwtSecret, dataDirOf(config.database.url), config.production);
   const app = buildApp({
+    database,
     logger,
     secret,
     writeLimits: config.writeLimits,
@@ -40,7 +39,7 @@ async function main() {
     development: process.env.NODE_ENV === 'development',
   });
   const prune = () =>
-    pruneEvents(config.liveLimits.retentionDays).then(
+    pruneEvents(database, config.liveLimits.retentionDays).then(
       (count) => count > 0 && logger.info({ events: count }, 'pruned the event log'),
       (error: unknown) => logger.warn({ err: error }, 'could not prune the event log'),
     );
@@ -61,7 +60,7 @@ async function main() {
     clearInterval(pruning);
     try {
       await app.stop();
-      await Promise.all([prisma.$disconnect(), writer.$disconnect()]);
+      await database.close();
       logger.info('stopped');
       process.exit(0);
     } catch (error) {

@@ -6,6 +6,7 @@ import pg from 'pg';
 import { expect } from 'vitest';
 import WebSocket from 'ws';
 import { CommentAddedDocument, type CommentAddedSubscription, PostCommentDocument } from '../schema/generated/graphql.js';
+import { testServices } from './database.js';
 import { globalId, tokenFor, viewer } from './helpers.js';
 import { startServer } from './instances.js';
 
@@ -22,9 +23,9 @@ export interface Instance {
 /** Starts `npm start`'s server on DATABASE_URL and REDIS_URL (the test file's unless `env` says otherwise). */
 export async function startInstance(env: Record<string, string> = {}): Promise<Instance> {
   const { server, url, logs } = await startServer({
-    DATABASE_URL: process.env.DATABASE_URL!,
-    REDIS_URL: process.env.REDIS_URL!,
-    THREADLINE_REDIS_PREFIX: process.env.THREADLINE_REDIS_PREFIX!,
+    DATABASE_URL: testServices.database.url,
+    REDIS_URL: testServices.redisUrl!,
+    THREADLINE_REDIS_PREFIX: testServices.redisPrefix!,
     THREADLINE_JWT_SECRET: process.env.THREADLINE_JWT_SECRET!,
     // Only Redis may carry events between instances here, unless a test turns resync on.
     THREADLINE_LIVE_RESYNC_MS: '3600000',

@@ -3,19 +3,26 @@ import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
 import { type ExecutionResult, execute, print } from 'graphql';
 import { parseDocument } from 'htmlparser2';
 import { afterAll, expect } from 'vitest';
-import { type App, buildApp } from '../src/app.js';
+import { type App, type AppOptions, buildApp } from '../src/app.js';
 import { type Role, secretFrom, signToken, type Viewer } from '../src/auth.js';
 import { defaultWriteLimits, type WriteLimits } from '../src/config.js';
 import type { Context } from '../src/context.js';
-import { onQuery, prisma } from '../src/db.js';
+import { type Database, openDatabase } from '../src/db.js';
 import { LivePubSub } from '../src/live/pubsub.js';
 import { createLogger } from '../src/logger.js';
 import { schema } from '../src/schema/index.js';
 import { demoThreadPath } from '../src/seed.js';
+import { testServices } from './database.js';
 
 export const demoSlug = 'why-the-alder-hollow-library-started-lending-bike-tools';
 /** The demo thread `npm start` seeds (prisma/demo-thread.txt), the suite's main fixture. */
 export const readDemo = () => readFileSync(demoThreadPath, 'utf8');
+
+/**
+ * The test file's database (tests/database.ts), opened once for the file with its statements
+ * reported (`statementsOf`); closed after the file, once its apps have stopped.
+ */
+export const db: Database = await openDatabase(testServices.database, { logQueries: true });
 
 /** The pubsub in-process operations publish to. */
 export const testPubSub = new LivePubSub();
@@ -37,7 +44,7 @@ export async function run<TResult, TVariables extends Record<string, unknown>>(
   variables?: NoInfer<TVariables>,
   { viewer = null, writeLimits = defaultWriteLimits }: RunOptions = {},
 ): Promise<ExecutionResult<TResult>> {
-  const contextValue: Context = { viewer, writeLimits, pubsub: testPubSub };
+  const contextValue: Context = { db, viewer, writeLimits, pubsub: testPubSub };
   const result = await execute({ schema, document, variableValues: variables, contextValue });
   // What a client receives: JSON (scalars such as DateTime serialise to strings on the wire).
   return JSON.parse(JSON.stringify(result)) as ExecutionResult<TResult>;
@@ -57,15 +64,16 @@ export async function query<TResult, TVariables extends Record<string, unknown>>
 const apps: App[] = [];
 
 /**
- * An app on the test file's database (and, on PostgreSQL, its Redis); every app a test file
- * builds is stopped after the file (stopping twice is harmless).
+ * An app on the test file's database (and, on PostgreSQL, its Redis) unless `options` name
+ * another; every app a test file builds is stopped after the file (stopping twice is harmless).
  */
-export function testApp(options: Partial<Parameters<typeof buildApp>[0]> = {}): App {
+export function testApp(options: Partial<AppOptions> = {}): App {
   const app = buildApp({
+    database: db,
     logger: createLogger('silent'),
     secret: testSecret,
-    redisUrl: process.env.REDIS_URL,
-    redisPrefix: process.env.THREADLINE_REDIS_PREFIX,
+    redisUrl: testServices.redisUrl,
+    redisPrefix: testServices.redisPrefix,
     ...options,
   });
   apps.push(app);
@@ -74,6 +82,7 @@ export function testApp(options: Partial<Parameters<typeof buildApp>[0]> = {}): 
 
 afterAll(async () => {
   await Promise.all(apps.splice(0).map((app) => app.stop()));
+  await db.close();
 });
 
 /** Which database this run of the suite is on (vitest.config.ts sets it per project). */
@@ -97,7 +106,7 @@ export async function post<TResult, TVariables>(
 /** The SQL statements Prisma sends while `action` runs. */
 export async function statementsOf(action: () => Promise<unknown>): Promise<string[]> {
   const statements: string[] = [];
-  const stop = onQuery((sql) => statements.push(sql));
+  const stop = db.onQuery((sql) => statements.push(sql));
   try {
     await action();
   } finally {
@@ -108,21 +117,21 @@ export async function statementsOf(action: () => Promise<unknown>): Promise<stri
 
 export async function rowCounts() {
   const [authors, articles, tags, comments, quotes, mentions, revisions, idempotencyKeys] = await Promise.all([
-    prisma.author.count(),
-    prisma.article.count(),
-    prisma.tag.count(),
-    prisma.comment.count(),
-    prisma.quote.count(),
-    prisma.mention.count(),
-    prisma.commentRevision.count(),
-    prisma.idempotencyKey.count(),
+    db.reader.author.count(),
+    db.reader.article.count(),
+    db.reader.tag.count(),
+    db.reader.comment.count(),
+    db.reader.quote.count(),
+    db.reader.mention.count(),
+    db.reader.commentRevision.count(),
+    db.reader.idempotencyKey.count(),
   ]);
   return { authors, articles, tags, comments, quotes, mentions, revisions, idempotencyKeys };
 }
 
 /** An article's comments as stored, in number order, with their parent, quotes (and sources) and mentioned authors. */
 export function storedComments(articleId: number) {
-  return prisma.comment.findMany({
+  return db.reader.comment.findMany({
     where: { articleId },
     include: {
       parent: true,

@@ -1,7 +1,7 @@
 // The PostgreSQL project's global set-up: a real PostgreSQL and a real Redis, either the ones
 // .ci/run started (THREADLINE_TEST_POSTGRES_URL, THREADLINE_TEST_REDIS_URL) or our own,
 // started here and stopped at the end whatever the tests did. A template database holds the
-// migrated schema; each test file gets a copy of it (tests/setup.ts); all are dropped at the end.
+// migrated schema; each test file gets a copy of it (tests/database.ts); all are dropped at the end.
 import pg from 'pg';
 import type { TestProject } from 'vitest/node';
 import { applyMigrations } from '../prisma/migrate.js';

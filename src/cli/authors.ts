@@ -10,6 +10,8 @@
 import { parseArgs } from 'node:util';
 import { applyMigrations } from '../../prisma/migrate.js';
 import { ConfigError, loadConfig } from '../config.js';
+import { openDatabase } from '../db.js';
+import { linkIdentity, unlinkIdentity } from '../domain/authors.js';
 import { ThreadlineError } from '../domain/errors.js';
 
 const usage = 'usage: npm run authors -- list | link <identity> <handle> | unlink <handle> <identity>';
@@ -19,17 +21,14 @@ class UsageError extends Error {}
 async function main(argv: string[]): Promise<void> {
   const { positionals } = parseArgs({ args: argv, allowPositionals: true, options: {} });
   const [command, ...rest] = positionals;
-  const { database } = loadConfig();
-  const [{ prisma, writer, writeTransaction }, { linkIdentity, unlinkIdentity }] = await Promise.all([
-    import('../db.js'),
-    import('../domain/authors.js'),
-  ]);
+  const { database: settings } = loadConfig();
+  const db = await openDatabase(settings);
   try {
-    await applyMigrations(database.url);
+    await applyMigrations(settings.url);
     switch (command) {
       case 'list': {
         if (rest.length > 0) throw new UsageError(usage);
-        const identities = await prisma.importedIdentity.findMany({
+        const identities = await db.reader.importedIdentity.findMany({
           orderBy: { key: 'asc' },
           select: { key: true, author: { select: { handle: true, name: true, _count: { select: { comments: true } } } } },
         });
@@ -43,7 +42,7 @@ async function main(argv: string[]): Promise<void> {
       case 'link': {
         const [identity, handle] = rest;
         if (!identity || !handle || rest.length > 2) throw new UsageError(usage);
-        const result = await writeTransaction((tx) => linkIdentity(tx, identity, handle));
+        const result = await db.writeTransaction((tx) => linkIdentity(tx, identity, handle));
         console.log(
           `${identity} is now ${handle}: ${result.comments} comments ${result.merged ? 'moved to the existing author' : 'kept, under the new handle'}`,
         );
@@ -52,7 +51,7 @@ async function main(argv: string[]): Promise<void> {
       case 'unlink': {
         const [handle, identity] = rest;
         if (!handle || !identity || rest.length > 2) throw new UsageError(usage);
-        const result = await writeTransaction((tx) => unlinkIdentity(tx, handle, identity));
+        const result = await db.writeTransaction((tx) => unlinkIdentity(tx, handle, identity));
         console.log(`${handle} is now import:${identity}, with ${result.comments} comments; no token can write as them`);
         return;
       }
@@ -60,7 +59,7 @@ async function main(argv: string[]): Promise<void> {
         throw new UsageError(usage);
     }
   } finally {
-    await Promise.all([prisma.$disconnect(), writer.$disconnect()]);
+    await db.close();
   }
 }
 

@@ -7,7 +7,8 @@ import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { applyMigrations } from '../../prisma/migrate.js';
 import { ConfigError, loadConfig } from '../config.js';
-import type { LoadProgress } from '../importers/load.js';
+import { configureDatabase, openDatabase } from '../db.js';
+import { type LoadProgress, loadThread } from '../importers/load.js';
 import { ImportFormatError } from '../importers/records.js';
 import { parseTextThread } from '../importers/text.js';
 
@@ -59,14 +60,12 @@ async function main(argv: string[]): Promise<number> {
   const thread = formats[format as Format](source);
   process.stderr.write(`parsed "${thread.article.title}": ${thread.comments.length} comments\n`);
 
-  const { database } = loadConfig();
-  // Opened only now that the configuration is known to be good.
-  const { configureDatabase, prisma, writer } = await import('../db.js');
-  const { loadThread } = await import('../importers/load.js');
-  disconnect = () => Promise.all([prisma.$disconnect(), writer.$disconnect()]);
-  await applyMigrations(database.url);
-  await configureDatabase(prisma);
-  const summary = await loadThread(thread, progressPrinter(process.stderr));
+  const { database: settings } = loadConfig();
+  const db = await openDatabase(settings);
+  disconnect = () => db.close();
+  await applyMigrations(settings.url);
+  await configureDatabase(db);
+  const summary = await loadThread(db, thread, progressPrinter(process.stderr));
 
   const unresolved = summary.unresolvedMentions;
   console.log(

@@ -1,6 +1,6 @@
 /** Moderating and administering articles and tags; each write in one transaction. */
 import type { Viewer } from '../auth.js';
-import { type DbTx, lockRow, writeTransaction } from '../db.js';
+import type { Database, DbTx } from '../db.js';
 import { slugify } from '../importers/records.js';
 import { ensureAuthor } from './authors.js';
 import { NotFoundError, ValidationError } from './errors.js';
@@ -28,18 +28,18 @@ function checkSlug(value: string | null | undefined, fallbackFrom: string, field
 }
 
 /** The article, if `viewer` may see it: drafts exist for administrators only. */
-async function articleExists(db: DbTx, articleId: number, viewer: Viewer) {
-  const article = await db.article.findUnique({ where: { id: articleId }, select: { id: true, publishedAt: true } });
+async function articleExists(tx: DbTx, articleId: number, viewer: Viewer) {
+  const article = await tx.article.findUnique({ where: { id: articleId }, select: { id: true, publishedAt: true } });
   if (!article || !showsArticle(article, viewer)) throw new NotFoundError('The article does not exist.');
 }
 
-async function tagExists(db: DbTx, tagId: number) {
-  const tag = await db.tag.findUnique({ where: { id: tagId }, select: { id: true } });
+async function tagExists(tx: DbTx, tagId: number) {
+  const tag = await tx.tag.findUnique({ where: { id: tagId }, select: { id: true } });
   if (!tag) throw new NotFoundError('The tag does not exist.');
 }
 
-export async function setArticleLocked(viewer: Viewer, articleId: number, locked: boolean): Promise<number> {
-  return writeTransaction(async (tx) => {
+export async function setArticleLocked(db: Database, viewer: Viewer, articleId: number, locked: boolean): Promise<number> {
+  return db.writeTransaction(async (tx) => {
     await articleExists(tx, articleId, viewer);
     await tx.article.update({ where: { id: articleId }, data: { commentsLocked: locked } });
     return articleId;
@@ -54,13 +54,14 @@ export interface ArticleFields {
 }
 
 export async function createArticle(
+  db: Database,
   viewer: Viewer,
   input: ArticleFields & { title: string; body: string; tagIds?: number[] | null },
 ): Promise<number> {
   const title = checkText(input.title, 'title', 300);
   const body = checkText(input.body, 'body', 200_000);
   const slug = checkSlug(input.slug, title, 'slug');
-  return writeTransaction(async (tx) => {
+  return db.writeTransaction(async (tx) => {
     if (await tx.article.findUnique({ where: { slug }, select: { id: true } })) {
       throw new ValidationError('slug', `An article with the slug "${slug}" exists already.`);
     }
@@ -87,14 +88,14 @@ export async function createArticle(
   });
 }
 
-export async function updateArticle(viewer: Viewer, articleId: number, input: ArticleFields): Promise<number> {
+export async function updateArticle(db: Database, viewer: Viewer, articleId: number, input: ArticleFields): Promise<number> {
   const data = {
     ...(input.title != null ? { title: checkText(input.title, 'title', 300) } : {}),
     ...(input.body != null ? { body: checkText(input.body, 'body', 200_000) } : {}),
     ...(input.slug != null ? { slug: checkSlug(input.slug, '', 'slug') } : {}),
     ...(input.publishedAt !== undefined ? { publishedAt: input.publishedAt } : {}),
   };
-  return writeTransaction(async (tx) => {
+  return db.writeTransaction(async (tx) => {
     await articleExists(tx, articleId, viewer);
     if (data.slug) {
       const other = await tx.article.findUnique({ where: { slug: data.slug }, select: { id: true } });
@@ -105,10 +106,10 @@ export async function updateArticle(viewer: Viewer, articleId: number, input: Ar
   });
 }
 
-export async function createTag(input: { name: string; slug?: string | null }): Promise<number> {
+export async function createTag(db: Database, input: { name: string; slug?: string | null }): Promise<number> {
   const name = checkText(input.name, 'name', 100);
   const slug = checkSlug(input.slug, name, 'slug');
-  return writeTransaction(async (tx) => {
+  return db.writeTransaction(async (tx) => {
     if (await tx.tag.findUnique({ where: { slug }, select: { id: true } })) {
       throw new ValidationError('slug', `A tag with the slug "${slug}" exists already.`);
     }
@@ -116,21 +117,21 @@ export async function createTag(input: { name: string; slug?: string | null }): 
   });
 }
 
-export async function updateTag(tagId: number, input: { name: string }): Promise<number> {
+export async function updateTag(db: Database, tagId: number, input: { name: string }): Promise<number> {
   const name = checkText(input.name, 'name', 100);
-  return writeTransaction(async (tx) => {
+  return db.writeTransaction(async (tx) => {
     await tagExists(tx, tagId);
     await tx.tag.update({ where: { id: tagId }, data: { name } });
     return tagId;
   });
 }
 
-export async function setArticleTagged(viewer: Viewer, articleId: number, tagId: number, tagged: boolean): Promise<number> {
-  return writeTransaction(async (tx) => {
+export async function setArticleTagged(db: Database, viewer: Viewer, articleId: number, tagId: number, tagged: boolean): Promise<number> {
+  return db.writeTransaction(async (tx) => {
     await articleExists(tx, articleId, viewer);
     await tagExists(tx, tagId);
     if (tagged) {
-      await lockRow(tx, 'Article', articleId);
+      await db.lockRow(tx, 'Article', articleId);
       const { _count } = await tx.article.findUniqueOrThrow({ where: { id: articleId }, select: { _count: { select: { tags: true } } } });
       const already = await tx.article.count({ where: { id: articleId, tags: { some: { id: tagId } } } });
       if (!already && _count.tags >= maxTagsPerArticle) {

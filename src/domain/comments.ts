@@ -5,7 +5,7 @@
 import { createHash } from 'node:crypto';
 import type { Viewer } from '../auth.js';
 import type { WriteLimits } from '../config.js';
-import { type DbTx, lockRow, writeTransaction } from '../db.js';
+import type { Database, DbTx } from '../db.js';
 import { appendEvent, type CommentEventKind, type LiveEvent } from '../live/events.js';
 import { ensureAuthor, mentionedAuthors, replaceMentions } from './authors.js';
 import {
@@ -195,9 +195,15 @@ export async function insertComment(tx: DbTx, comment: NewComment): Promise<{ id
  * A write to one article's comments: each such write logs an event, which moves the article's
  * sequence number, and that is what cached answers about the article check (src/domain/versions.ts).
  */
-const commentWrite = <T>(work: (tx: DbTx) => Promise<T>) => writeTransaction(work, { scope: 'comments' });
+const commentWrite = <T>(db: Database, work: (tx: DbTx) => Promise<T>) => db.writeTransaction(work, { scope: 'comments' });
 
-export async function postComment(viewer: Viewer, limits: WriteLimits, input: PostCommentInput, now = new Date()): Promise<WriteResult> {
+export async function postComment(
+  db: Database,
+  viewer: Viewer,
+  limits: WriteLimits,
+  input: PostCommentInput,
+  now = new Date(),
+): Promise<WriteResult> {
   const body = checkBody(input.body, limits);
   const key = input.idempotencyKey ?? null;
   if (key !== null && (key.length < 1 || key.length > 255)) {
@@ -214,7 +220,7 @@ export async function postComment(viewer: Viewer, limits: WriteLimits, input: Po
   }
   const hash = requestHash(input, body);
 
-  return commentWrite(async (tx) => {
+  return commentWrite(db, async (tx) => {
     const author = await ensureAuthor(tx, viewer);
 
     if (key !== null) {
@@ -227,7 +233,7 @@ export async function postComment(viewer: Viewer, limits: WriteLimits, input: Po
     }
 
     // Locked first: a thread locked, or a reply's parent removed, meanwhile is seen here.
-    await lockRow(tx, 'Article', input.articleId);
+    await db.lockRow(tx, 'Article', input.articleId);
     const article = await tx.article.findUnique({
       where: { id: input.articleId },
       select: { id: true, commentsLocked: true, publishedAt: true },
@@ -296,8 +302,8 @@ export async function postComment(viewer: Viewer, limits: WriteLimits, input: Po
  * The comment a change applies to, locked until the change commits (two deletes cannot both
  * succeed). A comment of an article the viewer may not see does not exist for them.
  */
-async function findComment(tx: DbTx, commentId: number, viewer: Viewer, now: Date) {
-  await lockRow(tx, 'Comment', commentId);
+async function findComment(db: Database, tx: DbTx, commentId: number, viewer: Viewer, now: Date) {
+  await db.lockRow(tx, 'Comment', commentId);
   const comment = await tx.comment.findUnique({
     where: { id: commentId },
     select: {
@@ -327,14 +333,15 @@ const logChange = (tx: DbTx, comment: { id: number; articleId: number; path: str
  * the thread was locked on). Deleting stays open to authors and moderators, and moderation too.
  */
 export async function editComment(
+  db: Database,
   viewer: Viewer,
   limits: WriteLimits,
   input: { commentId: number; body: string },
   now = new Date(),
 ): Promise<WriteResult> {
   const body = checkBody(input.body, limits);
-  return commentWrite(async (tx) => {
-    const comment = await findComment(tx, input.commentId, viewer, now);
+  return commentWrite(db, async (tx) => {
+    const comment = await findComment(db, tx, input.commentId, viewer, now);
     if (comment.deletedAt) throw new NotFoundError('The comment was deleted.');
     if (comment.author.handle !== viewer.handle) throw new ForbiddenError('Only its author may edit a comment.');
     if (comment.hiddenAt) throw new ForbiddenError('A moderator hid this comment; it cannot be edited.');
@@ -353,9 +360,9 @@ export async function editComment(
   });
 }
 
-export async function deleteComment(viewer: Viewer, input: { commentId: number }, now = new Date()): Promise<WriteResult> {
-  return commentWrite(async (tx) => {
-    const comment = await findComment(tx, input.commentId, viewer, now);
+export async function deleteComment(db: Database, viewer: Viewer, input: { commentId: number }, now = new Date()): Promise<WriteResult> {
+  return commentWrite(db, async (tx) => {
+    const comment = await findComment(db, tx, input.commentId, viewer, now);
     if (comment.deletedAt) throw new NotFoundError('The comment is already deleted.');
     if (comment.author.handle !== viewer.handle && !isModerator(viewer)) {
       throw new ForbiddenError('Only its author or a moderator may delete a comment.');
@@ -367,12 +374,13 @@ export async function deleteComment(viewer: Viewer, input: { commentId: number }
 
 /** Hides (`hidden: true`) or restores a comment; moderators only, which the schema enforces. */
 export async function setCommentHidden(
+  db: Database,
   viewer: Viewer,
   input: { commentId: number; hidden: boolean },
   now = new Date(),
 ): Promise<WriteResult> {
-  return commentWrite(async (tx) => {
-    const comment = await findComment(tx, input.commentId, viewer, now);
+  return commentWrite(db, async (tx) => {
+    const comment = await findComment(db, tx, input.commentId, viewer, now);
     if (input.hidden === (comment.hiddenAt != null)) return { commentId: comment.id, replayed: false, events: [] };
     await tx.comment.update({ where: { id: comment.id }, data: { hiddenAt: input.hidden ? now : null } });
     return { commentId: comment.id, replayed: false, events: [await logChange(tx, comment, input.hidden ? 'HIDDEN' : 'RESTORED')] };

@@ -1,4 +1,4 @@
-import { type DbTx, lockRow, writeTransaction } from '../db.js';
+import type { Database, DbTx } from '../db.js';
 import { ensureImportedAuthors } from '../domain/authors.js';
 import { insertComment, type QuoteRow } from '../domain/comments.js';
 import { maxMentionsPerComment, maxQuotesPerComment, maxTagsPerArticle, maxThreadDepth } from '../domain/limits.js';
@@ -57,7 +57,11 @@ function quoteLinks(quotes: readonly QuoteRecord[]): QuoteRecord[] {
  * Authors go into the import namespace (`import:<source>:<key>`): no token can write as them.
  * Comments are marked imported, which keeps their text as the archive has it.
  */
-export async function loadThread(thread: ThreadRecord, onProgress: (progress: LoadProgress) => void = () => {}): Promise<LoadSummary> {
+export async function loadThread(
+  db: Database,
+  thread: ThreadRecord,
+  onProgress: (progress: LoadProgress) => void = () => {},
+): Promise<LoadSummary> {
   const { article, comments, source } = thread;
   checkStorable(thread);
   if (article.tags.length > maxTagsPerArticle) {
@@ -65,7 +69,7 @@ export async function loadThread(thread: ThreadRecord, onProgress: (progress: Lo
   }
   const identityOf = (handle: string) => `${source}:${handle}`;
   const now = new Date();
-  return writeTransaction(
+  return db.writeTransaction(
     async (tx) => {
       const people = [article.author, ...comments.map((c) => c.author)];
       const authorIds = await ensureImportedAuthors(
@@ -103,7 +107,7 @@ export async function loadThread(thread: ThreadRecord, onProgress: (progress: Lo
 
       // Comments posted meanwhile (on PostgreSQL, by other writers) wait until this import has
       // committed, so the numbers checked below stay the article's.
-      await lockRow(tx, 'Article', articleRow.id);
+      await db.lockRow(tx, 'Article', articleRow.id);
       const known = new Map((await existingComments(tx, articleRow.id)).map((row) => [row.number, row]));
       // The same thread again, or a longer export of it: the comments already here must be the
       // file's. Anything else (comments posted since under those numbers) is another thread.

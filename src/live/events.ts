@@ -1,4 +1,4 @@
-import { type DbTx, writeTransaction } from '../db.js';
+import type { Database, DbTx } from '../db.js';
 import { decodeBase64Strict, parseDatabaseId } from '../domain/ids.js';
 import type { CommentEventKind } from '../generated/prisma/client.js';
 
@@ -57,9 +57,9 @@ export function decodeCursor(cursor: string): { articleId: number; seq: number }
  * cut-off: with several instances stamping events, a later seq may carry a slightly earlier
  * time, and dropping by time alone could leave a hole that expires cursors still kept.
  */
-export async function pruneEvents(retentionDays: number, now = new Date()): Promise<number> {
+export async function pruneEvents(db: Database, retentionDays: number, now = new Date()): Promise<number> {
   const cutoff = new Date(now.getTime() - retentionDays * 86_400_000);
-  return writeTransaction(async (tx) => {
+  return db.writeTransaction(async (tx) => {
     const expired = await tx.commentEvent.groupBy({ by: ['articleId'], where: { createdAt: { lt: cutoff } }, _max: { seq: true } });
     if (expired.length === 0) return 0;
     const { count } = await tx.commentEvent.deleteMany({

@@ -1,4 +1,4 @@
-import { prisma } from '../db.js';
+import type { Database } from '../db.js';
 import type { Logger } from '../logger.js';
 import type { LivePubSub } from './pubsub.js';
 
@@ -8,17 +8,17 @@ import type { LivePubSub } from './pubsub.js';
  * article's latest one: the subscriptions' gap filling then takes everything before it from
  * the log. One query when nothing was missed.
  */
-export async function resync(pubsub: LivePubSub): Promise<number> {
+export async function resync(db: Database, pubsub: LivePubSub): Promise<number> {
   const subscribed = pubsub.subscribedArticles();
   if (subscribed.length === 0) return 0;
   const latest = new Map(subscribed.map(({ articleId, latestSeq }) => [articleId, latestSeq]));
-  const articles = await prisma.article.findMany({
+  const articles = await db.reader.article.findMany({
     where: { id: { in: [...latest.keys()] } },
     select: { id: true, lastEventSeq: true },
   });
   const behind = articles.filter((article) => article.lastEventSeq > (latest.get(article.id) ?? 0));
   if (behind.length === 0) return 0;
-  const events = await prisma.commentEvent.findMany({
+  const events = await db.reader.commentEvent.findMany({
     where: { OR: behind.map((article) => ({ articleId: article.id, seq: article.lastEventSeq })) },
     select: { articleId: true, seq: true, commentId: true, kind: true, comment: { select: { path: true } } },
   });
@@ -27,7 +27,7 @@ export async function resync(pubsub: LivePubSub): Promise<number> {
 }
 
 /** Runs `resync` every `intervalMs`, and at once on `now()`; never two at a time. */
-export function startResync(pubsub: LivePubSub, intervalMs: number, logger: Logger) {
+export function startResync(db: Database, pubsub: LivePubSub, intervalMs: number, logger: Logger) {
   let running: Promise<void> | null = null;
   let again = false;
   let stopped = false;
@@ -37,7 +37,7 @@ export function startResync(pubsub: LivePubSub, intervalMs: number, logger: Logg
       again = true;
       return;
     }
-    running = resync(pubsub)
+    running = resync(db, pubsub)
       .then(
         (found) => found > 0 && logger.debug({ articles: found }, 'resync found events no message announced'),
         (error: unknown) => logger.warn({ err: error }, 'resync could not read the event log'),

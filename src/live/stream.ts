@@ -1,5 +1,5 @@
 import { GraphQLError } from 'graphql';
-import { prisma } from '../db.js';
+import type { Database } from '../db.js';
 import { decodeCursor, type LiveEvent } from './events.js';
 import type { LivePubSub, LiveSubscription } from './pubsub.js';
 
@@ -14,10 +14,10 @@ const expired = () =>
  * Logged events of an article with `after < seq ≤ upTo`, oldest first. The sequence has no
  * holes unless pruning took some: then the client cannot be brought up to date and is told so.
  */
-async function* logged(articleId: number, after: number, upTo: number | null = null): AsyncGenerator<LiveEvent> {
+async function* logged(db: Database, articleId: number, after: number, upTo: number | null = null): AsyncGenerator<LiveEvent> {
   let expected = after + 1;
   for (let from = after; ; ) {
-    const rows = await prisma.commentEvent.findMany({
+    const rows = await db.reader.commentEvent.findMany({
       // (No sentinel for "no upper bound": PostgreSQL's INTEGER refuses numbers past 2^31 - 1.)
       where: { articleId, seq: upTo === null ? { gt: from } : { gt: from, lte: upTo } },
       orderBy: { seq: 'asc' },
@@ -36,15 +36,15 @@ async function* logged(articleId: number, after: number, upTo: number | null = n
 }
 
 /** The sequence number a cursor stands for, checked against the article and the log. */
-async function cursorSeq(articleId: number, after: string): Promise<number> {
+async function cursorSeq(db: Database, articleId: number, after: string): Promise<number> {
   const cursor = decodeCursor(after);
   if (!cursor) throw new GraphQLError(`"${after}" is not an event cursor.`, { extensions: { code: 'BAD_USER_INPUT' } });
   if (cursor.articleId !== articleId) {
     throw new GraphQLError('This cursor belongs to another article.', { extensions: { code: 'BAD_USER_INPUT' } });
   }
   const [oldest, article] = await Promise.all([
-    prisma.commentEvent.findFirst({ where: { articleId }, orderBy: { seq: 'asc' }, select: { seq: true } }),
-    prisma.article.findUnique({ where: { id: articleId }, select: { lastEventSeq: true } }),
+    db.reader.commentEvent.findFirst({ where: { articleId }, orderBy: { seq: 'asc' }, select: { seq: true } }),
+    db.reader.article.findUnique({ where: { id: articleId }, select: { lastEventSeq: true } }),
   ]);
   const last = article?.lastEventSeq ?? 0;
   if (cursor.seq > last) {
@@ -60,8 +60,8 @@ async function cursorSeq(articleId: number, after: string): Promise<number> {
  * Where a subscription resumes: after the later of its `after` argument and, over SSE, the
  * `Last-Event-ID` a reconnecting EventSource sends (its URL keeps the `after` it began with).
  */
-export async function resumePoint(articleId: number, ...cursors: (string | null | undefined)[]): Promise<number | null> {
-  const seqs = await Promise.all(cursors.filter((c): c is string => c != null && c !== '').map((c) => cursorSeq(articleId, c)));
+export async function resumePoint(db: Database, articleId: number, ...cursors: (string | null | undefined)[]): Promise<number | null> {
+  const seqs = await Promise.all(cursors.filter((c): c is string => c != null && c !== '').map((c) => cursorSeq(db, articleId, c)));
   return seqs.length > 0 ? Math.max(...seqs) : null;
 }
 
@@ -77,6 +77,7 @@ export async function resumePoint(articleId: number, ...cursors: (string | null 
  * return() closes the live subscription first, which ends the wait.
  */
 export function articleEvents(
+  db: Database,
   pubsub: LivePubSub,
   articleId: number,
   afterSeq: number | null,
@@ -91,11 +92,11 @@ export function articleEvents(
       await live.ready;
       let last: number;
       if (afterSeq == null) {
-        const article = await prisma.article.findUnique({ where: { id: articleId }, select: { lastEventSeq: true } });
+        const article = await db.reader.article.findUnique({ where: { id: articleId }, select: { lastEventSeq: true } });
         last = article?.lastEventSeq ?? 0;
       } else {
         last = afterSeq;
-        for await (const event of logged(articleId, last)) {
+        for await (const event of logged(db, articleId, last)) {
           last = event.seq;
           if (accept(event)) yield event;
         }
@@ -104,7 +105,7 @@ export function articleEvents(
         if (event.seq <= last) continue;
         if (event.seq > last + 1) {
           // Publishing follows commits, which may finish out of order: take the missing ones from the log.
-          for await (const missed of logged(articleId, last, event.seq - 1)) {
+          for await (const missed of logged(db, articleId, last, event.seq - 1)) {
             last = missed.seq;
             if (accept(missed)) yield missed;
           }

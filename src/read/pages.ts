@@ -12,7 +12,8 @@
  *
  * These statements return ids only; the caller loads the rows with the client's selection.
  */
-import { prisma, provider } from '../db.js';
+import type { Database } from '../db.js';
+import type { Provider } from '../db-url.js';
 
 /** A piece of SQL with `?` for each of its parameters, in order. */
 export interface Sql {
@@ -65,7 +66,7 @@ export interface PageRequest {
 }
 
 /** Renders `?` as `$1, $2, …` for PostgreSQL. */
-function render(parts: Sql[]): { text: string; params: unknown[] } {
+function render(provider: Provider, parts: Sql[]): { text: string; params: unknown[] } {
   const text = parts.map((part) => part.text).join(' ');
   const params = parts.flatMap((part) => part.params);
   if (provider !== 'postgresql') return { text, params };
@@ -73,21 +74,21 @@ function render(parts: Sql[]): { text: string; params: unknown[] } {
   return { text: text.replace(/\?/g, () => `$${++index}`), params };
 }
 
-async function query<Row>(parts: Sql[]): Promise<Row[]> {
-  const { text, params } = render(parts);
-  return prisma.$queryRawUnsafe<Row[]>(text, ...params);
+async function query<Row>(db: Database, parts: Sql[]): Promise<Row[]> {
+  const { text, params } = render(db.provider, parts);
+  return db.reader.$queryRawUnsafe<Row[]>(text, ...params);
 }
 
-const nullSafeEquals = provider === 'postgresql' ? 'IS NOT DISTINCT FROM' : 'IS';
+const nullSafeEquals = (provider: Provider) => (provider === 'postgresql' ? 'IS NOT DISTINCT FROM' : 'IS');
 
 /** Keyset condition: the rows after (in the page's direction) the cursor's row. */
-function seek(relation: PagedRelation, page: PageRequest): Sql[] {
+function seek(provider: Provider, relation: PagedRelation, page: PageRequest): Sql[] {
   if (page.cursor === null) return [];
   const cursorValue = (key: OrderKey) => `(SELECT ${key.cursorColumn} FROM ${relation.cursorTable} WHERE "id" = ?)`;
   const alternatives: Sql[] = relation.order.map((key, index) => {
     const equalities = relation.order
       .slice(0, index)
-      .map((earlier) => sql(`${earlier.expr} ${earlier.nullable ? nullSafeEquals : '='} ${cursorValue(earlier)}`, page.cursor));
+      .map((earlier) => sql(`${earlier.expr} ${earlier.nullable ? nullSafeEquals(provider) : '='} ${cursorValue(earlier)}`, page.cursor));
     const later = !!key.desc === page.forward ? '<' : '>';
     const step = sql(`${key.expr} ${later} ${cursorValue(key)}`, page.cursor);
     return joinSql([...equalities, step], ' AND ');
@@ -109,13 +110,13 @@ const orderBy = (relation: PagedRelation, forward: boolean) =>
  * The nodes of one page: WHERE … ORDER BY … LIMIT, with `parentMatch` naming the parent, each
  * with its weight and its sort keys as "k0", "k1", … (the outer query orders by them).
  */
-function pageSelect(relation: PagedRelation, page: PageRequest, parentMatch: Sql | null): Sql[] {
+function pageSelect(provider: Provider, relation: PagedRelation, page: PageRequest, parentMatch: Sql | null): Sql[] {
   const conditions = [...(parentMatch ? [parentMatch] : []), ...(relation.where ?? [])];
   const keyColumns = relation.order.map((key, index) => `, ${key.expr} AS "k${index}"`).join('');
   return [
     sql(`SELECT ${relation.node} AS "id", ${relation.weight ?? '0'} AS "weight"${keyColumns} FROM ${relation.from} WHERE`),
     conditions.length > 0 ? joinSql(conditions, ' AND ') : sql('1 = 1'),
-    ...seek(relation, page),
+    ...seek(provider, relation, page),
     sql(relation.groupByNode ? `GROUP BY ${relation.node}` : ''),
     sql(`ORDER BY ${orderBy(relation, page.forward)} LIMIT ${page.size + 1}`),
   ];
@@ -127,12 +128,18 @@ const entry = (id: unknown, weight: unknown): PageEntry => ({ id: Number(id), we
  * Each parent's page, in page order (for a backward page, nearest the cursor first), at most
  * `page.size + 1` nodes.
  */
-export async function loadPages(relation: PagedRelation, parents: readonly number[], page: PageRequest): Promise<Map<number, PageEntry[]>> {
+export async function loadPages(
+  db: Database,
+  relation: PagedRelation,
+  parents: readonly number[],
+  page: PageRequest,
+): Promise<Map<number, PageEntry[]>> {
+  const { provider } = db;
   if (!Number.isInteger(page.size) || page.size < 0) throw new Error(`page size ${page.size}`);
   const pages = new Map<number, PageEntry[]>(parents.map((parent) => [parent, []]));
   if (parents.length === 0) return pages;
   if (relation.parent === null) {
-    const rows = await query<{ id: number; weight: number }>(pageSelect(relation, page, null));
+    const rows = await query<{ id: number; weight: number }>(db, pageSelect(provider, relation, page, null));
     pages.set(
       parents[0]!,
       rows.map((row) => entry(row.id, row.weight)),
@@ -142,19 +149,19 @@ export async function loadPages(relation: PagedRelation, parents: readonly numbe
   const byKeys = (prefix: string) =>
     relation.order.map((key, index) => `${prefix}"k${index}" ${!!key.desc === page.forward ? 'DESC' : 'ASC'}`).join(', ');
   if (provider === 'postgresql') {
-    const rows = await query<{ key: number; id: number; weight: number }>([
+    const rows = await query<{ key: number; id: number; weight: number }>(db, [
       sql('SELECT p."key" AS "key", s."id" AS "id", s."weight" AS "weight" FROM unnest(?::int[]) AS p("key") CROSS JOIN LATERAL (', [
         ...parents,
       ]),
-      ...pageSelect(relation, page, sql(`${relation.parent} = p."key"`)),
+      ...pageSelect(provider, relation, page, sql(`${relation.parent} = p."key"`)),
       sql(`) AS s ORDER BY p."key", ${byKeys('s.')}`),
     ]);
     for (const row of rows) pages.get(Number(row.key))?.push(entry(row.id, row.weight));
     return pages;
   }
-  const rows = await query<{ key: number; page: string }>([
+  const rows = await query<{ key: number; page: string }>(db, [
     sql(`SELECT p."value" AS "key", (SELECT json_group_array(json_array("id", "weight") ORDER BY ${byKeys('')}) FROM (`),
-    ...pageSelect(relation, page, sql(`${relation.parent} = p."value"`)),
+    ...pageSelect(provider, relation, page, sql(`${relation.parent} = p."value"`)),
     sql(')) AS "page" FROM json_each(?) AS p', JSON.stringify(parents)),
   ]);
   for (const row of rows)
@@ -166,13 +173,13 @@ export async function loadPages(relation: PagedRelation, parents: readonly numbe
 }
 
 /** How many nodes each parent has in all (the connection's `totalCount`). */
-export async function countPages(relation: PagedRelation, parents: readonly number[]): Promise<Map<number, number>> {
+export async function countPages(db: Database, relation: PagedRelation, parents: readonly number[]): Promise<Map<number, number>> {
   const counts = new Map<number, number>(parents.map((parent) => [parent, 0]));
   if (parents.length === 0) return counts;
   const counted = relation.groupByNode ? `COUNT(DISTINCT ${relation.node})` : 'COUNT(*)';
   const where = relation.where ?? [];
   if (relation.parent === null) {
-    const [row] = await query<{ count: number | bigint }>([
+    const [row] = await query<{ count: number | bigint }>(db, [
       sql(`SELECT ${counted} AS "count" FROM ${relation.from} WHERE 1 = 1`),
       ...where.map((condition) => ({ ...condition, text: `AND ${condition.text}` })),
     ]);
@@ -180,10 +187,10 @@ export async function countPages(relation: PagedRelation, parents: readonly numb
     return counts;
   }
   const parentIn =
-    provider === 'postgresql'
+    db.provider === 'postgresql'
       ? sql(`${relation.parent} = ANY(?::int[])`, [...parents])
       : sql(`${relation.parent} IN (SELECT "value" FROM json_each(?))`, JSON.stringify(parents));
-  const rows = await query<{ key: number; count: number | bigint }>([
+  const rows = await query<{ key: number; count: number | bigint }>(db, [
     sql(`SELECT ${relation.parent} AS "key", ${counted} AS "count" FROM ${relation.from} WHERE`),
     joinSql([parentIn, ...where], ' AND '),
     sql(`GROUP BY ${relation.parent}`),

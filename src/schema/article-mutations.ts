@@ -1,5 +1,5 @@
 import { builder } from '../builder.js';
-import { prisma } from '../db.js';
+import type { Database } from '../db.js';
 import { createArticle, setArticleLocked, setArticleTagged, updateArticle } from '../domain/articles.js';
 import { writeErrors } from './errors.js';
 import { inputId } from './ids.js';
@@ -36,7 +36,7 @@ const ArticleTagInput = builder.inputType('ArticleTagInput', {
   fields: (t) => ({ articleId: t.id({ required: true }), tagId: t.id({ required: true }) }),
 });
 
-const loadArticle = (query: object, id: number) => prisma.article.findUniqueOrThrow({ ...query, where: { id } });
+const loadArticle = (db: Database, query: object, id: number) => db.reader.article.findUniqueOrThrow({ ...query, where: { id } });
 const articleId = (value: string | number) => inputId(value, 'Article', 'articleId');
 
 for (const [name, input, locked, description] of [
@@ -49,7 +49,7 @@ for (const [name, input, locked, description] of [
     errors: writeErrors.remove,
     dataField: 'article',
     load: loadArticle,
-    write: (value, { viewer }) => setArticleLocked(viewer!, articleId(value.articleId), locked),
+    write: (value, { db, viewer }) => setArticleLocked(db, viewer!, articleId(value.articleId), locked),
   });
 }
 
@@ -59,8 +59,8 @@ writeMutation('createArticle', 'Article', CreateArticleInput, {
   errors: writeErrors.admin,
   dataField: 'article',
   load: loadArticle,
-  write: (input, { viewer }) =>
-    createArticle(viewer!, {
+  write: (input, { db, viewer }) =>
+    createArticle(db, viewer!, {
       ...input,
       tagIds: input.tagIds?.map((id, index) => inputId(id, 'Tag', `tagIds.${index}`)),
     }),
@@ -72,7 +72,7 @@ writeMutation('updateArticle', 'Article', UpdateArticleInput, {
   errors: writeErrors.admin,
   dataField: 'article',
   load: loadArticle,
-  write: ({ articleId: id, ...fields }, { viewer }) => updateArticle(viewer!, articleId(id), fields),
+  write: ({ articleId: id, ...fields }, { db, viewer }) => updateArticle(db, viewer!, articleId(id), fields),
 });
 
 writeMutation('tagArticle', 'Article', ArticleTagInput, {
@@ -81,7 +81,7 @@ writeMutation('tagArticle', 'Article', ArticleTagInput, {
   errors: writeErrors.admin,
   dataField: 'article',
   load: loadArticle,
-  write: (input, { viewer }) => setArticleTagged(viewer!, articleId(input.articleId), inputId(input.tagId, 'Tag', 'tagId'), true),
+  write: (input, { db, viewer }) => setArticleTagged(db, viewer!, articleId(input.articleId), inputId(input.tagId, 'Tag', 'tagId'), true),
 });
 
 writeMutation('untagArticle', 'Article', ArticleTagInput, {
@@ -90,5 +90,5 @@ writeMutation('untagArticle', 'Article', ArticleTagInput, {
   errors: writeErrors.admin,
   dataField: 'article',
   load: loadArticle,
-  write: (input, { viewer }) => setArticleTagged(viewer!, articleId(input.articleId), inputId(input.tagId, 'Tag', 'tagId'), false),
+  write: (input, { db, viewer }) => setArticleTagged(db, viewer!, articleId(input.articleId), inputId(input.tagId, 'Tag', 'tagId'), false),
 });

@@ -1,6 +1,5 @@
 import { builder } from '../builder.js';
 import type { Context } from '../context.js';
-import { prisma } from '../db.js';
 import { defaultPageSize, defaultThreadPageSize, maxPageSize, maxTagsPerArticle, maxThreadPageSize } from '../domain/limits.js';
 import { visibleArticles } from '../domain/visibility.js';
 import * as relations from '../read/relations.js';
@@ -75,7 +74,8 @@ builder.queryFields((t) => ({
     nullable: true,
     description: 'The article with this slug, or null when there is none (or it is not published yet).',
     args: { slug: t.arg.string({ required: true }) },
-    resolve: (query, _root, { slug }, { viewer }) => prisma.article.findFirst({ ...query, where: { slug, ...visibleArticles(viewer) } }),
+    resolve: (query, _root, { slug }, { db, viewer }) =>
+      db.reader.article.findFirst({ ...query, where: { slug, ...visibleArticles(viewer) } }),
   }),
   articles: t.connection(
     {

@@ -1,5 +1,4 @@
 import { builder } from '../builder.js';
-import { prisma } from '../db.js';
 import * as relations from '../read/relations.js';
 import { Article, ArticleConnection } from './article.js';
 import { Comment, CommentConnection } from './comment.js';
@@ -56,7 +55,7 @@ builder.queryField('author', (t) =>
     nullable: true,
     description: 'The author with this handle, or null when there is none.',
     args: { handle: t.arg.string({ required: true }) },
-    resolve: (query, _root, { handle }) => prisma.author.findUnique({ ...query, where: { handle } }),
+    resolve: (query, _root, { handle }, { db }) => db.reader.author.findUnique({ ...query, where: { handle } }),
   }),
 );
 
@@ -68,7 +67,7 @@ builder.queryField('viewer', (t) =>
     extensions: { threadline: { private: true } },
     description:
       "The signed-in author, as stored: null without a token, and until the token's author first writes (a read never writes, so a new token's name shows from its first comment on).",
-    resolve: (query, _root, _args, { viewer }) =>
-      viewer ? prisma.author.findUnique({ ...query, where: { handle: viewer.handle } }) : null,
+    resolve: (query, _root, _args, { db, viewer }) =>
+      viewer ? db.reader.author.findUnique({ ...query, where: { handle: viewer.handle } }) : null,
   }),
 );

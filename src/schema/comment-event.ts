@@ -2,7 +2,7 @@ import { GraphQLError } from 'graphql';
 import type { Viewer } from '../auth.js';
 import { builder } from '../builder.js';
 import type { Context } from '../context.js';
-import { prisma } from '../db.js';
+import type { Database } from '../db.js';
 import { eventKindFor, visibleArticles } from '../domain/visibility.js';
 import { encodeCursor, type LiveEvent } from '../live/events.js';
 import { articleEvents, resumePoint } from '../live/stream.js';
@@ -35,8 +35,8 @@ builder.prismaObject('CommentEvent', {
 const notFound = (what: string) => new GraphQLError(`The ${what} does not exist.`, { extensions: { code: 'NOT_FOUND' } });
 
 /** The article a subscription follows, if the viewer may see it (drafts are the administrators'). */
-async function visibleArticle(articleId: number, viewer: Viewer | null): Promise<number> {
-  const article = await prisma.article.findFirst({ where: { id: articleId, ...visibleArticles(viewer) }, select: { id: true } });
+async function visibleArticle(db: Database, articleId: number, viewer: Viewer | null): Promise<number> {
+  const article = await db.reader.article.findFirst({ where: { id: articleId, ...visibleArticles(viewer) }, select: { id: true } });
   if (!article) throw notFound('article');
   return article.id;
 }
@@ -59,13 +59,13 @@ async function loadEvent(query: object, event: LiveEvent, context: Context) {
   let load = byShape.get(shape);
   if (!load) {
     // findFirst, not findUnique: Prisma batches concurrent findUniques into one statement.
-    load = prisma.commentEvent.findFirstOrThrow({ ...query, where: { articleId: event.articleId, seq: event.seq } });
+    load = context.db.reader.commentEvent.findFirstOrThrow({ ...query, where: { articleId: event.articleId, seq: event.seq } });
     byShape.set(shape, load);
   }
   const row = await load;
   // Only once the event has loaded: a client must not move past an event it did not get.
   context.liveCursor = encodeCursor(event.articleId, event.seq);
-  return row as Awaited<ReturnType<typeof prisma.commentEvent.findFirstOrThrow>>;
+  return row as Awaited<ReturnType<Database['reader']['commentEvent']['findFirstOrThrow']>>;
 }
 
 const changes = new Set(['EDITED', 'DELETED', 'HIDDEN', 'RESTORED']);
@@ -75,9 +75,16 @@ builder.subscriptionFields((t) => ({
     type: 'CommentEvent',
     description: 'Every new comment of the article, replies included.',
     args: { articleId: t.arg.id({ required: true }), after: t.arg.string({ description: 'Resume after this cursor.' }) },
-    subscribe: async (_root, { articleId, after }, { pubsub, onSlowSubscriber, lastEventId, viewer }) => {
-      const id = await visibleArticle(argumentId(articleId, 'Article', 'articleId'), viewer);
-      return articleEvents(pubsub, id, await resumePoint(id, after, lastEventId), (event) => event.kind === 'ADDED', onSlowSubscriber);
+    subscribe: async (_root, { articleId, after }, { db, pubsub, onSlowSubscriber, lastEventId, viewer }) => {
+      const id = await visibleArticle(db, argumentId(articleId, 'Article', 'articleId'), viewer);
+      return articleEvents(
+        db,
+        pubsub,
+        id,
+        await resumePoint(db, id, after, lastEventId),
+        (event) => event.kind === 'ADDED',
+        onSlowSubscriber,
+      );
     },
     resolve: (query, event, _args, context) => loadEvent(query, event as unknown as LiveEvent, context),
   }),
@@ -85,15 +92,22 @@ builder.subscriptionFields((t) => ({
     type: 'CommentEvent',
     description: 'Every new reply anywhere below the comment.',
     args: { commentId: t.arg.id({ required: true }), after: t.arg.string({ description: 'Resume after this cursor.' }) },
-    subscribe: async (_root, { commentId, after }, { pubsub, onSlowSubscriber, lastEventId, viewer }) => {
+    subscribe: async (_root, { commentId, after }, { db, pubsub, onSlowSubscriber, lastEventId, viewer }) => {
       const id = argumentId(commentId, 'Comment', 'commentId');
-      const comment = await prisma.comment.findFirst({
+      const comment = await db.reader.comment.findFirst({
         where: { id, article: visibleArticles(viewer) },
         select: { articleId: true, path: true },
       });
       if (!comment) throw notFound('comment');
       const below = (event: LiveEvent) => event.kind === 'ADDED' && event.path.startsWith(comment.path) && event.path !== comment.path;
-      return articleEvents(pubsub, comment.articleId, await resumePoint(comment.articleId, after, lastEventId), below, onSlowSubscriber);
+      return articleEvents(
+        db,
+        pubsub,
+        comment.articleId,
+        await resumePoint(db, comment.articleId, after, lastEventId),
+        below,
+        onSlowSubscriber,
+      );
     },
     resolve: (query, event, _args, context) => loadEvent(query, event as unknown as LiveEvent, context),
   }),
@@ -101,9 +115,16 @@ builder.subscriptionFields((t) => ({
     type: 'CommentEvent',
     description: 'Edits, deletions, hides and restores of the article’s comments.',
     args: { articleId: t.arg.id({ required: true }), after: t.arg.string({ description: 'Resume after this cursor.' }) },
-    subscribe: async (_root, { articleId, after }, { pubsub, onSlowSubscriber, lastEventId, viewer }) => {
-      const id = await visibleArticle(argumentId(articleId, 'Article', 'articleId'), viewer);
-      return articleEvents(pubsub, id, await resumePoint(id, after, lastEventId), (event) => changes.has(event.kind), onSlowSubscriber);
+    subscribe: async (_root, { articleId, after }, { db, pubsub, onSlowSubscriber, lastEventId, viewer }) => {
+      const id = await visibleArticle(db, argumentId(articleId, 'Article', 'articleId'), viewer);
+      return articleEvents(
+        db,
+        pubsub,
+        id,
+        await resumePoint(db, id, after, lastEventId),
+        (event) => changes.has(event.kind),
+        onSlowSubscriber,
+      );
     },
     resolve: (query, event, _args, context) => loadEvent(query, event as unknown as LiveEvent, context),
   }),

@@ -1,6 +1,6 @@
 import { builder } from '../builder.js';
 import type { Context } from '../context.js';
-import { prisma } from '../db.js';
+import type { Database } from '../db.js';
 import { deleteComment, editComment, postComment, setCommentHidden, type WriteResult } from '../domain/comments.js';
 import { maxQuotesPerComment } from '../domain/limits.js';
 import { writeErrors } from './errors.js';
@@ -38,7 +38,7 @@ const DeleteCommentInput = commentIdInput('DeleteCommentInput', 'The comment to 
 const HideCommentInput = commentIdInput('HideCommentInput', 'The comment to hide (moderators).');
 const RestoreCommentInput = commentIdInput('RestoreCommentInput', 'The hidden comment to show again (moderators).');
 
-const loadComment = (query: object, id: number) => prisma.comment.findUniqueOrThrow({ ...query, where: { id } });
+const loadComment = (db: Database, query: object, id: number) => db.reader.comment.findUniqueOrThrow({ ...query, where: { id } });
 
 /** A comment write: once it has committed, its events go to live subscribers. */
 function commentMutation<Input extends object>(
@@ -64,8 +64,8 @@ commentMutation('postComment', PostCommentInput, {
   description: 'Post a comment, a reply (replyToId) or a quoting comment (quotes).',
   scope: 'signedIn',
   errors: writeErrors.post,
-  write: (input, { viewer, writeLimits }) =>
-    postComment(viewer!, writeLimits, {
+  write: (input, { db, viewer, writeLimits }) =>
+    postComment(db, viewer!, writeLimits, {
       articleId: inputId(input.articleId, 'Article', 'articleId'),
       body: input.body,
       replyToId: input.replyToId == null ? null : inputId(input.replyToId, 'Comment', 'replyToId'),
@@ -83,27 +83,29 @@ commentMutation('editComment', EditCommentInput, {
     'Change the body of your own comment, within the edit window and while its thread takes comments; the previous body becomes a revision.',
   scope: 'signedIn',
   errors: writeErrors.edit,
-  write: (input, { viewer, writeLimits }) =>
-    editComment(viewer!, writeLimits, { commentId: inputId(input.commentId, 'Comment', 'commentId'), body: input.body }),
+  write: (input, { db, viewer, writeLimits }) =>
+    editComment(db, viewer!, writeLimits, { commentId: inputId(input.commentId, 'Comment', 'commentId'), body: input.body }),
 });
 
 commentMutation('deleteComment', DeleteCommentInput, {
   description: 'Delete a comment: it stays as a tombstone that keeps its number, its place and its replies.',
   scope: 'signedIn',
   errors: writeErrors.remove,
-  write: (input, { viewer }) => deleteComment(viewer!, { commentId: inputId(input.commentId, 'Comment', 'commentId') }),
+  write: (input, { db, viewer }) => deleteComment(db, viewer!, { commentId: inputId(input.commentId, 'Comment', 'commentId') }),
 });
 
 commentMutation('hideComment', HideCommentInput, {
   description: 'Hide a comment from everyone but moderators.',
   scope: 'moderator',
   errors: writeErrors.remove,
-  write: (input, { viewer }) => setCommentHidden(viewer!, { commentId: inputId(input.commentId, 'Comment', 'commentId'), hidden: true }),
+  write: (input, { db, viewer }) =>
+    setCommentHidden(db, viewer!, { commentId: inputId(input.commentId, 'Comment', 'commentId'), hidden: true }),
 });
 
 commentMutation('restoreComment', RestoreCommentInput, {
   description: 'Show a hidden comment again.',
   scope: 'moderator',
   errors: writeErrors.remove,
-  write: (input, { viewer }) => setCommentHidden(viewer!, { commentId: inputId(input.commentId, 'Comment', 'commentId'), hidden: false }),
+  write: (input, { db, viewer }) =>
+    setCommentHidden(db, viewer!, { commentId: inputId(input.commentId, 'Comment', 'commentId'), hidden: false }),
 });

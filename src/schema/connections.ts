@@ -11,7 +11,7 @@
 import { queryFromInfo } from '@pothos/plugin-prisma';
 import { GraphQLError, type GraphQLResolveInfo } from 'graphql';
 import type { Context } from '../context.js';
-import { prisma } from '../db.js';
+import type { Database } from '../db.js';
 import { defaultPageSize, defaultThreadPageSize, maxPageSize, maxThreadPageSize } from '../domain/limits.js';
 import type { Article, Comment, CommentRevision } from '../generated/prisma/client.js';
 import { countPages, loadPages, type PagedRelation, type PageRequest } from '../read/pages.js';
@@ -40,10 +40,10 @@ interface Rows {
   CommentRevision: CommentRevision;
 }
 
-const loaders: { [T in keyof Rows]: (ids: number[], query: object) => Promise<Rows[T][]> } = {
-  Comment: (ids, query) => prisma.comment.findMany({ ...query, where: { id: { in: ids } } }),
-  Article: (ids, query) => prisma.article.findMany({ ...query, where: { id: { in: ids } } }),
-  CommentRevision: (ids, query) => prisma.commentRevision.findMany({ ...query, where: { id: { in: ids } } }),
+const loaders: { [T in keyof Rows]: (db: Database, ids: number[], query: object) => Promise<Rows[T][]> } = {
+  Comment: (db, ids, query) => db.reader.comment.findMany({ ...query, where: { id: { in: ids } } }),
+  Article: (db, ids, query) => db.reader.article.findMany({ ...query, where: { id: { in: ids } } }),
+  CommentRevision: (db, ids, query) => db.reader.commentRevision.findMany({ ...query, where: { id: { in: ids } } }),
 };
 
 const badInput = (message: string) => new GraphQLError(message, { extensions: { code: 'BAD_USER_INPUT' } });
@@ -131,7 +131,7 @@ function fieldKey(info: GraphQLResolveInfo): string {
  */
 export function pagedField<T extends keyof Rows, Args = unknown>(definition: PagedConnection<T, Args>) {
   type Node = Rows[T];
-  const load = loaders[definition.typeName] as (ids: number[], query: object) => Promise<Node[]>;
+  const load = loaders[definition.typeName] as (db: Database, ids: number[], query: object) => Promise<Node[]>;
   const resolve = (
     parent: { id: number } | unknown,
     args: NoInfer<Args> & ConnectionArgs,
@@ -159,7 +159,7 @@ export function pagedField<T extends keyof Rows, Args = unknown>(definition: Pag
         // Every parent in this list asks in the same turn of the event loop; then the batch closes.
         pages: new Promise<void>((resolve) => setImmediate(resolve)).then(async () => {
           batches.delete(key);
-          const pages = await loadPages(relation, [...parents], page);
+          const pages = await loadPages(context.db, relation, [...parents], page);
           const wanted = new Map<number, number>();
           for (const entries of pages.values()) for (const { id, weight } of entries.slice(0, page.size)) wanted.set(id, weight);
           // The text the rows carry counts against the response budget before any is read:
@@ -170,7 +170,7 @@ export function pagedField<T extends keyof Rows, Args = unknown>(definition: Pag
           const ids = [...wanted.keys()];
           const rows = new Map<number, Node>();
           for (let start = 0; start < ids.length; start += loadChunk) {
-            for (const row of await load(ids.slice(start, start + loadChunk), query)) rows.set(row.id, row);
+            for (const row of await load(context.db, ids.slice(start, start + loadChunk), query)) rows.set(row.id, row);
           }
           return new Map(
             [...pages].map(([parentKey, entries]) => {
@@ -190,7 +190,7 @@ export function pagedField<T extends keyof Rows, Args = unknown>(definition: Pag
     batch.parents.add(parentKey);
     const current = batch;
     const totalCount = () => {
-      current.counts ??= countPages(relation, [...current.parents]);
+      current.counts ??= countPages(context.db, relation, [...current.parents]);
       return current.counts.then((counts) => counts.get(parentKey) ?? 0);
     };
     return current.pages.then((pages) => toConnection(pages.get(parentKey) ?? { nodes: [], more: false }, page, totalCount));

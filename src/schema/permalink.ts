@@ -1,7 +1,6 @@
 import { queryFromInfo } from '@pothos/plugin-prisma';
 import { GraphQLError } from 'graphql';
 import { builder } from '../builder.js';
-import { prisma } from '../db.js';
 import { defaultPageSize, maxPageSize, maxThreadDepth } from '../domain/limits.js';
 import { pathNumbers } from '../domain/thread.js';
 import { visibleArticles } from '../domain/visibility.js';
@@ -23,14 +22,14 @@ const Permalink = builder.objectRef<PermalinkShape>('Permalink').implement({
   fields: (t) => ({
     comment: t.prismaField({
       type: 'Comment',
-      resolve: (query, { commentId }) => prisma.comment.findUniqueOrThrow({ ...query, where: { id: commentId } }),
+      resolve: (query, { commentId }, _args, { db }) => db.reader.comment.findUniqueOrThrow({ ...query, where: { id: commentId } }),
     }),
     ancestors: t.prismaField({
       type: ['Comment'],
       description: `The comment's ancestors, from its top-level comment down to its parent (at most ${maxThreadDepth}).`,
       extensions: { threadline: { maxItems: maxThreadDepth } },
-      resolve: (query, { articleId, ancestorNumbers }) =>
-        prisma.comment.findMany({
+      resolve: (query, { articleId, ancestorNumbers }, _args, { db }) =>
+        db.reader.comment.findMany({
           ...query,
           where: { articleId, number: { in: ancestorNumbers } },
           orderBy: { depth: 'asc' },
@@ -54,8 +53,8 @@ const Permalink = builder.objectRef<PermalinkShape>('Permalink').implement({
         };
         const page = { where, orderBy: { number: 'asc' as const }, skip: pageIndex * pageSize, take: pageSize + 1 };
         const rows = query.select
-          ? await prisma.comment.findMany({ ...page, select: { ...query.select, id: true } })
-          : await prisma.comment.findMany({ ...page, include: query.include ?? {} });
+          ? await context.db.reader.comment.findMany({ ...page, select: { ...query.select, id: true } })
+          : await context.db.reader.comment.findMany({ ...page, include: query.include ?? {} });
         const edges = rows.slice(0, pageSize).map((node) => ({ cursor: encodeCursor(node.id), node }));
         return {
           edges,
@@ -65,7 +64,7 @@ const Permalink = builder.objectRef<PermalinkShape>('Permalink').implement({
             startCursor: edges[0]?.cursor ?? null,
             endCursor: edges[edges.length - 1]?.cursor ?? null,
           },
-          totalCount: () => prisma.comment.count({ where }),
+          totalCount: () => context.db.reader.comment.count({ where }),
         };
       },
     }),
@@ -82,19 +81,19 @@ builder.queryField('permalink', (t) =>
       commentId: t.arg.id({ required: true }),
       pageSize: t.arg.int({ defaultValue: defaultPageSize, description: `Top-level comments per page, at most ${maxPageSize}.` }),
     },
-    resolve: async (_root, { commentId, pageSize }, { viewer }) => {
+    resolve: async (_root, { commentId, pageSize }, { db, viewer }) => {
       const size = pageSize ?? defaultPageSize;
       if (size < 1 || size > maxPageSize) {
         throw new GraphQLError(`"pageSize" must be between 1 and ${maxPageSize}; got ${size}.`, { extensions: { code: 'BAD_USER_INPUT' } });
       }
-      const comment = await prisma.comment.findFirst({
+      const comment = await db.reader.comment.findFirst({
         where: { id: argumentId(commentId, 'Comment', 'commentId'), article: visibleArticles(viewer) },
         select: { id: true, articleId: true, path: true },
       });
       if (!comment) return null;
       const numbers = pathNumbers(comment.path);
       const rootNumber = numbers[0]!;
-      const before = await prisma.comment.count({
+      const before = await db.reader.comment.count({
         where: { articleId: comment.articleId, parentId: null, number: { lt: rootNumber } },
       });
       return {

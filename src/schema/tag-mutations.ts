@@ -1,5 +1,5 @@
 import { builder } from '../builder.js';
-import { prisma } from '../db.js';
+import type { Database } from '../db.js';
 import { createTag, updateTag } from '../domain/articles.js';
 import { writeErrors } from './errors.js';
 import { inputId } from './ids.js';
@@ -12,7 +12,7 @@ const UpdateTagInput = builder.inputType('UpdateTagInput', {
   fields: (t) => ({ tagId: t.id({ required: true }), name: t.string({ required: true }) }),
 });
 
-const loadTag = (query: object, id: number) => prisma.tag.findUniqueOrThrow({ ...query, where: { id } });
+const loadTag = (db: Database, query: object, id: number) => db.reader.tag.findUniqueOrThrow({ ...query, where: { id } });
 
 writeMutation('createTag', 'Tag', CreateTagInput, {
   description: 'Create a tag.',
@@ -20,7 +20,7 @@ writeMutation('createTag', 'Tag', CreateTagInput, {
   errors: writeErrors.admin,
   dataField: 'tag',
   load: loadTag,
-  write: (input) => createTag(input),
+  write: (input, { db }) => createTag(db, input),
 });
 
 writeMutation('updateTag', 'Tag', UpdateTagInput, {
@@ -29,5 +29,5 @@ writeMutation('updateTag', 'Tag', UpdateTagInput, {
   errors: writeErrors.admin,
   dataField: 'tag',
   load: loadTag,
-  write: (input) => updateTag(inputId(input.tagId, 'Tag', 'tagId'), { name: input.name }),
+  write: (input, { db }) => updateTag(db, inputId(input.tagId, 'Tag', 'tagId'), { name: input.name }),
 });

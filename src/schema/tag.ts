@@ -1,5 +1,4 @@
 import { builder } from '../builder.js';
-import { prisma } from '../db.js';
 import * as relations from '../read/relations.js';
 import { Article, ArticleConnection } from './article.js';
 import { pagedField, pageSizes } from './connections.js';
@@ -36,6 +35,6 @@ builder.queryField('tag', (t) =>
     nullable: true,
     description: 'The tag with this slug, or null when there is none.',
     args: { slug: t.arg.string({ required: true }) },
-    resolve: (query, _root, { slug }) => prisma.tag.findUnique({ ...query, where: { slug } }),
+    resolve: (query, _root, { slug }, { db }) => db.reader.tag.findUnique({ ...query, where: { slug } }),
   }),
 );

@@ -1,6 +1,7 @@
 import type { InputObjectRef } from '@pothos/core';
 import { builder } from '../builder.js';
 import type { Context } from '../context.js';
+import type { Database } from '../db.js';
 import { type ThreadlineError, ValidationError } from '../domain/errors.js';
 import { unstorableText } from '../domain/text.js';
 import type PrismaTypes from '../generated/pothos-types.js';
@@ -22,7 +23,7 @@ export function writeMutation<Input extends object, M extends Model>(
     errors: readonly (new (...args: never[]) => ThreadlineError)[];
     dataField: string;
     write: (input: Input, context: Context) => Promise<number>;
-    load: (query: object, id: number) => Promise<PrismaTypes[M]['Shape']>;
+    load: (db: Database, query: object, id: number) => Promise<PrismaTypes[M]['Shape']>;
   },
 ) {
   const typeName = name[0]!.toUpperCase() + name.slice(1);
@@ -46,7 +47,7 @@ export function writeMutation<Input extends object, M extends Model>(
         // selection from plugin-prisma, which Prisma refuses; the write has committed by now.
         const selection = 'select' in query && Object.keys(query.select as object).length === 0 ? { select: { id: true } } : query;
         // The shape matches the model's by construction; Pothos cannot see through the generic.
-        return options.load(selection, id) as never;
+        return options.load(context.db, selection, id) as never;
       },
     }),
   );

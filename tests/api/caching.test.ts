@@ -3,9 +3,8 @@ import type { App } from '../../src/app.js';
 import { defaultWriteLimits } from '../../src/config.js';
 import { createArticle, updateArticle, updateTag } from '../../src/domain/articles.js';
 import { parseGlobalId } from '../../src/domain/ids.js';
-import { prisma } from '../../src/db.js';
 import { seedDemoIfEmpty } from '../../src/seed.js';
-import { demoSlug, statementsOf, testApp, testDatabase, tokenFor, viewer } from '../helpers.js';
+import { db, demoSlug, statementsOf, testApp, testDatabase, tokenFor, viewer } from '../helpers.js';
 
 // Every app here keeps answers in its own memory, or in Redis when the suite has one
 // (PostgreSQL): two apps then share answers as two instances would.
@@ -74,7 +73,7 @@ beforeAll(async () => {
     tokenFor(viewer('cache-writer')),
     tokenFor(viewer('cache-moderator', 'MODERATOR')),
   ]);
-  await seedDemoIfEmpty();
+  await seedDemoIfEmpty(db);
   // Many writes by one author, a moment apart: no rate limit here.
   const writeLimits = { ...defaultWriteLimits, minIntervalSeconds: 0, windowMax: 1000 };
   one = testApp({ writeLimits });
@@ -263,18 +262,18 @@ describe('a reader never sees a thread older than an acknowledged write', () => 
     const before = await read();
     await read();
     const admin = viewer('cache-admin', 'ADMIN');
-    await updateArticle(admin, parseGlobalId(articleId)!.id, { title: `${before.article.title} (updated)` });
+    await updateArticle(db, admin, parseGlobalId(articleId)!.id, { title: `${before.article.title} (updated)` });
     expect((await read()).article.title).toBe(`${before.article.title} (updated)`);
 
-    const tag = await prisma.tag.findFirstOrThrow({ where: { name: before.article.tags[0]!.name } });
-    await updateTag(tag.id, { name: `${tag.name} renamed` });
+    const tag = await db.reader.tag.findFirstOrThrow({ where: { name: before.article.tags[0]!.name } });
+    await updateTag(db, tag.id, { name: `${tag.name} renamed` });
     expect((await read()).article.tags.map((t) => t.name)).toContain(`${tag.name} renamed`);
   });
 
   it('shows a scheduled article once its time comes, with no write in between', async () => {
     const list = '{ articles(first: 100) { edges { node { slug } } } }';
     const publishAt = new Date(Date.now() + 3_600_000);
-    await createArticle(viewer('cache-admin', 'ADMIN'), {
+    await createArticle(db, viewer('cache-admin', 'ADMIN'), {
       title: 'Scheduled for later',
       body: 'Not public yet.',
       slug: 'cache-scheduled-for-later',

@@ -7,13 +7,13 @@ import { PersistedQueryLink } from '@apollo/client/link/persisted-queries';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { App } from '../../src/app.js';
 import { seedDemoIfEmpty } from '../../src/seed.js';
-import { demoSlug, testApp } from '../helpers.js';
+import { db, demoSlug, testApp } from '../helpers.js';
 
 let app: App;
 let uri: string;
 
 beforeAll(async () => {
-  await seedDemoIfEmpty();
+  await seedDemoIfEmpty(db);
   app = testApp();
   const { port } = await app.start(0, '127.0.0.1');
   uri = `http://127.0.0.1:${port}/graphql`;

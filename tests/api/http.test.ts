@@ -6,13 +6,13 @@ import WebSocket from 'ws';
 import type { App } from '../../src/app.js';
 import { seedDemoIfEmpty } from '../../src/seed.js';
 import { ArticleCommentsDocument } from '../../schema/generated/graphql.js';
-import { demoSlug, testApp } from '../helpers.js';
+import { db, demoSlug, testApp } from '../helpers.js';
 
 let app: App;
 let address: AddressInfo;
 
 beforeAll(async () => {
-  await seedDemoIfEmpty();
+  await seedDemoIfEmpty(db);
   app = testApp();
   address = await app.start(0, '127.0.0.1');
 });

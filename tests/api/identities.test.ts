@@ -2,13 +2,12 @@
 import { SignJWT } from 'jose';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { App } from '../../src/app.js';
-import { prisma, writeTransaction } from '../../src/db.js';
 import { linkIdentity, unlinkIdentity } from '../../src/domain/authors.js';
 import { loadThread } from '../../src/importers/load.js';
 import { parseTextThread } from '../../src/importers/text.js';
 import { seedDemoIfEmpty } from '../../src/seed.js';
 import { DeleteCommentDocument, EditCommentDocument, PostCommentDocument, ViewerDocument } from '../../schema/generated/graphql.js';
-import { demoSlug, globalId, post, readDemo, rowCounts, testApp, testSecret, tokenFor, viewer } from '../helpers.js';
+import { db, demoSlug, globalId, post, readDemo, rowCounts, testApp, testSecret, tokenFor, viewer } from '../helpers.js';
 
 let app: App;
 let demoId: string;
@@ -19,7 +18,7 @@ const bearer = async (handle: string, role: 'AUTHOR' | 'MODERATOR' = 'AUTHOR') =
 
 /** The id of the demo comment `number`, and its author's handle. */
 async function demoComment(number: number) {
-  const row = await prisma.comment.findFirstOrThrow({
+  const row = await db.reader.comment.findFirstOrThrow({
     where: { article: { slug: demoSlug }, number },
     select: { id: true, author: { select: { handle: true } } },
   });
@@ -27,19 +26,22 @@ async function demoComment(number: number) {
 }
 
 beforeAll(async () => {
-  await seedDemoIfEmpty();
-  demoId = globalId('Article', (await prisma.article.findUniqueOrThrow({ where: { slug: demoSlug } })).id);
+  await seedDemoIfEmpty(db);
+  demoId = globalId('Article', (await db.reader.article.findUniqueOrThrow({ where: { slug: demoSlug } })).id);
   app = testApp();
 });
 
 describe('imported authors', () => {
   it('get handles in the import namespace, found again by their identity', async () => {
-    const dana = await prisma.author.findUniqueOrThrow({ where: { handle: 'import:text:dana-k' }, include: { importedIdentities: true } });
+    const dana = await db.reader.author.findUniqueOrThrow({
+      where: { handle: 'import:text:dana-k' },
+      include: { importedIdentities: true },
+    });
     expect(dana).toMatchObject({ name: 'Dana K', importedIdentities: [{ key: 'text:dana-k' }] });
-    expect(await prisma.author.findUnique({ where: { handle: 'dana-k' } })).toBeNull();
+    expect(await db.reader.author.findUnique({ where: { handle: 'dana-k' } })).toBeNull();
     // Importing the same file again finds every author by identity and writes nothing.
     const before = await rowCounts();
-    const summary = await loadThread(parseTextThread(readDemo()));
+    const summary = await loadThread(db, parseTextThread(readDemo()));
     expect(summary).toMatchObject({ commentsCreated: 0, repliesLinked: 0, quotesLinked: 0 });
     expect(await rowCounts()).toEqual(before);
   });
@@ -53,7 +55,7 @@ describe('imported authors', () => {
     const remove = await post(app, DeleteCommentDocument, { input: { commentId: id } }, await bearer('dana-k'));
     expect(remove.body.data?.deleteComment).toMatchObject({ __typename: 'ForbiddenError' });
     expect(await rowCounts()).toEqual(before);
-    expect((await prisma.comment.findFirstOrThrow({ where: { article: { slug: demoSlug }, number: 1 } })).deletedAt).toBeNull();
+    expect((await db.reader.comment.findFirstOrThrow({ where: { article: { slug: demoSlug }, number: 1 } })).deletedAt).toBeNull();
   });
 
   it('cannot be named by a token at all: a handle with ":" is refused with 401', async () => {
@@ -70,7 +72,7 @@ describe('imported authors', () => {
 
 describe('linking an imported identity to a site handle', () => {
   it('lets the person who signs in with that handle delete what they wrote, not rewrite the archive', async () => {
-    const result = await writeTransaction((tx) => linkIdentity(tx, 'text:priya-n', 'priya'));
+    const result = await db.writeTransaction((tx) => linkIdentity(tx, 'text:priya-n', 'priya'));
     expect(result).toMatchObject({ identity: 'text:priya-n', handle: 'priya', merged: false, comments: 4 });
     const { id, handle } = await demoComment(4);
     expect(handle).toBe('priya');
@@ -91,7 +93,7 @@ describe('linking an imported identity to a site handle', () => {
 
     // The import finds the linked author by identity: nothing new, no error.
     const before = await rowCounts();
-    expect(await loadThread(parseTextThread(readDemo()))).toMatchObject({ commentsCreated: 0 });
+    expect(await loadThread(db, parseTextThread(readDemo()))).toMatchObject({ commentsCreated: 0 });
     expect(await rowCounts()).toEqual(before);
   });
 
@@ -103,35 +105,35 @@ describe('linking an imported identity to a site handle', () => {
       await bearer('wendell'),
     );
     expect(posted.body.data?.postComment.__typename).toBe('PostCommentSuccess');
-    const imported = await prisma.author.findUniqueOrThrow({ where: { handle: 'import:text:wendell-ashby' }, select: { id: true } });
-    const importedComments = await prisma.comment.count({ where: { authorId: imported.id } });
-    const mentions = await prisma.mention.count({ where: { authorId: imported.id } });
+    const imported = await db.reader.author.findUniqueOrThrow({ where: { handle: 'import:text:wendell-ashby' }, select: { id: true } });
+    const importedComments = await db.reader.comment.count({ where: { authorId: imported.id } });
+    const mentions = await db.reader.mention.count({ where: { authorId: imported.id } });
 
-    const result = await writeTransaction((tx) => linkIdentity(tx, 'text:wendell-ashby', 'wendell'));
+    const result = await db.writeTransaction((tx) => linkIdentity(tx, 'text:wendell-ashby', 'wendell'));
     expect(result).toMatchObject({ merged: true, comments: importedComments });
-    const site = await prisma.author.findUniqueOrThrow({
+    const site = await db.reader.author.findUniqueOrThrow({
       where: { handle: 'wendell' },
       include: { importedIdentities: true, _count: { select: { comments: true, mentions: true } } },
     });
     expect(site.importedIdentities.map((identity) => identity.key)).toEqual(['text:wendell-ashby']);
     expect(site._count).toEqual({ comments: importedComments + 1, mentions });
-    expect(await prisma.author.findUnique({ where: { id: imported.id } })).toBeNull();
-    expect(await loadThread(parseTextThread(readDemo()))).toMatchObject({ commentsCreated: 0 });
+    expect(await db.reader.author.findUnique({ where: { id: imported.id } })).toBeNull();
+    expect(await loadThread(db, parseTextThread(readDemo()))).toMatchObject({ commentsCreated: 0 });
   });
 
   it('refuses what cannot be linked, with a reason', async () => {
-    await expect(writeTransaction((tx) => linkIdentity(tx, 'text:nobody-here', 'nobody'))).rejects.toThrow(
+    await expect(db.writeTransaction((tx) => linkIdentity(tx, 'text:nobody-here', 'nobody'))).rejects.toThrow(
       'No import identity "text:nobody-here"',
     );
-    await expect(writeTransaction((tx) => linkIdentity(tx, 'text:lin-zhao', 'Not A Handle'))).rejects.toThrow('is not a site handle');
-    await expect(writeTransaction((tx) => linkIdentity(tx, 'text:priya-n', 'priya'))).rejects.toThrow('linked to "priya" already');
-    await expect(writeTransaction((tx) => linkIdentity(tx, 'text:priya-n', 'someone-else'))).rejects.toThrow('unlink it first');
+    await expect(db.writeTransaction((tx) => linkIdentity(tx, 'text:lin-zhao', 'Not A Handle'))).rejects.toThrow('is not a site handle');
+    await expect(db.writeTransaction((tx) => linkIdentity(tx, 'text:priya-n', 'priya'))).rejects.toThrow('linked to "priya" already');
+    await expect(db.writeTransaction((tx) => linkIdentity(tx, 'text:priya-n', 'someone-else'))).rejects.toThrow('unlink it first');
   });
 
   it('can be undone: unlinking puts the author back out of reach of tokens', async () => {
-    await writeTransaction((tx) => linkIdentity(tx, 'text:lin-zhao', 'lin'));
+    await db.writeTransaction((tx) => linkIdentity(tx, 'text:lin-zhao', 'lin'));
     const { id } = await demoComment(5);
-    const back = await writeTransaction((tx) => unlinkIdentity(tx, 'lin', 'text:lin-zhao'));
+    const back = await db.writeTransaction((tx) => unlinkIdentity(tx, 'lin', 'text:lin-zhao'));
     expect(back.comments).toBeGreaterThan(0);
     expect((await demoComment(5)).handle).toBe('import:text:lin-zhao');
     const remove = await post(app, DeleteCommentDocument, { input: { commentId: id } }, await bearer('lin'));

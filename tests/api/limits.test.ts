@@ -6,14 +6,13 @@ import { getNamedType, isListType, isNonNullType, isObjectType, Kind, type Opera
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { App } from '../../src/app.js';
 import { defaultRequestLimits, loadConfig } from '../../src/config.js';
-import { prisma, provider } from '../../src/db.js';
 import { loadPages } from '../../src/read/pages.js';
 import * as relations from '../../src/read/relations.js';
 import { schema } from '../../src/schema/index.js';
 import { measureOf, measureOperation } from '../../src/security/cost.js';
 import { seedDemoIfEmpty } from '../../src/seed.js';
 import { insertHotComment, insertQuotedByFan, insertRevisionFan } from '../fixtures/hostile.js';
-import { demoSlug, globalId, post, statementsOf, testApp } from '../helpers.js';
+import { db, demoSlug, globalId, post, statementsOf, testApp } from '../helpers.js';
 
 const fan = (alias: string, slug: string, selection = 'body') =>
   `${alias}: article(slug: "${slug}") { comments(first: 100) { edges { node { quotedBy(first: 100) { edges { node { ${selection} } } } } } } }`;
@@ -25,10 +24,10 @@ let address: AddressInfo;
 let revisedId: string;
 
 beforeAll(async () => {
-  await seedDemoIfEmpty();
+  await seedDemoIfEmpty(db);
   // 100 comments, each quoted by 90 comments of 5,000 characters: 45 MB of text in reach of one query.
-  await insertQuotedByFan('fan', { sources: 100, quotersPerSource: 90, bodyLength: 5000 });
-  revisedId = globalId('Comment', await insertRevisionFan('revised', { count: 500, bodyLength: 5000 }));
+  await insertQuotedByFan(db, 'fan', { sources: 100, quotersPerSource: 90, bodyLength: 5000 });
+  revisedId = globalId('Comment', await insertRevisionFan(db, 'revised', { count: 500, bodyLength: 5000 }));
   // The limits `npm start` would have on this database.
   app = testApp({ requestLimits: loadConfig().requestLimits });
   address = await app.start(0, '127.0.0.1');
@@ -238,14 +237,14 @@ describe('nested pages', () => {
   beforeAll(async () => {
     hotSlug = 'hot';
     // One hot comment with 2,000 replies among 49 with 5 each.
-    const { articleId } = await insertHotComment(hotSlug, { topLevel: 50, replies: 5, hotReplies: 2000 });
+    const { articleId } = await insertHotComment(db, hotSlug, { topLevel: 50, replies: 5, hotReplies: 2000 });
     parents = (
-      await prisma.comment.findMany({ where: { articleId, parentId: null }, orderBy: { number: 'asc' }, select: { id: true } })
+      await db.reader.comment.findMany({ where: { articleId, parentId: null }, orderBy: { number: 'asc' }, select: { id: true } })
     ).map((row) => row.id);
   }, 120_000);
 
   it('load a page of each parent: the first 10 replies of 50 comments are at most 550 rows, not the hot comment’s 2,000', async () => {
-    const pages = await loadPages(relations.replies('OLDEST'), parents, { size: 10, forward: true, cursor: null });
+    const pages = await loadPages(db, relations.replies('OLDEST'), parents, { size: 10, forward: true, cursor: null });
     const counts = [...pages.values()].map((ids) => ids.length);
     expect(counts[0]).toBe(11);
     expect(counts.slice(1).every((count) => count === 5)).toBe(true);
@@ -264,8 +263,8 @@ describe('nested pages', () => {
   });
 
   it('read each parent’s page through an index, stopping at the page', async () => {
-    if (provider === 'postgresql') {
-      const [plan] = await prisma.$queryRawUnsafe<{ 'QUERY PLAN': unknown }[]>(
+    if (db.provider === 'postgresql') {
+      const [plan] = await db.reader.$queryRawUnsafe<{ 'QUERY PLAN': unknown }[]>(
         `EXPLAIN (ANALYZE, FORMAT JSON) SELECT s."id" FROM unnest($1::int[]) AS p("key") CROSS JOIN LATERAL (
            SELECT x."id" FROM "Comment" AS x WHERE x."parentId" = p."key" ORDER BY x."number" ASC LIMIT 11) AS s`,
         parents,
@@ -281,7 +280,7 @@ describe('nested pages', () => {
       // Rows per loop (per parent): never more than the page and the one after it.
       for (const scan of scans) expect(scan['Actual Rows']).toBeLessThanOrEqual(11);
     } else {
-      const plan = await prisma.$queryRawUnsafe<{ detail: string }[]>(
+      const plan = await db.reader.$queryRawUnsafe<{ detail: string }[]>(
         `EXPLAIN QUERY PLAN SELECT p."value", (SELECT json_group_array("id") FROM (
            SELECT x."id" AS "id" FROM "Comment" AS x WHERE x."parentId" = p."value" ORDER BY x."number" ASC LIMIT 11)) FROM json_each(?) AS p`,
         JSON.stringify(parents),
@@ -296,7 +295,7 @@ describe('nested pages', () => {
 describe('statements', () => {
   it('never pass the database’s limit of bound parameters, however large the thread', async () => {
     // 100 comments quoted by 400 comments each: 40,000 quoting comments, every quotedBy page full.
-    await insertQuotedByFan('wide', { sources: 100, quotersPerSource: 400, bodyLength: 40 });
+    await insertQuotedByFan(db, 'wide', { sources: 100, quotersPerSource: 400, bodyLength: 40 });
     const roomy = testApp({
       requestLimits: { ...defaultRequestLimits, maxNodes: 1_000_000, maxCost: 10_000_000, maxResponseBytes: 512 * 1024 * 1024 },
     });
@@ -311,7 +310,8 @@ describe('statements', () => {
     // biome-ignore lint/suspicious/noExplicitAny: ad-hoc operation, read by path
     const pages = (body!.data as any).a0.comments.edges.map((edge: any) => edge.node.quotedBy.edges.length);
     expect(pages).toEqual(Array.from({ length: 100 }, () => 100));
-    const parameters = (sql: string) => (provider === 'postgresql' ? new Set(sql.match(/\$\d+/g)).size : (sql.match(/\?/g) ?? []).length);
+    const parameters = (sql: string) =>
+      db.provider === 'postgresql' ? new Set(sql.match(/\$\d+/g)).size : (sql.match(/\?/g) ?? []).length;
     const most = Math.max(...statements.map(parameters));
     // SQLite's limit is 32,766 and PostgreSQL's 65,535; the widest statement stays far below both.
     expect(most).toBeLessThanOrEqual(2000);

@@ -8,16 +8,16 @@ import {
   type ArticleThreadQuery,
 } from '../../schema/generated/graphql.js';
 import { generatedThread } from '../fixtures/threads.js';
-import { demoSlug, query, statementsOf } from '../helpers.js';
+import { db, demoSlug, query, statementsOf } from '../helpers.js';
 
 const generatedSlug = 'generated-1000';
 
 beforeAll(async () => {
-  await seedDemoIfEmpty();
+  await seedDemoIfEmpty(db);
   // 25 top-level comments × (1 + 3 + 9 + 27) = 1,000 comments, three levels of replies.
   const thread = generatedThread(generatedSlug, { topLevel: 25, fanout: [3, 3, 3] });
   expect(thread.comments).toHaveLength(1000);
-  await loadThread(thread);
+  await loadThread(db, thread);
 });
 
 describe('reading a thread costs a fixed number of SQL statements', () => {
@@ -86,8 +86,7 @@ describe('reading a thread costs a fixed number of SQL statements', () => {
 });
 
 async function demoCommentsWithinFourLevels(): Promise<number> {
-  const { prisma } = await import('../../src/db.js');
-  const topLevel = await prisma.comment.findMany({
+  const topLevel = await db.reader.comment.findMany({
     where: { article: { slug: demoSlug }, parentId: null },
     orderBy: { number: 'asc' },
     take: 15,
@@ -96,7 +95,7 @@ async function demoCommentsWithinFourLevels(): Promise<number> {
   let total = topLevel.length;
   let level = topLevel.map((row) => row.id);
   for (let depth = 1; depth <= 3; depth++) {
-    const replies = await prisma.comment.findMany({
+    const replies = await db.reader.comment.findMany({
       where: { parentId: { in: level } },
       orderBy: { number: 'asc' },
       select: { id: true, parentId: true },

@@ -5,10 +5,9 @@ import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { Viewer } from '../../src/auth.js';
 import { defaultWriteLimits } from '../../src/config.js';
 import type { Context } from '../../src/context.js';
-import { prisma } from '../../src/db.js';
 import { schema } from '../../src/schema/index.js';
 import { seedDemoIfEmpty } from '../../src/seed.js';
-import { rowCounts, run, testPubSub, viewer } from '../helpers.js';
+import { db, rowCounts, run, testPubSub, viewer } from '../helpers.js';
 
 const admin = viewer('pub-admin', 'ADMIN', 'Editor');
 const moderator = viewer('pub-moderator', 'MODERATOR', 'Moderator');
@@ -32,7 +31,7 @@ let tagSlug = '';
 let tagId = '';
 
 beforeAll(async () => {
-  await seedDemoIfEmpty();
+  await seedDemoIfEmpty(db);
   const tag = await as(
     admin,
     'mutation { createTag(input: { name: "Publication Desk" }) { ... on CreateTagSuccess { tag { id slug } } } }',
@@ -97,7 +96,7 @@ describe('an unpublished article (a draft, or scheduled for later)', () => {
     });
 
     it.each(['draft', 'scheduled'] as const)('cannot be subscribed to as a %s', async (kind) => {
-      const contextValue: Context = { viewer: who, writeLimits: defaultWriteLimits, pubsub: testPubSub };
+      const contextValue: Context = { db, viewer: who, writeLimits: defaultWriteLimits, pubsub: testPubSub };
       for (const [field, argument, id] of [
         ['commentAdded', 'articleId', articles[kind].id],
         ['commentChanged', 'articleId', articles[kind].id],
@@ -187,7 +186,7 @@ describe('an unpublished article (a draft, or scheduled for later)', () => {
       if (!current.pageInfo.hasNextPage) break;
       after = current.pageInfo.endCursor;
     }
-    expect(seen).toHaveLength(await prisma.article.count());
+    expect(seen).toHaveLength(await db.reader.article.count());
     expect(new Set(seen).size).toBe(seen.length);
     expect(seen.at(-1)).toBe(articles.draft.slug);
   });

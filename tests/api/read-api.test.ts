@@ -1,5 +1,4 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { prisma } from '../../src/db.js';
 import { loadThread } from '../../src/importers/load.js';
 import { parseTextThread } from '../../src/importers/text.js';
 import { seedDemoIfEmpty } from '../../src/seed.js';
@@ -15,16 +14,16 @@ import {
   TagBySlugDocument,
 } from '../../schema/generated/graphql.js';
 import { ferrySlug, readFerryThread } from '../fixtures/threads.js';
-import { demoSlug, globalId, query, run } from '../helpers.js';
+import { db, demoSlug, globalId, query, run } from '../helpers.js';
 
 const commentId = async (slug: string, number: number) => {
-  const row = await prisma.comment.findFirstOrThrow({ where: { article: { slug }, number }, select: { id: true } });
+  const row = await db.reader.comment.findFirstOrThrow({ where: { article: { slug }, number }, select: { id: true } });
   return globalId('Comment', row.id);
 };
 
 beforeAll(async () => {
-  await seedDemoIfEmpty();
-  await loadThread(parseTextThread(readFerryThread()));
+  await seedDemoIfEmpty(db);
+  await loadThread(db, parseTextThread(readFerryThread()));
 });
 
 describe('global object identification', () => {
@@ -48,7 +47,7 @@ describe('global object identification', () => {
   });
 
   it('keeps IDs stable: base64 of "Type:databaseId"', async () => {
-    const row = await prisma.article.findUniqueOrThrow({ where: { slug: demoSlug } });
+    const row = await db.reader.article.findUniqueOrThrow({ where: { slug: demoSlug } });
     const { article } = await query(ArticleThreadDocument, { slug: demoSlug, first: 0 });
     expect(article!.id).toBe(globalId('Article', row.id));
   });

@@ -8,18 +8,17 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import type { App } from '../../src/app.js';
 import { defaultRequestLimits } from '../../src/config.js';
-import { prisma } from '../../src/db.js';
 import { seedDemoIfEmpty } from '../../src/seed.js';
 import { ArticleThreadDocument, PostCommentDocument, ViewerDocument } from '../../schema/generated/graphql.js';
-import { demoSlug, globalId, post, rowCounts, statementsOf, testApp, testSecret, tokenFor, viewer } from '../helpers.js';
+import { db, demoSlug, globalId, post, rowCounts, statementsOf, testApp, testSecret, tokenFor, viewer } from '../helpers.js';
 
 let app: App;
 let address: AddressInfo;
 let demoId: string;
 
 beforeAll(async () => {
-  await seedDemoIfEmpty();
-  demoId = globalId('Article', (await prisma.article.findUniqueOrThrow({ where: { slug: demoSlug } })).id);
+  await seedDemoIfEmpty(db);
+  demoId = globalId('Article', (await db.reader.article.findUniqueOrThrow({ where: { slug: demoSlug } })).id);
   app = testApp();
   address = await app.start(0, '127.0.0.1');
 });
@@ -49,11 +48,11 @@ describe('authentication', () => {
     // (A moderator's token, so that the rate limit lets the second comment through at once.)
     const renamed = await tokenFor(viewer('new-reader', 'MODERATOR', 'Renamed Reader'));
     expect((await post(app, ViewerDocument, {}, bearer(renamed))).body.data?.viewer).toMatchObject({ name: 'New Reader' });
-    expect((await prisma.author.findUniqueOrThrow({ where: { handle: 'new-reader' } })).name).toBe('New Reader');
+    expect((await db.reader.author.findUniqueOrThrow({ where: { handle: 'new-reader' } })).name).toBe('New Reader');
     // …and follows it on the next write.
     const again = await post(app, PostCommentDocument, { input: { articleId: demoId, body: 'Under my new name.' } }, bearer(renamed));
     expect(again.body.data?.postComment.__typename).toBe('PostCommentSuccess');
-    expect(await prisma.author.findUniqueOrThrow({ where: { handle: 'new-reader' } })).toMatchObject({
+    expect(await db.reader.author.findUniqueOrThrow({ where: { handle: 'new-reader' } })).toMatchObject({
       name: 'Renamed Reader',
       role: 'MODERATOR',
     });

@@ -3,7 +3,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { App } from '../../src/app.js';
 import { seedDemoIfEmpty } from '../../src/seed.js';
-import { demoSlug, post, testApp } from '../helpers.js';
+import { db, demoSlug, post, testApp } from '../helpers.js';
 
 const probes: [string, string, Record<string, unknown>?][] = [
   ['a field', `{ article(slug: "${demoSlug}") { titel } }`],
@@ -24,7 +24,7 @@ let production: App;
 let development: App;
 
 beforeAll(async () => {
-  await seedDemoIfEmpty();
+  await seedDemoIfEmpty(db);
   production = testApp();
   development = testApp({ development: true });
 });

@@ -1,10 +1,9 @@
 // What text is stored, on both databases: valid Unicode, something visible, each span quoted once.
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { App } from '../../src/app.js';
-import { prisma } from '../../src/db.js';
 import { seedDemoIfEmpty } from '../../src/seed.js';
 import { EditCommentDocument, LockArticleDocument, PostCommentDocument, UnlockArticleDocument } from '../../schema/generated/graphql.js';
-import { demoSlug, globalId, post, rowCounts, testApp, tokenFor, viewer } from '../helpers.js';
+import { db, demoSlug, globalId, post, rowCounts, testApp, tokenFor, viewer } from '../helpers.js';
 
 let app: App;
 let demoId: string;
@@ -27,10 +26,10 @@ async function postComment(input: Record<string, unknown>, headers?: Record<stri
 }
 
 beforeAll(async () => {
-  await seedDemoIfEmpty();
-  const article = await prisma.article.findUniqueOrThrow({ where: { slug: demoSlug } });
+  await seedDemoIfEmpty(db);
+  const article = await db.reader.article.findUniqueOrThrow({ where: { slug: demoSlug } });
   demoId = globalId('Article', article.id);
-  const source = await prisma.comment.findFirstOrThrow({ where: { articleId: article.id, number: 2 } });
+  const source = await db.reader.comment.findFirstOrThrow({ where: { articleId: article.id, number: 2 } });
   sourceId = globalId('Comment', source.id);
   app = testApp();
 });
@@ -87,7 +86,7 @@ describe('lone surrogates', () => {
     const text = 'Ride on 🚲👩🏽‍🔧 — naïve café, 王小明, مرحبا، e\u0301, 𝔘𝔫𝔦𝔠𝔬𝔡𝔢.';
     const posted = await postComment({ body: text });
     expect(posted).toMatchObject({ __typename: 'PostCommentSuccess', comment: { body: text } });
-    const stored = await prisma.comment.findUniqueOrThrow({
+    const stored = await db.reader.comment.findUniqueOrThrow({
       where: { id: Number(Buffer.from(posted.comment!.id, 'base64').toString().split(':')[1]) },
     });
     expect(stored.body).toBe(text);

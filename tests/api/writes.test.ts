@@ -1,7 +1,6 @@
 import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
 import { parse } from 'graphql';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { prisma, writeTransaction } from '../../src/db.js';
 import { loadThread } from '../../src/importers/load.js';
 import { parseTextThread } from '../../src/importers/text.js';
 import { seedDemoIfEmpty } from '../../src/seed.js';
@@ -23,7 +22,7 @@ import {
   UpdateTagDocument,
 } from '../../schema/generated/graphql.js';
 import { ferrySlug, readFerryThread } from '../fixtures/threads.js';
-import { demoSlug, expectInertHtml, globalId, query, rowCounts, run, testDatabase, viewer } from '../helpers.js';
+import { db, demoSlug, expectInertHtml, globalId, query, rowCounts, run, testDatabase, viewer } from '../helpers.js';
 
 const moderator = viewer('mod-mia', 'MODERATOR', 'Mia Moderator');
 const admin = viewer('admin-ada', 'ADMIN', 'Ada Admin');
@@ -37,7 +36,7 @@ let authorCount = 0;
 const someone = (name = 'Reader') => viewer(`reader-${++authorCount}`, 'AUTHOR', `${name} ${authorCount}`);
 
 const commentId = async (slug: string, number: number) =>
-  globalId('Comment', (await prisma.comment.findFirstOrThrow({ where: { article: { slug }, number } })).id);
+  globalId('Comment', (await db.reader.comment.findFirstOrThrow({ where: { article: { slug }, number } })).id);
 
 async function post(who: ReturnType<typeof viewer> | null, input: Record<string, unknown>) {
   const result = await run(PostCommentDocument, { input: { articleId: demoId, ...input } as never }, { viewer: who });
@@ -54,21 +53,21 @@ function posted(payload: PostCommentMutation['postComment']) {
 /** Runs `action` and checks that it changed no row anywhere. */
 async function unchanged<T>(action: () => Promise<T>): Promise<T> {
   const before = await rowCounts();
-  const articles = await prisma.article.findMany({ select: { id: true, lastCommentNumber: true, commentsLocked: true } });
+  const articles = await db.reader.article.findMany({ select: { id: true, lastCommentNumber: true, commentsLocked: true } });
   const result = await action();
   expect(await rowCounts()).toEqual(before);
-  expect(await prisma.article.findMany({ select: { id: true, lastCommentNumber: true, commentsLocked: true } })).toEqual(articles);
+  expect(await db.reader.article.findMany({ select: { id: true, lastCommentNumber: true, commentsLocked: true } })).toEqual(articles);
   return result;
 }
 
 const bodyLength = async (slug: string, number: number) =>
-  (await prisma.comment.findFirstOrThrow({ where: { article: { slug }, number } })).body.length;
+  (await db.reader.comment.findFirstOrThrow({ where: { article: { slug }, number } })).body.length;
 
 beforeAll(async () => {
-  await seedDemoIfEmpty();
-  await loadThread(parseTextThread(readFerryThread()));
-  demoId = globalId('Article', (await prisma.article.findUniqueOrThrow({ where: { slug: demoSlug } })).id);
-  ferryId = globalId('Article', (await prisma.article.findUniqueOrThrow({ where: { slug: ferrySlug } })).id);
+  await seedDemoIfEmpty(db);
+  await loadThread(db, parseTextThread(readFerryThread()));
+  demoId = globalId('Article', (await db.reader.article.findUniqueOrThrow({ where: { slug: demoSlug } })).id);
+  ferryId = globalId('Article', (await db.reader.article.findUniqueOrThrow({ where: { slug: ferrySlug } })).id);
   longCommentId = posted(await post(moderator, { body: 'Spokes first, then the rim, then the hub. '.repeat(30).trim() })).id;
 });
 
@@ -79,12 +78,12 @@ describe('postComment', () => {
     // The demo thread has 34 comments, and 35 is the long one posted before all tests.
     expect(comment).toMatchObject({ number: 36, depth: 0, parent: null, body: 'A new thought on an old thread.' });
     expect(comment.author).toEqual({ handle: who.handle, name: who.name });
-    expect(await prisma.author.findUnique({ where: { handle: who.handle } })).toMatchObject({ name: who.name, role: 'AUTHOR' });
+    expect(await db.reader.author.findUnique({ where: { handle: who.handle } })).toMatchObject({ name: who.name, role: 'AUTHOR' });
   });
 
   it('replies, quotes an exact span, and links @handle mentions of known authors', async () => {
     const replyToId = await commentId(demoSlug, 7);
-    const source = await prisma.comment.findFirstOrThrow({ where: { article: { slug: demoSlug }, number: 7 } });
+    const source = await db.reader.comment.findFirstOrThrow({ where: { article: { slug: demoSlug }, number: 7 } });
     const comment = posted(
       await post(someone(), {
         body: 'Agreed with @ruth-okonjo-hale and @old-spokes, not with @nobody-here.',
@@ -106,7 +105,7 @@ describe('postComment', () => {
     // Imported authors are mentioned by their key: `@ruth-okonjo-hale` names `import:text:ruth-okonjo-hale`.
     expect(comment.mentions.map((m) => m.handle)).toEqual(['import:text:ruth-okonjo-hale', 'import:text:old-spokes']);
     expect(comment.bodyHtml).toContain(`<blockquote class="quote" cite="#comment-7"><p>${source.body.slice(0, 38)}</p>`);
-    const row = await prisma.comment.findUniqueOrThrow({
+    const row = await db.reader.comment.findUniqueOrThrow({
       where: { id: Number(Buffer.from(comment.id, 'base64').toString().split(':')[1]) },
     });
     expect(row.path).toBe(`${source.path}${String(row.number).padStart(8, '0')}/`);
@@ -160,7 +159,7 @@ describe('postComment', () => {
         body: 'x y',
         quotes: [
           {
-            commentId: globalId('Comment', (await prisma.comment.findFirstOrThrow({ where: { body: { startsWith: '🧵🧵' } } })).id),
+            commentId: globalId('Comment', (await db.reader.comment.findFirstOrThrow({ where: { body: { startsWith: '🧵🧵' } } })).id),
             start: 0,
             end: 3,
           },
@@ -202,7 +201,7 @@ describe('postComment', () => {
       async () => ({
         body: 'x y',
         quotes: [
-          { commentId: globalId('Comment', (await prisma.comment.aggregate({ _max: { id: true } }))._max.id! + 1), start: 0, end: 1 },
+          { commentId: globalId('Comment', (await db.reader.comment.aggregate({ _max: { id: true } }))._max.id! + 1), start: 0, end: 1 },
         ],
       }),
       { __typename: 'NotFoundError' },
@@ -257,7 +256,7 @@ describe('postComment', () => {
   });
 
   it('numbers concurrent comments without gaps or repeats', async () => {
-    const before = (await prisma.article.findUniqueOrThrow({ where: { slug: demoSlug } })).lastCommentNumber;
+    const before = (await db.reader.article.findUniqueOrThrow({ where: { slug: demoSlug } })).lastCommentNumber;
     const results = await Promise.all(Array.from({ length: 20 }, (_, i) => post(someone(), { body: `Concurrent comment ${i}` })));
     const numbers = results.map((payload) => posted(payload).number).sort((a, b) => a - b);
     expect(numbers).toEqual(Array.from({ length: 20 }, (_, i) => before + i + 1));
@@ -276,16 +275,16 @@ describe('idempotency keys', () => {
   it('hold when two requests with the same key race', async () => {
     const who = someone();
     const input = { body: 'Two taps on the button.', idempotencyKey: 'race-1' };
-    const before = await prisma.comment.count();
+    const before = await db.reader.comment.count();
     const [a, b] = await Promise.all([post(who, input), post(who, input)]);
     expect(posted(a).id).toBe(posted(b).id);
-    expect(await prisma.comment.count()).toBe(before + 1);
+    expect(await db.reader.comment.count()).toBe(before + 1);
   });
 
   it('refuse the same key with other input', async () => {
     const who = someone();
     posted(await post(who, { body: 'First body', idempotencyKey: 'reused' }));
-    await prisma.comment.updateMany({ where: { author: { handle: who.handle } }, data: { createdAt: new Date(Date.now() - 60_000) } });
+    await db.reader.comment.updateMany({ where: { author: { handle: who.handle } }, data: { createdAt: new Date(Date.now() - 60_000) } });
     expect(await unchanged(() => post(who, { body: 'Another body', idempotencyKey: 'reused' }))).toMatchObject({
       __typename: 'IdempotencyKeyReusedError',
     });
@@ -294,14 +293,14 @@ describe('idempotency keys', () => {
   it('are honoured for 24 hours, after which the key is free again', async () => {
     const who = someone();
     const first = posted(await post(who, { body: 'Yesterday', idempotencyKey: 'daily' }));
-    await prisma.idempotencyKey.updateMany({ where: { key: 'daily' }, data: { createdAt: new Date(Date.now() - 25 * 3600_000) } });
-    await prisma.comment.updateMany({
+    await db.reader.idempotencyKey.updateMany({ where: { key: 'daily' }, data: { createdAt: new Date(Date.now() - 25 * 3600_000) } });
+    await db.reader.comment.updateMany({
       where: { author: { handle: who.handle } },
       data: { createdAt: new Date(Date.now() - 25 * 3600_000) },
     });
     const second = posted(await post(who, { body: 'Today', idempotencyKey: 'daily' }));
     expect(second.id).not.toBe(first.id);
-    expect(await prisma.idempotencyKey.count({ where: { key: 'daily' } })).toBe(1);
+    expect(await db.reader.idempotencyKey.count({ where: { key: 'daily' } })).toBe(1);
   });
 
   it('belong to one author: another author may use the same key', async () => {
@@ -334,7 +333,7 @@ describe('duplicates and floods', () => {
     for (let i = 0; i < 10; i++) {
       posted(await post(who, { body: `Comment ${i} of a busy morning.` }));
       // Spread them over the last four minutes, as if posted at a human pace.
-      await prisma.comment.updateMany({
+      await db.reader.comment.updateMany({
         where: { author: { handle: who.handle }, body: `Comment ${i} of a busy morning.` },
         data: { createdAt: new Date(Date.now() - (240 - i * 20) * 1000) },
       });
@@ -375,7 +374,10 @@ describe('editComment', () => {
     expect((await edit(someone())).editComment).toMatchObject({ __typename: 'ForbiddenError' });
     expect((await edit(who, '   ')).editComment).toMatchObject({ __typename: 'ValidationError', field: 'body' });
 
-    await prisma.comment.updateMany({ where: { author: { handle: who.handle } }, data: { createdAt: new Date(Date.now() - 16 * 60_000) } });
+    await db.reader.comment.updateMany({
+      where: { author: { handle: who.handle } },
+      data: { createdAt: new Date(Date.now() - 16 * 60_000) },
+    });
     expect((await edit(who)).editComment).toMatchObject({ __typename: 'ForbiddenError', message: expect.stringContaining('15 minutes') });
 
     await query(DeleteCommentDocument, { input: { commentId: comment.id } }, { viewer: who });
@@ -529,17 +531,17 @@ describe('what readers see', () => {
   it('never sees a write that has not committed', async () => {
     let release!: () => void;
     const held = new Promise<void>((resolve) => (release = resolve));
-    const before = await prisma.tag.count();
-    const writing = writeTransaction(async (tx) => {
+    const before = await db.reader.tag.count();
+    const writing = db.writeTransaction(async (tx) => {
       await tx.tag.create({ data: { slug: 'uncommitted', name: 'Uncommitted' } });
       await held;
       throw new Error('roll back');
     });
     await new Promise((resolve) => setTimeout(resolve, 20));
-    expect(await prisma.tag.count()).toBe(before);
+    expect(await db.reader.tag.count()).toBe(before);
     release();
     await expect(writing).rejects.toThrow('roll back');
-    expect(await prisma.tag.count()).toBe(before);
+    expect(await db.reader.tag.count()).toBe(before);
   });
 
   it('answers a mutation whose client selects only __typename', async () => {
@@ -624,16 +626,16 @@ describe('one transaction per mutation', () => {
             ],
             ['DROP TRIGGER fail_mentions ON "Mention"', 'DROP FUNCTION fail_mentions()'],
           ];
-    for (const sql of create) await prisma.$executeRawUnsafe(sql);
+    for (const sql of create) await db.reader.$executeRawUnsafe(sql);
     try {
       const who = someone();
       const result = await unchanged(() =>
         run(PostCommentDocument, { input: { articleId: demoId, body: 'Hello @dana-k' } }, { viewer: who }),
       );
       expect(result.errors).toHaveLength(1);
-      expect(await prisma.author.findUnique({ where: { handle: who.handle } })).toBeNull();
+      expect(await db.reader.author.findUnique({ where: { handle: who.handle } })).toBeNull();
     } finally {
-      for (const sql of drop) await prisma.$executeRawUnsafe(sql);
+      for (const sql of drop) await db.reader.$executeRawUnsafe(sql);
     }
   });
 });

@@ -8,11 +8,10 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { extname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { prisma } from '../../src/db.js';
 import { loadThread } from '../../src/importers/load.js';
 import { slugify, type ThreadRecord } from '../../src/importers/records.js';
 import { parseTextThread } from '../../src/importers/text.js';
-import { rowCounts, storedComments } from '../helpers.js';
+import { db, rowCounts, storedComments } from '../helpers.js';
 
 const projectRoot = fileURLToPath(new URL('../../', import.meta.url));
 const examplePath = resolve(projectRoot, '../shared/seed/000_a475c58050193623.txt');
@@ -241,7 +240,7 @@ describe.skipIf(!present)('the example thread in ../shared/seed', () => {
   describe('loading into the database', () => {
     let summary: Awaited<ReturnType<typeof loadThread>>;
     beforeAll(async () => {
-      summary = await loadThread(example);
+      summary = await loadThread(db, example);
     });
 
     it('imports every comment, reply, quote and mention, and reports the unresolved @name', () => {
@@ -258,7 +257,7 @@ describe.skipIf(!present)('the example thread in ../shared/seed', () => {
     });
 
     it('stores replies, depth, quotes with their spans, and mentions', async () => {
-      const article = await prisma.article.findUniqueOrThrow({ where: { slug: example.article.slug }, include: { tags: true } });
+      const article = await db.reader.article.findUniqueOrThrow({ where: { slug: example.article.slug }, include: { tags: true } });
       expect(article.tags).toHaveLength(6);
       expect(article.lastCommentNumber).toBe(26);
       const rows = await storedComments(article.id);
@@ -277,11 +276,14 @@ describe.skipIf(!present)('the example thread in ../shared/seed', () => {
 
     it('changes nothing when the same file is imported again', async () => {
       const before = await rowCounts();
-      const ids = await prisma.comment.findMany({ select: { id: true, number: true, parentId: true, path: true }, orderBy: { id: 'asc' } });
-      expect(await loadThread(parseTextThread(source))).toMatchObject({ articleCreated: false, comments: 26, commentsCreated: 0 });
+      const ids = await db.reader.comment.findMany({
+        select: { id: true, number: true, parentId: true, path: true },
+        orderBy: { id: 'asc' },
+      });
+      expect(await loadThread(db, parseTextThread(source))).toMatchObject({ articleCreated: false, comments: 26, commentsCreated: 0 });
       expect(await rowCounts()).toEqual(before);
       expect(
-        await prisma.comment.findMany({ select: { id: true, number: true, parentId: true, path: true }, orderBy: { id: 'asc' } }),
+        await db.reader.comment.findMany({ select: { id: true, number: true, parentId: true, path: true }, orderBy: { id: 'asc' } }),
       ).toEqual(ids);
     });
   });

@@ -2,13 +2,12 @@
 // ferry thread of tests/fixtures. The workspace's example export has its own file (example.test.ts).
 import { beforeAll, describe, expect, it } from 'vitest';
 import { defaultWriteLimits } from '../../src/config.js';
-import { prisma } from '../../src/db.js';
 import { postComment } from '../../src/domain/comments.js';
 import { loadThread } from '../../src/importers/load.js';
 import { ImportFormatError, type ThreadRecord } from '../../src/importers/records.js';
 import { parseTextThread } from '../../src/importers/text.js';
 import { ferrySlug, generatedThread, readFerryThread } from '../fixtures/threads.js';
-import { demoSlug, readDemo, rowCounts, storedComments } from '../helpers.js';
+import { db, demoSlug, readDemo, rowCounts, storedComments } from '../helpers.js';
 
 const demo = parseTextThread(readDemo());
 const ferry = parseTextThread(readFerryThread());
@@ -22,7 +21,7 @@ const depthOf = (number: number, thread = demo): number => {
   const parent = comment(thread, number).parentNumber;
   return parent == null ? 0 : depthOf(parent, thread) + 1;
 };
-const importDemo = () => loadThread(parseTextThread(readDemo()));
+const importDemo = () => loadThread(db, parseTextThread(readDemo()));
 
 describe('parsing the demo thread', () => {
   it('reads the article, its tags and its author', () => {
@@ -198,7 +197,7 @@ describe('loading into the database', () => {
   });
 
   it('stores replies, depth, quotes with their spans, and mentions', async () => {
-    const article = await prisma.article.findUniqueOrThrow({ where: { slug: demoSlug }, include: { tags: true } });
+    const article = await db.reader.article.findUniqueOrThrow({ where: { slug: demoSlug }, include: { tags: true } });
     expect(article.tags).toHaveLength(4);
     expect(article.lastCommentNumber).toBe(34);
     const rows = await storedComments(article.id);
@@ -218,30 +217,33 @@ describe('loading into the database', () => {
 
   it('changes nothing when the same file is imported again', async () => {
     const before = await rowCounts();
-    const ids = await prisma.comment.findMany({ select: { id: true, number: true, parentId: true, path: true }, orderBy: { id: 'asc' } });
+    const ids = await db.reader.comment.findMany({
+      select: { id: true, number: true, parentId: true, path: true },
+      orderBy: { id: 'asc' },
+    });
     const summary = await importDemo();
     expect(summary).toMatchObject({ articleCreated: false, comments: 34, commentsCreated: 0 });
     expect(await rowCounts()).toEqual(before);
     expect(
-      await prisma.comment.findMany({ select: { id: true, number: true, parentId: true, path: true }, orderBy: { id: 'asc' } }),
+      await db.reader.comment.findMany({ select: { id: true, number: true, parentId: true, path: true }, orderBy: { id: 'asc' } }),
     ).toEqual(ids);
   });
 
   it('adds only the new comments of a longer export of the same thread', async () => {
     const source = readFerryThread();
-    const first = await loadThread(parseTextThread(source.slice(0, source.indexOf('  9. Marguerite Oduya says:'))));
+    const first = await loadThread(db, parseTextThread(source.slice(0, source.indexOf('  9. Marguerite Oduya says:'))));
     expect(first).toMatchObject({ articleCreated: true, comments: 8, commentsCreated: 8 });
     const before = await rowCounts();
-    const kept = await prisma.comment.findMany({
+    const kept = await db.reader.comment.findMany({
       where: { article: { slug: ferrySlug } },
       select: { id: true, number: true, parentId: true, path: true, body: true },
       orderBy: { number: 'asc' },
     });
 
-    const summary = await loadThread(parseTextThread(source));
+    const summary = await loadThread(db, parseTextThread(source));
     expect(summary).toMatchObject({ articleCreated: false, comments: 11, commentsCreated: 3 });
     expect(await rowCounts()).toEqual({ ...before, comments: before.comments + 3, quotes: before.quotes + 3 });
-    const rows = await prisma.comment.findMany({
+    const rows = await db.reader.comment.findMany({
       where: { article: { slug: ferrySlug } },
       select: { id: true, number: true, parentId: true, path: true, body: true },
       orderBy: { number: 'asc' },
@@ -250,12 +252,12 @@ describe('loading into the database', () => {
     // The new comments hang under, and quote, the rows that were already there.
     const id = (number: number) => rows[number - 1]!.id;
     expect(rows.slice(8).map((r) => r.parentId)).toEqual([id(7), id(9), id(8)]);
-    const quotes = await prisma.quote.findMany({
+    const quotes = await db.reader.quote.findMany({
       where: { commentId: { in: rows.slice(8).map((r) => r.id) } },
       orderBy: { commentId: 'asc' },
     });
     expect(quotes.map((q) => q.quotedCommentId)).toEqual([id(7), id(2), id(8)]);
-    expect((await prisma.article.findUniqueOrThrow({ where: { slug: ferrySlug } })).lastCommentNumber).toBe(11);
+    expect((await db.reader.article.findUniqueOrThrow({ where: { slug: ferrySlug } })).lastCommentNumber).toBe(11);
   });
 
   it('writes nothing when the load fails part-way (one transaction)', async () => {
@@ -264,20 +266,20 @@ describe('loading into the database', () => {
     // several comments were written inside the transaction.
     const broken = generatedThread('half-written', { topLevel: 10, fanout: [2] });
     broken.comments[20]!.quotes.push({ quotedNumber: 999, text: 'x', start: 0, end: 1, bodyStart: null, bodyEnd: null });
-    await expect(loadThread(broken)).rejects.toThrow();
+    await expect(loadThread(db, broken)).rejects.toThrow();
     expect(await rowCounts()).toEqual(before);
-    expect(await prisma.article.findUnique({ where: { slug: 'half-written' } })).toBeNull();
+    expect(await db.reader.article.findUnique({ where: { slug: 'half-written' } })).toBeNull();
   });
 
   it('refuses a file whose comments are not the ones already imported under those numbers', async () => {
     // Comment 35 was posted through the API after the import; a longer export's own 35 differs.
-    await postComment({ handle: 'api-poster', name: 'API Poster', role: 'MODERATOR' }, defaultWriteLimits, {
-      articleId: (await prisma.article.findUniqueOrThrow({ where: { slug: demoSlug } })).id,
+    await postComment(db, { handle: 'api-poster', name: 'API Poster', role: 'MODERATOR' }, defaultWriteLimits, {
+      articleId: (await db.reader.article.findUniqueOrThrow({ where: { slug: demoSlug } })).id,
       body: 'Posted through the API.',
     });
     const longer = `${readDemo()}\n\n  35. Latecomer says:\n\n    A comment the export gained later.\n`;
     const before = await rowCounts();
-    await expect(loadThread(parseTextThread(longer))).rejects.toThrow(/comment 35 in the file is not comment 35/);
+    await expect(loadThread(db, parseTextThread(longer))).rejects.toThrow(/comment 35 in the file is not comment 35/);
     expect(await rowCounts()).toEqual(before);
   });
 
@@ -285,7 +287,7 @@ describe('loading into the database', () => {
     const other = readDemo().replace(/^[^\n]*/, 'Why the Alder Hollow library started lending bike tools');
     expect(parseTextThread(other).article.slug).toBe(demoSlug);
     const before = await rowCounts();
-    await expect(loadThread(parseTextThread(other))).rejects.toThrow(/belongs to another article already/);
+    await expect(loadThread(db, parseTextThread(other))).rejects.toThrow(/belongs to another article already/);
     expect(await rowCounts()).toEqual(before);
   });
 });

@@ -6,20 +6,19 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { type App, slowSubscriberCloseCode } from '../../src/app.js';
 import { defaultLiveLimits, type LiveLimits } from '../../src/config.js';
-import { prisma, writer } from '../../src/db.js';
 import { childPath } from '../../src/domain/thread.js';
 import { encodeCursor, type LiveEvent, pruneEvents } from '../../src/live/events.js';
 import { seedDemoIfEmpty } from '../../src/seed.js';
 import { CommentAddedDocument, type CommentAddedSubscription } from '../../schema/generated/graphql.js';
-import { demoSlug, globalId, testApp } from '../helpers.js';
+import { db, demoSlug, globalId, testApp } from '../helpers.js';
 
 let articleRowId: number;
 let articleId: string;
 const apps: App[] = [];
 
 beforeAll(async () => {
-  await seedDemoIfEmpty();
-  articleRowId = (await prisma.article.findUniqueOrThrow({ where: { slug: demoSlug } })).id;
+  await seedDemoIfEmpty(db);
+  articleRowId = (await db.reader.article.findUniqueOrThrow({ where: { slug: demoSlug } })).id;
   articleId = globalId('Article', articleRowId);
 });
 afterAll(async () => {
@@ -183,9 +182,9 @@ describe('operations per connection', () => {
 describe('the event log', () => {
   it('keeps events for the retention time; an older cursor is told to refetch', async () => {
     const { url } = await started();
-    const comment = await prisma.comment.findFirstOrThrow({ where: { articleId: articleRowId } });
+    const comment = await db.reader.comment.findFirstOrThrow({ where: { articleId: articleRowId } });
     // Two old events and a recent one, as if the server had been running for weeks.
-    const seq = await writer.$transaction(async (tx) => {
+    const seq = await db.writer.$transaction(async (tx) => {
       const { lastEventSeq } = await tx.article.update({
         where: { id: articleRowId },
         data: { lastEventSeq: { increment: 3 } },
@@ -201,7 +200,7 @@ describe('the event log', () => {
       });
       return lastEventSeq;
     });
-    expect(await pruneEvents(7)).toBeGreaterThanOrEqual(2);
+    expect(await pruneEvents(db, 7)).toBeGreaterThanOrEqual(2);
 
     const client = createClient({ url, webSocketImpl: WebSocket, retryAttempts: 0 });
     const resume = (after: string) =>
@@ -224,7 +223,7 @@ describe('the event log', () => {
     expect(kept.data?.commentAdded.comment.id).toBe(globalId('Comment', comment.id));
 
     // A hole in the middle of the log (an event pruned while others were kept) is never skipped over silently.
-    const more = await writer.$transaction(async (tx) => {
+    const more = await db.writer.$transaction(async (tx) => {
       const { lastEventSeq } = await tx.article.update({
         where: { id: articleRowId },
         data: { lastEventSeq: { increment: 2 } },
@@ -239,7 +238,7 @@ describe('the event log', () => {
 
     // Pruning takes a prefix of each article's log, even when stamps disagree with the order
     // (instances with clocks a little apart): an old stamp after a recent one takes it along.
-    const skewed = await writer.$transaction(async (tx) => {
+    const skewed = await db.writer.$transaction(async (tx) => {
       const { lastEventSeq } = await tx.article.update({
         where: { id: articleRowId },
         data: { lastEventSeq: { increment: 2 } },
@@ -259,8 +258,8 @@ describe('the event log', () => {
       });
       return lastEventSeq;
     });
-    await pruneEvents(7);
-    const left = await prisma.commentEvent.findMany({ where: { articleId: articleRowId, seq: { lte: skewed } }, select: { seq: true } });
+    await pruneEvents(db, 7);
+    const left = await db.reader.commentEvent.findMany({ where: { articleId: articleRowId, seq: { lte: skewed } }, select: { seq: true } });
     expect(left).toEqual([]);
   });
 });
@@ -268,7 +267,7 @@ describe('the event log', () => {
 describe('a subscriber that stops reading', () => {
   it('is closed with its own code; the others and the process carry on, and it resumes with after', async () => {
     const { app, url } = await started({ maxQueue: 200 });
-    const author = await prisma.author.findFirstOrThrow();
+    const author = await db.reader.author.findFirstOrThrow();
     const big = 'x'.repeat(16 * 1024);
     const count = 3000;
 
@@ -294,7 +293,7 @@ describe('a subscriber that stops reading', () => {
     await waitFor(() => app.pubsub.listenerCount === 2, 'both subscriptions');
     // 3,000 comments of 16 KB and their events, written the fast way; then published like writes do.
     const events: LiveEvent[] = [];
-    await writer.$transaction(
+    await db.writer.$transaction(
       async (tx) => {
         const article = await tx.article.update({
           where: { id: articleRowId },

@@ -6,12 +6,11 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import type { App } from '../../src/app.js';
 import { defaultLiveLimits } from '../../src/config.js';
-import { onQuery, prisma } from '../../src/db.js';
 import { encodeCursor } from '../../src/live/events.js';
 import { seedDemoIfEmpty } from '../../src/seed.js';
 import type { CommentAddedSubscription } from '../../schema/generated/graphql.js';
 import { PostCommentDocument } from '../../schema/generated/graphql.js';
-import { demoSlug, globalId, post, testApp, tokenFor, viewer } from '../helpers.js';
+import { db, demoSlug, globalId, post, testApp, tokenFor, viewer } from '../helpers.js';
 
 let app: App;
 let url: string;
@@ -19,8 +18,8 @@ let articleRowId: number;
 let articleId: string;
 
 beforeAll(async () => {
-  await seedDemoIfEmpty();
-  articleRowId = (await prisma.article.findUniqueOrThrow({ where: { slug: demoSlug } })).id;
+  await seedDemoIfEmpty(db);
+  articleRowId = (await db.reader.article.findUniqueOrThrow({ where: { slug: demoSlug } })).id;
   articleId = globalId('Article', articleRowId);
   app = testApp();
   const { port } = (await app.start(0, '127.0.0.1')) as AddressInfo;
@@ -43,7 +42,7 @@ it('20 clients forced to reconnect 200 times in all while 500 comments are poste
   const total = 500;
   const clients = 20;
   const reconnectsEach = 10;
-  const { lastEventSeq } = await prisma.article.findUniqueOrThrow({ where: { id: articleRowId } });
+  const { lastEventSeq } = await db.reader.article.findUniqueOrThrow({ where: { id: articleRowId } });
   const start = encodeCursor(articleRowId, lastEventSeq);
 
   let reconnects = 0;
@@ -147,7 +146,7 @@ it('delivers one comment to 600 subscribers of one article, loading it once per 
     await waitFor(() => crowd.pubsub.listenerCount === 600, '600 subscriptions');
     const token = await tokenFor(viewer('crowd-writer', 'MODERATOR'));
     let loads = 0;
-    const stop = onQuery((sql) => {
+    const stop = db.onQuery((sql) => {
       // SQLite quotes `main`.`CommentEvent`; PostgreSQL "public"."CommentEvent".
       if (/FROM [`"](main|public)[`"]\.[`"]CommentEvent[`"]/.test(sql)) loads++;
     });

@@ -7,7 +7,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EventSource } from 'eventsource';
 import WebSocket from 'ws';
 import type { App } from '../../src/app.js';
-import { prisma } from '../../src/db.js';
 import { loadThread } from '../../src/importers/load.js';
 import { parseTextThread } from '../../src/importers/text.js';
 import { encodeCursor } from '../../src/live/events.js';
@@ -27,7 +26,7 @@ import {
   type ReplyAddedSubscription,
 } from '../../schema/generated/graphql.js';
 import { ferrySlug, readFerryThread } from '../fixtures/threads.js';
-import { demoSlug, globalId, post, testApp, tokenFor, viewer } from '../helpers.js';
+import { db, demoSlug, globalId, post, testApp, tokenFor, viewer } from '../helpers.js';
 
 let app: App;
 let address: AddressInfo;
@@ -35,9 +34,9 @@ let articleId: string;
 let token: string;
 
 beforeAll(async () => {
-  await seedDemoIfEmpty();
-  await loadThread(parseTextThread(readFerryThread()));
-  articleId = globalId('Article', (await prisma.article.findUniqueOrThrow({ where: { slug: demoSlug } })).id);
+  await seedDemoIfEmpty(db);
+  await loadThread(db, parseTextThread(readFerryThread()));
+  articleId = globalId('Article', (await db.reader.article.findUniqueOrThrow({ where: { slug: demoSlug } })).id);
   token = await tokenFor(viewer('live-writer', 'MODERATOR', 'Live Writer'));
   app = testApp();
   address = await app.start(0, '127.0.0.1');
@@ -137,7 +136,7 @@ describe('commentAdded', () => {
     await eventually(() => bad.errors.length > 0, 'an error');
     expect(JSON.stringify(bad.errors)).toContain('is not an event cursor');
     await bad.close();
-    const ferry = await prisma.article.findUniqueOrThrow({ where: { slug: ferrySlug } });
+    const ferry = await db.reader.article.findUniqueOrThrow({ where: { slug: ferrySlug } });
     const other = await subscribe(CommentAddedDocument, { articleId, after: encodeCursor(ferry.id, 1) });
     await eventually(() => other.errors.length > 0, 'an error');
     expect(JSON.stringify(other.errors)).toContain('belongs to another article');
@@ -304,7 +303,7 @@ describe('review findings', () => {
   });
 
   it('refuses a cursor ahead of the article’s events', async () => {
-    const { lastEventSeq } = await prisma.article.findUniqueOrThrow({ where: { slug: demoSlug } });
+    const { lastEventSeq } = await db.reader.article.findUniqueOrThrow({ where: { slug: demoSlug } });
     const sub = await subscribe(CommentAddedDocument, {
       articleId,
       after: encodeCursor(Number(Buffer.from(articleId, 'base64').toString().split(':')[1]), lastEventSeq + 5),
@@ -330,7 +329,7 @@ describe('review findings', () => {
       if (result.data?.postComment.__typename !== 'PostCommentSuccess') throw new Error('post failed');
       posted.push(result.data.postComment.comment);
     }
-    const rows = await prisma.commentEvent.findMany({
+    const rows = await db.reader.commentEvent.findMany({
       where: { commentId: { in: posted.map((c) => Number(Buffer.from(c.id, 'base64').toString().split(':')[1])) } },
       orderBy: { seq: 'asc' },
       include: { comment: { select: { path: true } } },

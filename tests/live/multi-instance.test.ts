@@ -6,24 +6,24 @@ import { Redis } from 'ioredis';
 import { beforeAll, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { ReplyAddedDocument, type ReplyAddedSubscription } from '../../schema/generated/graphql.js';
-import { prisma } from '../../src/db.js';
 import { seedDemoIfEmpty } from '../../src/seed.js';
 import { expectGaplessNumbering, goLive, postComment, startInstance, untilLive, waitFor, Widget, writerToken } from '../cluster.js';
-import { demoSlug, globalId } from '../helpers.js';
+import { testServices } from '../database.js';
+import { db, demoSlug, globalId } from '../helpers.js';
 
 let articleId: number;
 let token: string;
 
 beforeAll(async () => {
-  await seedDemoIfEmpty();
-  articleId = (await prisma.article.findUniqueOrThrow({ where: { slug: demoSlug } })).id;
+  await seedDemoIfEmpty(db);
+  articleId = (await db.reader.article.findUniqueOrThrow({ where: { slug: demoSlug } })).id;
   token = await writerToken();
 });
 
 it('a subscriber on instance A receives a reply posted on instance B', async () => {
   const [a, b] = await Promise.all([startInstance(), startInstance()]);
   const parentNumber = await postComment(b.url, token, articleId, 'A parent, posted on B');
-  const parent = await prisma.comment.findUniqueOrThrow({ where: { articleId_number: { articleId, number: parentNumber } } });
+  const parent = await db.reader.comment.findUniqueOrThrow({ where: { articleId_number: { articleId, number: parentNumber } } });
 
   const client = createClient({ url: a.url.replace(/^http/, 'ws'), webSocketImpl: WebSocket, retryAttempts: 0 });
   const received: ReplyAddedSubscription[] = [];
@@ -58,7 +58,7 @@ it('three instances, 100 subscribers each, 300 posts sent round-robin: every sub
     widgets.map(({ widget }) => widget),
     (body, attempt) => postComment(instances[attempt % 3]!.url, token, articleId, `${body} ${Date.now()}`),
   );
-  const start = (await prisma.article.findUniqueOrThrow({ where: { id: articleId }, select: { lastCommentNumber: true } }))
+  const start = (await db.reader.article.findUniqueOrThrow({ where: { id: articleId }, select: { lastCommentNumber: true } }))
     .lastCommentNumber;
 
   // 300 posts, round-robin over the instances, ten in flight at a time.
@@ -80,12 +80,12 @@ it('three instances, 100 subscribers each, 300 posts sent round-robin: every sub
     expect(widget.errors).toEqual([]);
     expect(widget.numbers).toEqual(expected);
   }
-  await expectGaplessNumbering(process.env.DATABASE_URL!, articleId);
+  await expectGaplessNumbering(testServices.database.url, articleId);
 
   // Each instance listens on the article's channel once, for its 100 subscribers, and stops
   // listening when the last of them has gone.
-  const redis = new Redis(process.env.REDIS_URL!);
-  const channel = `${process.env.THREADLINE_REDIS_PREFIX}article:${articleId}`;
+  const redis = new Redis(testServices.redisUrl!);
+  const channel = `${testServices.redisPrefix}article:${articleId}`;
   const listeners = async () => ((await redis.pubsub('NUMSUB', channel)) as [string, number])[1];
   expect(await listeners()).toBe(3);
   await Promise.all(widgets.map(({ widget }) => widget.close()));

@@ -8,16 +8,15 @@ import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import WebSocket from 'ws';
 import { defaultLiveLimits, defaultRequestLimits } from '../../src/config.js';
-import { prisma } from '../../src/db.js';
 import { seedDemoIfEmpty } from '../../src/seed.js';
-import { demoSlug, globalId, testApp, tokenFor, viewer } from '../helpers.js';
+import { db, demoSlug, globalId, testApp, tokenFor, viewer } from '../helpers.js';
 
 let demoId: string;
 const opened: { close(): void }[] = [];
 
 beforeAll(async () => {
-  await seedDemoIfEmpty();
-  demoId = globalId('Article', (await prisma.article.findUniqueOrThrow({ where: { slug: demoSlug } })).id);
+  await seedDemoIfEmpty(db);
+  demoId = globalId('Article', (await db.reader.article.findUniqueOrThrow({ where: { slug: demoSlug } })).id);
 });
 afterAll(() => {
   for (const connection of opened) connection.close();

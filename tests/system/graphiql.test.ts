@@ -7,17 +7,16 @@ import type { AddressInfo } from 'node:net';
 import { type Browser, chromium } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { App } from '../../src/app.js';
-import { prisma } from '../../src/db.js';
 import { seedDemoIfEmpty } from '../../src/seed.js';
 import { PostCommentDocument } from '../../schema/generated/graphql.js';
-import { post, testApp, tokenFor, viewer } from '../helpers.js';
+import { db, post, testApp, tokenFor, viewer } from '../helpers.js';
 
 let app: App;
 let address: AddressInfo;
 let browser: Browser;
 
 beforeAll(async () => {
-  await seedDemoIfEmpty();
+  await seedDemoIfEmpty(db);
   app = testApp();
   address = await app.start(0, '127.0.0.1');
   const executablePath = execFileSync('which', ['chromium'], { encoding: 'utf8' }).trim();
@@ -65,7 +64,7 @@ it('renders GraphiQL from local assets and runs a query', async () => {
 
 it('runs a subscription over the WebSocket and shows what arrives', async () => {
   const page = await browser.newPage();
-  const article = await prisma.article.findFirstOrThrow();
+  const article = await db.reader.article.findFirstOrThrow();
   const articleId = Buffer.from(`Article:${article.id}`).toString('base64');
   const query = `subscription { commentAdded(articleId: "${articleId}") { comment { body } } }`;
   await page.goto(`http://127.0.0.1:${address.port}/graphql?query=${encodeURIComponent(query)}`);
