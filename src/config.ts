@@ -163,7 +163,7 @@ function integer(env: NodeJS.ProcessEnv, name: string, fallback: number, min: nu
   return number;
 }
 
-/** DATABASE_URL and the pool settings, read where the database is opened (src/db.ts) and checked at start-up. */
+/** DATABASE_URL and the pool settings: what `openDatabase` (src/db.ts) opens, checked at start-up. */
 export function databaseSettings(env: NodeJS.ProcessEnv = process.env): DatabaseSettings {
   const url = env.DATABASE_URL || defaultDatabaseUrl;
   const provider = providerOf(url);
