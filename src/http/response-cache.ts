@@ -145,6 +145,22 @@ const tracked = new WeakSet<object>();
 /** An answer as sent: with an ETag when it is known to hold at the versions it was stored with. */
 type Computed = { json: string; etag?: string };
 
+/** An answer being computed: the epoch it started at (known shortly after it registers), and the answer. */
+interface Flight {
+  epoch: Promise<number>;
+  answer: Promise<Computed | null>;
+}
+
+function startFlight() {
+  let setEpoch!: (epoch: number) => void;
+  let settle!: (answer: Computed | null) => void;
+  const flight: Flight = {
+    epoch: new Promise((resolve) => (setEpoch = resolve)),
+    answer: new Promise((resolve) => (settle = resolve)),
+  };
+  return { flight, setEpoch, settle };
+}
+
 /** What the HTTP layer needs to know about a request's answer. */
 interface Verdict {
   /** A public answer at known versions: its ETag. */
@@ -185,7 +201,7 @@ export interface ResponseCacheOptions {
  */
 export function useResponseCache({ store, db }: ResponseCacheOptions): Plugin<Context> {
   /** Answers being computed now, by key: requests for the same one wait for it (see onExecute). */
-  const computing = new Map<string, { epoch: number; answer: Promise<Computed | null> }>();
+  const computing = new Map<string, Flight>();
   return {
     onSchemaChange({ schema }) {
       trackArticles(schema);
@@ -227,62 +243,85 @@ export function useResponseCache({ store, db }: ResponseCacheOptions): Plugin<Co
       };
 
       const key = keyOf(query, args.operationName, args.variableValues);
-      const earlier = looked.get(request);
-      const found = earlier?.key === key ? earlier.found : await store.get(key);
-      // What onParams read, or the versions now: a stored answer that holds is served.
-      const now: Pick<Versions, 'epoch'> =
-        earlier?.key === key && earlier.now
-          ? earlier.now
-          : found
+      // Requests for the same answer at the same time: the first registers its computation at
+      // once, before anything is awaited, and the others find it.
+      const flight = computing.get(key);
+      let own = flight ? undefined : startFlight();
+      if (own) computing.set(key, own.flight);
+      const finish = (answer: Computed | null) => {
+        if (!own) return;
+        if (computing.get(key) === own.flight) computing.delete(key);
+        // No epoch yet (a failure before it was read): nobody may join, so none will wait.
+        own.setEpoch(-1);
+        own.settle(answer);
+      };
+      try {
+        const looks = looked.get(request);
+        const earlier = looks?.key === key ? looks : undefined;
+        const found = earlier?.found ?? (await store.get(key));
+        // What onParams read, or the versions now.
+        const now: Pick<Versions, 'epoch'> =
+          earlier?.now ??
+          (found
             ? await readVersions(
                 db,
                 found.articles.map(([id]) => id),
               )
-            : { epoch: await currentEpoch(db) };
-      if (found && earlier?.key !== key && holds(found, now as Versions, Date.now())) return serve(found);
-
-      // The same answer is being computed, and no write has committed since it started: every
-      // write acknowledged before this request is in it. Wait for it rather than compute it again.
-      const flight = computing.get(key);
-      if (flight && flight.epoch === now.epoch) {
-        const answer = await flight.answer;
-        if (answer) return serve(answer);
-      }
-
-      const epochBefore = now.epoch;
-      const articles = new Set<number>();
-      articlesRead.set(context, articles);
-      let settle!: (answer: Computed | null) => void;
-      const mine = { epoch: epochBefore, answer: new Promise<Computed | null>((resolve) => (settle = resolve)) };
-      computing.set(key, mine);
-      setExecuteFn(async (executionArgs) => {
-        let answer: Computed | null = null;
-        try {
-          const result = await executeFn(executionArgs);
-          if (isAsyncIterable(result) || (result as ExecutionResult).errors?.length) return result;
-          const json = JSON.stringify(result);
-          answer = { json };
-          const ids = [...articles];
-          const [versions, next] = await Promise.all([readVersions(db, ids), nextPublication(db, new Date())]);
-          // A write committed while this ran: what it read may straddle that write.
-          if (versions.epoch === epochBefore) {
-            const fields = {
-              site: versions.site,
-              epoch: shape.articleScoped ? null : versions.epoch,
-              articles: ids.map((id): [number, number] => [id, versions.articles.get(id) ?? -1]),
-              expiresAt: next?.getTime() ?? null,
-            };
-            const stored: CachedAnswer = { ...fields, json, etag: etagOf(key, fields) };
-            answer = stored;
-            verdict.etag = stored.etag;
-            await store.set(key, stored);
-          }
-          return { ...(result as ExecutionResult), stringify: () => json } as ExecutionResult;
-        } finally {
-          if (computing.get(key) === mine) computing.delete(key);
-          settle(answer);
+            : { epoch: await currentEpoch(db) });
+        own?.setEpoch(now.epoch);
+        if (found && found !== earlier?.found && holds(found, now as Versions, Date.now())) {
+          finish(found);
+          return serve(found);
         }
-      });
+
+        // The same answer is being computed, and no write has committed since it started: every
+        // write acknowledged before this request is in it. Wait for it rather than compute it again.
+        if (flight && (await flight.epoch) === now.epoch) {
+          const answer = await flight.answer;
+          if (answer) return serve(answer);
+        }
+        if (!own) {
+          own = startFlight();
+          own.setEpoch(now.epoch);
+          computing.set(key, own.flight);
+        }
+
+        const epochBefore = now.epoch;
+        const articles = new Set<number>();
+        articlesRead.set(context, articles);
+        let answer: Computed | null = null;
+        setExecuteFn(async (executionArgs) => {
+          try {
+            const result = await executeFn(executionArgs);
+            if (isAsyncIterable(result) || (result as ExecutionResult).errors?.length) return result;
+            const json = JSON.stringify(result);
+            answer = { json };
+            const ids = [...articles];
+            const [versions, next] = await Promise.all([readVersions(db, ids), nextPublication(db, new Date())]);
+            // A write committed while this ran: what it read may straddle that write.
+            if (versions.epoch === epochBefore) {
+              const fields = {
+                site: versions.site,
+                epoch: shape.articleScoped ? null : versions.epoch,
+                articles: ids.map((id): [number, number] => [id, versions.articles.get(id) ?? -1]),
+                expiresAt: next?.getTime() ?? null,
+              };
+              const stored: CachedAnswer = { ...fields, json, etag: etagOf(key, fields) };
+              answer = stored;
+              verdict.etag = stored.etag;
+              await store.set(key, stored);
+            }
+            return { ...(result as ExecutionResult), stringify: () => json } as ExecutionResult;
+          } finally {
+            finish(answer);
+          }
+        });
+        // Whatever ends the execution (another plugin may answer instead), those waiting are let go.
+        return { onExecuteDone: () => finish(answer) };
+      } catch (error) {
+        finish(null);
+        throw error;
+      }
     },
     onResponse({ request, response, setResponse, fetchAPI }) {
       if (!response.headers.get('content-type')?.includes('json')) return;
