@@ -54,7 +54,7 @@ export interface Database {
    * function. Only for a database opened with `logQueries`: without it there is nothing to hear,
    * and a listener that silently heard nothing would make a statement count pass for nothing.
    */
-  onQuery(listener: (sql: string) => void): () => void;
+  onQuery(listener: (sql: string, params: unknown[]) => void): () => void;
   /** Disconnects both clients. */
   close(): Promise<void>;
 }
@@ -66,9 +66,9 @@ export interface OpenOptions {
   onPoolError?: (error: Error) => void;
 }
 
-type QueryListener = (sql: string) => void;
+type QueryListener = (sql: string, params: unknown[]) => void;
 type QueryLogging = { emit: 'event'; level: 'query' }[] | undefined;
-type LoggingClient = { $on(event: 'query', callback: (event: { query: string }) => void): void };
+type LoggingClient = { $on(event: 'query', callback: (event: { query: string; params: string }) => void): void };
 
 /**
  * better-sqlite3 waits for a busy database synchronously, holding the event loop, so the busy
@@ -139,7 +139,9 @@ export async function openDatabase(settings: DatabaseSettings, { logQueries = fa
   if (logQueries) {
     for (const client of [reader, writer] as unknown as LoggingClient[]) {
       client.$on('query', (event) => {
-        for (const listener of queryListeners) listener(event.query);
+        if (queryListeners.size === 0) return;
+        const params = JSON.parse(event.params) as unknown[];
+        for (const listener of queryListeners) listener(event.query, params);
       });
     }
   }

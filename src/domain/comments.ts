@@ -275,7 +275,7 @@ export async function postComment(
 
     const { lastCommentNumber: number } = await tx.article.update({
       where: { id: article.id },
-      data: { lastCommentNumber: { increment: 1 } },
+      data: { lastCommentNumber: { increment: 1 }, commentCount: { increment: 1 } },
       select: { lastCommentNumber: true },
     });
     const comment = await insertComment(tx, {

@@ -167,6 +167,8 @@ export async function loadThread(
         where: { id: articleRow.id, lastCommentNumber: { lt: lastNumber } },
         data: { lastCommentNumber: lastNumber },
       });
+      if (created.length > 0)
+        await tx.article.update({ where: { id: articleRow.id }, data: { commentCount: { increment: created.length } } });
 
       // What this run wrote: a second run of the same file links nothing.
       return {

@@ -10,7 +10,8 @@
  * a correlated subquery with its own LIMIT: a LATERAL join on PostgreSQL, a scalar subquery
  * aggregated to a JSON array on SQLite (which has no LATERAL); both walk the same indexes.
  *
- * These statements return ids only; the caller loads the rows with the client's selection.
+ * `loadPages` returns ids only, for a caller that loads the rows with the client's selection;
+ * `loadPageRows` returns the rows themselves, joined, in the same statement.
  */
 import type { Database } from '../db.js';
 import type { Provider } from '../db-url.js';
@@ -170,6 +171,94 @@ export async function loadPages(
       (JSON.parse(row.page) as [number, number][]).map(([id, weight]) => entry(id, weight)),
     );
   return pages;
+}
+
+/**
+ * Every parent's page as rows of ("key", "id", "weight", sort columns), and the ORDER BY (over
+ * those column names) that lists them parent by parent, each page in page order.
+ */
+function pageEntries(
+  provider: Provider,
+  relation: PagedRelation,
+  parents: readonly number[],
+  page: PageRequest,
+): { parts: Sql[]; order: string[] } {
+  const keys = relation.order.map((key, index) => ({ name: `"k${index}"`, direction: !!key.desc === page.forward ? 'DESC' : 'ASC' }));
+  const byKeys = keys.map(({ name, direction }) => `${name} ${direction}`);
+  const keyNames = keys.map(({ name }) => `, s.${name}`).join('');
+  if (relation.parent === null) {
+    return {
+      parts: [sql(`SELECT 0 AS "key", s."id", s."weight"${keyNames} FROM (`), ...pageSelect(provider, relation, page, null), sql(') AS s')],
+      order: byKeys,
+    };
+  }
+  if (provider === 'postgresql') {
+    return {
+      parts: [
+        sql(`SELECT p."key" AS "key", s."id", s."weight"${keyNames} FROM unnest(?::int[]) AS p("key") CROSS JOIN LATERAL (`, [...parents]),
+        ...pageSelect(provider, relation, page, sql(`${relation.parent} = p."key"`)),
+        sql(') AS s'),
+      ],
+      order: ['"key"', ...byKeys],
+    };
+  }
+  // SQLite has no LATERAL: each parent's page is aggregated to a JSON array by a correlated
+  // subquery and spread out again by json_each, whose "key" is the position in the page.
+  return {
+    parts: [
+      sql(
+        `SELECT p."value" AS "key", e."value" ->> 0 AS "id", e."value" ->> 1 AS "weight", e."key" AS "position" FROM json_each(?) AS p, json_each((SELECT json_group_array(json_array("id", "weight") ORDER BY ${byKeys.join(', ')}) FROM (`,
+        JSON.stringify(parents),
+      ),
+      ...pageSelect(provider, relation, page, sql(`${relation.parent} = p."value"`)),
+      sql('))) AS e'),
+    ],
+    order: ['"key"', '"position"'],
+  };
+}
+
+/** A page's rows, each with the parent it is for. */
+export interface PageRows<Row> {
+  pages: Map<number, Row[]>;
+  /** The bytes of text the pages carry in all (`weight`). */
+  weight: number;
+  /** False when the pages weigh more than `maxWeight`: `pages` is then empty. */
+  complete: boolean;
+}
+
+/**
+ * Each parent's page (as `loadPages`) with its rows, in one statement: `columns` is a select
+ * list over the node's table aliased `c` and any tables `joins` adds. The weights are summed
+ * before any row is read: pages heavier than `maxWeight` in all read one row, not their text.
+ */
+export async function loadPageRows<Row>(
+  db: Database,
+  relation: PagedRelation,
+  parents: readonly number[],
+  page: PageRequest,
+  { table, columns, joins = '', maxWeight }: { table: string; columns: string; joins?: string; maxWeight: number },
+): Promise<PageRows<Row>> {
+  if (!Number.isInteger(page.size) || page.size < 0) throw new Error(`page size ${page.size}`);
+  const pages = new Map<number, Row[]>(parents.map((parent) => [parent, []]));
+  if (parents.length === 0) return { pages, weight: 0, complete: true };
+  const entries = pageEntries(db.provider, relation, parents, page);
+  const order = entries.order.join(', ');
+  const rows = await query<Row & { pageKey: number | bigint; pageWeight: number | bigint }>(db, [
+    sql('WITH "entries" AS ('),
+    ...entries.parts,
+    sql(
+      `), "weighed" AS (SELECT "entries".*, SUM("weight") OVER () AS "total", ROW_NUMBER() OVER (ORDER BY ${order}) AS "place" FROM "entries")`,
+    ),
+    sql(
+      `SELECT w."key" AS "pageKey", w."total" AS "pageWeight", ${columns} FROM "weighed" AS w JOIN ${table} AS c ON c."id" = w."id" ${joins}`,
+    ),
+    sql('WHERE w."total" <= ? OR w."place" = 1', maxWeight),
+    sql(`ORDER BY ${entries.order.map((column) => `w.${column}`).join(', ')}`),
+  ]);
+  const weight = rows.length === 0 ? 0 : Number(rows[0]!.pageWeight);
+  if (weight > maxWeight) return { pages: new Map(), weight, complete: false };
+  for (const row of rows) pages.get(Number(row.pageKey))?.push(row);
+  return { pages, weight, complete: true };
 }
 
 /** How many nodes each parent has in all (the connection's `totalCount`). */

@@ -28,7 +28,7 @@ export const Article = builder.prismaNode('Article', {
       description: `The tags it is filed under, by name (at most ${maxTagsPerArticle}).`,
       query: { orderBy: { name: 'asc' }, take: maxTagsPerArticle },
     }),
-    commentCount: t.relationCount('comments', { description: 'All comments of the article, replies included.' }),
+    commentCount: t.exposeInt('commentCount', { description: 'All comments of the article, replies included.' }),
     commentsLocked: t.exposeBoolean('commentsLocked', {
       description: 'No new comments, and no edits of old ones (deleting stays possible); moderators lock and unlock.',
     }),

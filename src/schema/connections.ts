@@ -7,13 +7,25 @@
  * it has: the page ids of all parents at once, then the rows with the client's selection,
  * planned by plugin-prisma (`queryFromInfo`) so that their own relations come in the same
  * query. `totalCount` costs a third, only when selected.
+ *
+ * Comments whose selection asks nothing plugin-prisma would have to plan (see `servesFromRows`)
+ * load with their authors in one statement per level instead (src/read/comments.ts).
  */
 import { queryFromInfo } from '@pothos/plugin-prisma';
-import { GraphQLError, type GraphQLResolveInfo } from 'graphql';
+import {
+  type FieldNode,
+  GraphQLError,
+  type GraphQLResolveInfo,
+  type GraphQLSchema,
+  isObjectType,
+  Kind,
+  type SelectionSetNode,
+} from 'graphql';
 import type { Context } from '../context.js';
 import type { Database } from '../db.js';
 import { defaultPageSize, defaultThreadPageSize, maxPageSize, maxThreadPageSize } from '../domain/limits.js';
 import type { Article, Comment, CommentRevision } from '../generated/prisma/client.js';
+import { loadCommentPages } from '../read/comments.js';
 import { countPages, loadPages, type PagedRelation, type PageRequest } from '../read/pages.js';
 import { budgetOf } from '../security/response-budget.js';
 import { decodeBase64Strict, parseDatabaseId } from '../domain/ids.js';
@@ -116,6 +128,60 @@ interface Batch<Node> {
 
 const batchesByContext = new WeakMap<object, Map<string, Batch<unknown>>>();
 
+/**
+ * The fields of Comment that a row read with its author answers without plugin-prisma: every
+ * field plugin-prisma does not plan a selection for, and `author` and `parent`, which
+ * src/schema/comment-rows.ts serves from the row.
+ */
+const rowFieldsBySchema = new WeakMap<GraphQLSchema, Set<string>>();
+
+function rowFields(schema: GraphQLSchema): Set<string> {
+  let fields = rowFieldsBySchema.get(schema);
+  if (!fields) {
+    const comment = schema.getType('Comment');
+    fields = new Set(['__typename', 'author', 'parent']);
+    if (isObjectType(comment)) {
+      for (const field of Object.values(comment.getFields())) if (!field.extensions?.pothosPrismaSelect) fields.add(field.name);
+    }
+    rowFieldsBySchema.set(schema, fields);
+  }
+  return fields;
+}
+
+/** Every field named in `selectionSet` at `path` (through fragments); directives are not evaluated, so this may name more. */
+function selectedNames(info: GraphQLResolveInfo, selectionSets: readonly SelectionSetNode[], path: readonly string[]): Set<string> {
+  const names = new Set<string>();
+  const walk = (selectionSet: SelectionSetNode, depth: number) => {
+    for (const selection of selectionSet.selections) {
+      if (selection.kind === Kind.FIELD) {
+        if (depth === path.length) names.add(selection.name.value);
+        else if (selection.name.value === path[depth] && selection.selectionSet) walk(selection.selectionSet, depth + 1);
+      } else if (selection.kind === Kind.INLINE_FRAGMENT) walk(selection.selectionSet, depth);
+      else {
+        const fragment = info.fragments[selection.name.value];
+        if (fragment) walk(fragment.selectionSet, depth);
+      }
+    }
+  };
+  for (const selectionSet of selectionSets) walk(selectionSet, 0);
+  return names;
+}
+
+/** Field nodes are shared by every parent of a list: the answer is worked out once per list. */
+const servedFromRows = new WeakMap<readonly FieldNode[], boolean>();
+
+/** Whether the nodes of this Comment connection can be rows read with their authors. */
+function servesFromRows(info: GraphQLResolveInfo): boolean {
+  let served = servedFromRows.get(info.fieldNodes);
+  if (served === undefined) {
+    const sets = info.fieldNodes.flatMap((node) => (node.selectionSet ? [node.selectionSet] : []));
+    const fields = rowFields(info.schema);
+    served = [...selectedNames(info, sets, ['edges', 'node'])].every((name) => fields.has(name));
+    servedFromRows.set(info.fieldNodes, served);
+  }
+  return served;
+}
+
 /** The field's place in the operation, list indices left out: the same for every parent in one list. */
 function fieldKey(info: GraphQLResolveInfo): string {
   let key = '';
@@ -146,19 +212,23 @@ export function pagedField<T extends keyof Rows, Args = unknown>(definition: Pag
       batchesByContext.set(context, batches);
     }
     const key = fieldKey(info);
+    let batch = batches.get(key) as Batch<Node> | undefined;
+    const fromRows = definition.typeName === 'Comment' && servesFromRows(info);
     // plugin-prisma knows how a row was loaded by the path of the field that loaded it: the plan
     // is recorded under every parent's own path, or the nodes' relations would load again, row
     // by row. Each parent's plan is the same; the batch loads with the first.
-    const planned = queryFromInfo({ context, info, typeName: definition.typeName, path: ['edges', 'node'] }) as Record<string, unknown>;
-    let batch = batches.get(key) as Batch<Node> | undefined;
+    const planned = fromRows
+      ? null
+      : (queryFromInfo({ context, info, typeName: definition.typeName, path: ['edges', 'node'] }) as Record<string, unknown>);
     if (!batch) {
       const parents = new Set<number>();
-      const query = 'select' in planned ? { select: { ...(planned.select as object), id: true } } : planned;
       const created: Batch<Node> = {
         parents,
         // Every parent in this list asks in the same turn of the event loop; then the batch closes.
         pages: new Promise<void>((resolve) => setImmediate(resolve)).then(async () => {
           batches.delete(key);
+          if (planned === null) return loadRows(relation, [...parents], page, context) as Promise<Map<number, Page<Node>>>;
+          const query = 'select' in planned ? { select: { ...(planned.select as object), id: true } } : planned;
           const pages = await loadPages(context.db, relation, [...parents], page);
           const wanted = new Map<number, number>();
           for (const entries of pages.values()) for (const { id, weight } of entries.slice(0, page.size)) wanted.set(id, weight);
@@ -196,6 +266,23 @@ export function pagedField<T extends keyof Rows, Args = unknown>(definition: Pag
     return current.pages.then((pages) => toConnection(pages.get(parentKey) ?? { nodes: [], more: false }, page, totalCount));
   };
   return { extensions: { threadline: { pageSizes: definition.sizes } }, resolve };
+}
+
+/** Comment pages read with their authors, one statement for every parent; their text is charged to the budget as it is read. */
+async function loadRows(
+  relation: PagedRelation,
+  parents: number[],
+  page: PageRequest,
+  context: Context,
+): Promise<Map<number, Page<Comment>>> {
+  const budget = budgetOf(context);
+  const loaded = await loadCommentPages(context.db, relation, parents, page, budget?.loadable ?? Number.MAX_SAFE_INTEGER);
+  budget?.load(loaded.weight);
+  const pages = new Map<number, Page<Comment>>();
+  for (const [parentKey, rows] of loaded.pages) {
+    pages.set(parentKey, { nodes: rows.length > page.size ? rows.slice(0, page.size) : rows, more: rows.length > page.size });
+  }
+  return pages;
 }
 
 /** An empty page, for a parent that shows nothing (a tombstone's history); the arguments are still checked. */

@@ -3,6 +3,7 @@ import { isObjectType, specifiedDirectives } from 'graphql';
 import { builder } from '../builder.js';
 import { chargeResponses } from '../security/response-budget.js';
 import { encodeGlobalId } from '../domain/ids.js';
+import { serveCommentRows } from './comment-rows.js';
 import { registerNodeTypes } from './ids.js';
 import './article.js';
 import './article-mutations.js';
@@ -29,6 +30,8 @@ for (const type of Object.values(schema.getTypeMap())) {
   type.getFields().id!.resolve = (row: { id: number }) => encodeGlobalId(typename, row.id);
   registerNodeTypes([typename]);
 }
+
+serveCommentRows(schema);
 
 // Last: every resolver, the ones above included, charges what it produces to the response budget.
 chargeResponses(schema);

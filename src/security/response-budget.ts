@@ -41,6 +41,11 @@ export class ResponseBudget {
     return this.#exceeded;
   }
 
+  /** Bytes of text that can still be loaded before the budget is spent. */
+  get loadable(): number {
+    return Math.max(0, this.limit - this.#loaded);
+  }
+
   /** Bytes of response produced. */
   produce(bytes: number): void {
     this.#produced += bytes;

@@ -81,7 +81,7 @@ describe('reading a thread costs a fixed number of SQL statements', () => {
     expect(count(generated!)).toBe(15 + 15 * 3 + 15 * 9 + 15 * 27);
     expect(count(demo!)).toBe(await demoCommentsWithinFourLevels());
     expect(generatedStatements.length).toBe(demoStatements.length);
-    expect(demoStatements.length).toMatchInlineSnapshot(`21`);
+    expect(demoStatements.length).toMatchInlineSnapshot(`12`);
   });
 });
 

@@ -297,7 +297,7 @@ describe('a subscriber that stops reading', () => {
       async (tx) => {
         const article = await tx.article.update({
           where: { id: articleRowId },
-          data: { lastCommentNumber: { increment: count }, lastEventSeq: { increment: count } },
+          data: { lastCommentNumber: { increment: count }, commentCount: { increment: count }, lastEventSeq: { increment: count } },
           select: { lastCommentNumber: true, lastEventSeq: true },
         });
         for (let i = 0; i < count; i++) {

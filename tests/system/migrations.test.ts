@@ -125,6 +125,8 @@ if (testDatabase === 'sqlite')
         { id: 3, replyCount: 1 },
         { id: 4, replyCount: 0 },
       ]);
+      // …and, since the article comment count migration, every article's comments.
+      expect(db.prepare('SELECT commentCount FROM Article').all()).toEqual([{ commentCount: 4 }]);
       expect(db.prepare('SELECT ordinal, start, "end" FROM Quote ORDER BY ordinal').all()).toEqual([
         { ordinal: 0, start: 0, end: 6 },
         { ordinal: 2, start: 7, end: 11 },

@@ -1,0 +1,114 @@
+/**
+ * Comments read with raw SQL for the thread connections: a page of comments with their authors
+ * in one statement, and the rows turned straight into the objects the resolvers return.
+ *
+ * A row read here is a whole Comment (every column) with its `author` attached, marked as
+ * such: `Comment.author` and `Comment.parent` answer from it without plugin-prisma
+ * (src/schema/comment-rows.ts), and any other relation field of Comment loads what it needs
+ * through plugin-prisma's own fallback, as for a row it did not plan.
+ */
+import type { Database } from '../db.js';
+import type { Author, Comment } from '../generated/prisma/client.js';
+import { loadPageRows, type PagedRelation, type PageRequest, type PageRows } from './pages.js';
+
+/** Marks a comment whose `author` was read with it. */
+export const withAuthor: unique symbol = Symbol('comment read with its author');
+
+export interface CommentRow extends Comment {
+  author: Author;
+  [withAuthor]: true;
+}
+
+export const isCommentRow = (value: unknown): value is CommentRow =>
+  typeof value === 'object' && value !== null && (value as Partial<CommentRow>)[withAuthor] === true;
+
+const columns = [
+  'c."id"',
+  'c."articleId"',
+  'c."number"',
+  'c."authorId"',
+  'c."parentId"',
+  'c."depth"',
+  'c."replyCount"',
+  'c."imported"',
+  'c."path"',
+  'c."body"',
+  'c."createdAt"',
+  'c."editedAt"',
+  'c."deletedAt"',
+  'c."hiddenAt"',
+  'a."handle" AS "authorHandle"',
+  'a."name" AS "authorName"',
+  'a."bio" AS "authorBio"',
+  'a."role" AS "authorRole"',
+  'a."createdAt" AS "authorCreatedAt"',
+].join(', ');
+
+const joinAuthor = 'JOIN "Author" AS a ON a."id" = c."authorId"';
+
+interface Raw extends Comment {
+  authorHandle: string;
+  authorName: string;
+  authorBio: string | null;
+  authorRole: Author['role'];
+  authorCreatedAt: Date;
+}
+
+function toRow(raw: Raw): CommentRow {
+  return {
+    id: raw.id,
+    articleId: raw.articleId,
+    number: raw.number,
+    authorId: raw.authorId,
+    parentId: raw.parentId,
+    depth: raw.depth,
+    replyCount: raw.replyCount,
+    imported: raw.imported,
+    path: raw.path,
+    body: raw.body,
+    createdAt: raw.createdAt,
+    editedAt: raw.editedAt,
+    deletedAt: raw.deletedAt,
+    hiddenAt: raw.hiddenAt,
+    author: {
+      id: raw.authorId,
+      handle: raw.authorHandle,
+      name: raw.authorName,
+      bio: raw.authorBio,
+      role: raw.authorRole,
+      createdAt: raw.authorCreatedAt,
+    },
+    [withAuthor]: true,
+  };
+}
+
+/** Each parent's page of comments (`relation`'s nodes are comment ids), with their authors, in one statement. */
+export async function loadCommentPages(
+  db: Database,
+  relation: PagedRelation,
+  parents: readonly number[],
+  page: PageRequest,
+  maxWeight: number,
+): Promise<PageRows<CommentRow>> {
+  const loaded = await loadPageRows<Raw>(db, relation, parents, page, { table: '"Comment"', columns, joins: joinAuthor, maxWeight });
+  const pages = new Map<number, CommentRow[]>();
+  for (const [parent, rows] of loaded.pages) pages.set(parent, rows.map(toRow));
+  return { ...loaded, pages };
+}
+
+/** Comments by id, with their authors, in one statement. */
+export async function loadCommentsById(db: Database, ids: readonly number[]): Promise<Map<number, CommentRow>> {
+  const found = new Map<number, CommentRow>();
+  if (ids.length === 0) return found;
+  const raw =
+    db.provider === 'postgresql'
+      ? await db.reader.$queryRawUnsafe<Raw[]>(`SELECT ${columns} FROM "Comment" AS c ${joinAuthor} WHERE c."id" = ANY($1::int[])`, [
+          ...ids,
+        ])
+      : await db.reader.$queryRawUnsafe<Raw[]>(
+          `SELECT ${columns} FROM "Comment" AS c ${joinAuthor} WHERE c."id" IN (SELECT "value" FROM json_each(?))`,
+          JSON.stringify(ids),
+        );
+  for (const row of raw) found.set(row.id, toRow(row));
+  return found;
+}
