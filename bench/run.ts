@@ -39,6 +39,7 @@ const { loadThread } = await import('../src/importers/load.js');
 const { createLogger } = await import('../src/logger.js');
 const { BenchFirstPageDocument, BenchThreadPageDocument } = await import('../schema/generated/graphql.js');
 const { floorFirstPage, floorThreadPage } = await import('./floor.js');
+const { otherArticles, otherArticlesSql, otherComments } = await import('./scale.js');
 const { loadAverage, measure, postGraphQL, s1Thread, s2Thread, table, threadlineCommentCount, threadPageSize, twoPages } = await import(
   './common.js'
 );
@@ -92,6 +93,7 @@ const loadBefore = loadAverage();
 const rows: string[][] = [];
 const cpuRows: string[][] = [];
 const statements: string[] = [];
+const measured = new Map<string, { t: Awaited<ReturnType<typeof measure>>; f: Awaited<ReturnType<typeof measure>> }>();
 for (const scenario of scenarios) {
   // Both sides must produce the same comments before their speed means anything.
   let issued = 0;
@@ -111,6 +113,7 @@ for (const scenario of scenarios) {
 
   const t = await measure(scenario.threadline, { iterations, warmup });
   const f = await measure(scenario.floor, { iterations, warmup });
+  measured.set(scenario.name, { t, f });
   rows.push([
     scenario.name,
     t.p50.toFixed(2),
@@ -122,6 +125,14 @@ for (const scenario of scenarios) {
   ]);
   cpuRows.push([scenario.name, t.cpuMs.toFixed(2), f.cpuMs.toFixed(2), `${(t.cpuMs / f.cpuMs).toFixed(1)}×`]);
 }
+
+// The scale check: S2 again, with 400,000 comments in other articles beside it.
+const s2 = scenarios[1]!;
+const alone = measured.get(s2.name)!;
+const writable = new Sqlite(dbFile);
+for (const statement of otherArticlesSql('sqlite')) writable.exec(statement);
+writable.close();
+const crowded = { t: await measure(s2.threadline, { iterations, warmup }), f: await measure(s2.floor, { iterations, warmup }) };
 
 await Promise.all([app.stop(), countingApp.stop()]);
 await Promise.all([database.close(), counted.close()]);
@@ -136,3 +147,20 @@ console.log(table(header, rows));
 console.log(`\nCPU time of this process (server, client and SQLite) per read, over the same ${iterations} iterations:\n`);
 console.log(table(['scenario', 'Threadline CPU ms', 'floor CPU ms', 'ratio'], cpuRows));
 console.log(`\n${statements.join('\n')}`);
+console.log(
+  `\nScale: S2 with ${otherComments.toLocaleString('en')} comments in ${otherArticles} other articles, against S2 alone above (target ≤ 1.1×):\n`,
+);
+console.log(
+  table(
+    ['reader', 'alone p50 ms', 'crowded p50 ms', 'p50 ratio', 'alone CPU ms', 'crowded CPU ms', 'CPU ratio'],
+    (['t', 'f'] as const).map((who) => [
+      who === 't' ? 'Threadline' : 'floor',
+      alone[who].p50.toFixed(2),
+      crowded[who].p50.toFixed(2),
+      `${(crowded[who].p50 / alone[who].p50).toFixed(2)}×`,
+      alone[who].cpuMs.toFixed(2),
+      crowded[who].cpuMs.toFixed(2),
+      `${(crowded[who].cpuMs / alone[who].cpuMs).toFixed(2)}×`,
+    ]),
+  ),
+);
