@@ -75,7 +75,7 @@ const firstPage = print(BenchFirstPageDocument);
 const scenarios = [
   {
     name: 'S1 whole thread, 1,000 comments, 2 pages of 500',
-    target: 2,
+    target: 2.5,
     threadline: (at = endpoint) => twoPages((after) => postGraphQL(at, threadPage, { slug: 'bench-s1', after })),
     floor: () => twoPages((after) => floorThreadPage(sqlite, 'bench-s1', after, threadPageSize)),
     expectedComments: 1000,
