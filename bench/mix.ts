@@ -1,8 +1,8 @@
 /**
  * S6, a read-mostly mix like a popular article's (run by bench/postgres.ts): `readers`
  * concurrent anonymous readers ask S2 (the first 50 top-level comments with two levels of
- * replies, and the article's comment count) over and over while one writer posts a comment
- * every `writeEveryMs`, for `seconds`, through HTTP. Each server under test gets the same
+ * replies, and the article's comment count) over and over while one writer posts a reply to
+ * the first comment every `writeEveryMs`, for `seconds`, through HTTP. Each server under test gets the same
  * reads and the same writes, one after the other, on the same database.
  *
  * Every read is checked: the comment count it answers must include every write acknowledged
@@ -41,10 +41,11 @@ export async function runMix(
   const started = performance.now();
   const deadline = started + seconds * 1000;
 
+  // One writer: each reply is sent `writeEveryMs` after the one before was sent, or as soon as
+  // that one is answered if it took longer (a writer waits for its answer, as a person does).
   const writer = (async () => {
-    for (let n = 0; performance.now() < deadline; n++) {
-      const due = started + n * writeEveryMs;
-      const wait = due - performance.now();
+    for (let n = 0; ; n++) {
+      const wait = started + n * writeEveryMs - performance.now();
       if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
       if (performance.now() >= deadline) break;
       const sent = performance.now();

@@ -246,12 +246,17 @@ try {
       cleanup.push(() => mixApp.stop());
       return `http://127.0.0.1:${address.port}/graphql`;
     };
-    const articleId = (JSON.parse(await postGraphQL(endpoint, mixPage, { slug: 'bench-s2' })) as { data: { article: { id: string } } }).data
-      .article.id;
+    const s2Page = JSON.parse(await postGraphQL(endpoint, mixPage, { slug: 'bench-s2' })) as {
+      data: { article: { id: string; comments: { edges: { node: { id: string } }[] } } };
+    };
+    const articleId = s2Page.data.article.id;
+    // Every write replies to the first comment, which S2 shows with its first ten replies.
+    const replyToId = s2Page.data.article.comments.edges[0]!.node.id;
     const threadline = (name: string, url: string) => ({
       name,
       read: () => countFrom(url, mixPage, { slug: 'bench-s2' }, /"commentCount":(\d+)/),
-      write: (n: number) => mutateOrFail(url, postComment, { input: { articleId, body: `S6 comment ${n} through ${name}` } }, token),
+      write: (n: number) =>
+        mutateOrFail(url, postComment, { input: { articleId, replyToId, body: `S6 reply ${n} through ${name}` } }, token),
     });
     const targets = [
       threadline('Threadline, cache on', await threadlineApp(defaultResponseCache)),
@@ -260,8 +265,11 @@ try {
     const results = [];
     for (const target of targets) results.push(await runMix(target, mix));
     // PostGraphile last: its writes number comments themselves, after Threadline's.
-    const { rows } = await floorPool.query<{ id: number; authorId: number; last: number }>(
-      `SELECT a."id", a."authorId", (SELECT MAX("number") FROM "Comment" c WHERE c."articleId" = a."id") AS "last" FROM "Article" a WHERE a."slug" = 'bench-s2'`,
+    const { rows } = await floorPool.query<{ articleId: number; authorId: number; last: number; parentId: number; parentPath: string }>(
+      `SELECT a."id" AS "articleId", a."authorId", c."id" AS "parentId", c."path" AS "parentPath",
+         (SELECT MAX("number") FROM "Comment" WHERE "articleId" = a."id") AS "last"
+       FROM "Article" a JOIN "Comment" c ON c."articleId" = a."id" AND c."parentId" IS NULL
+       WHERE a."slug" = 'bench-s2' ORDER BY c."number" LIMIT 1`,
     );
     const article = rows[0]!;
     results.push(
@@ -274,12 +282,13 @@ try {
             return mutateOrFail(postgraphile.endpoint, pgl.pglCreateComment, {
               input: {
                 comment: {
-                  articleId: article.id,
+                  articleId: article.articleId,
                   authorId: article.authorId,
                   number,
-                  depth: 0,
-                  path: childPath(undefined, number),
-                  body: `S6 comment ${n} through PostGraphile`,
+                  parentId: article.parentId,
+                  depth: 1,
+                  path: childPath(article.parentPath, number),
+                  body: `S6 reply ${n} through PostGraphile`,
                 },
               },
             });
@@ -290,18 +299,18 @@ try {
     );
     const peer = results.at(-1)!;
     console.log(
-      `\nS6 read-mostly mix: ${mix.readers} concurrent readers of S2 (and the comment count), one writer posting every ` +
+      `\nS6 read-mostly mix: ${mix.readers} concurrent readers of S2 (and the comment count), one writer sending a reply at most every ` +
         `${mix.writeEveryMs} ms, ${mix.seconds} s each, through HTTP, one server after the other on the same PostgreSQL; ` +
         `load average ${loadAverage()}\n`,
     );
     console.log(
       table(
-        ['server', 'reads/s', 'read p50 / p99 ms', 'writes acknowledged', 'write p50 ms', 'stale reads', 'reads/s / PostGraphile'],
+        ['server', 'reads/s', 'read p50 / p99 ms', 'writes (per s)', 'write p50 ms', 'stale reads', 'reads/s / PostGraphile'],
         results.map((r) => [
           r.name,
           r.readsPerSecond.toFixed(0),
           `${r.p50.toFixed(1)} / ${r.p99.toFixed(1)}`,
-          String(r.writes),
+          `${r.writes} (${(r.writes / mix.seconds).toFixed(1)})`,
           r.writeP50.toFixed(1),
           String(r.stale),
           `${(r.readsPerSecond / peer.readsPerSecond).toFixed(2)}×`,

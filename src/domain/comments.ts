@@ -67,7 +67,8 @@ async function checkRate(tx: DbTx, authorId: number, limits: WriteLimits, now: D
     select: { createdAt: true },
   });
   if (latest) {
-    const wait = limits.minIntervalSeconds - secondsSince(now, latest.createdAt);
+    // A concurrent post that committed first may carry a later time than this one's `now`.
+    const wait = limits.minIntervalSeconds - Math.max(0, secondsSince(now, latest.createdAt));
     if (wait > 0) throw new RateLimitedError(Math.ceil(wait));
   }
   const windowStart = new Date(now.getTime() - limits.windowSeconds * 1000);

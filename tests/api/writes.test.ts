@@ -1,6 +1,7 @@
 import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
 import { parse } from 'graphql';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { defaultWriteLimits } from '../../src/config.js';
 import { loadThread } from '../../src/importers/load.js';
 import { parseTextThread } from '../../src/importers/text.js';
 import { seedDemoIfEmpty } from '../../src/seed.js';
@@ -343,6 +344,17 @@ describe('duplicates and floods', () => {
     // The oldest of the ten leaves the window in about a minute.
     expect((payload as { retryAfterSeconds: number }).retryAfterSeconds).toBeGreaterThan(50);
     expect((payload as { retryAfterSeconds: number }).retryAfterSeconds).toBeLessThanOrEqual(61);
+  });
+
+  it('with no minimum interval, takes an author’s concurrent comments, whichever commits first', async () => {
+    const who = someone();
+    const limits = { ...defaultWriteLimits, minIntervalSeconds: 0, windowMax: 100 };
+    const payloads = await Promise.all(
+      Array.from({ length: 6 }, (_, i) =>
+        run(PostCommentDocument, { input: { articleId: demoId, body: `At once, ${i}.` } }, { viewer: who, writeLimits: limits }),
+      ),
+    );
+    for (const result of payloads) posted(result.data!.postComment);
   });
 
   it('exempts moderators', async () => {
