@@ -82,7 +82,8 @@ export class RedisAnswerStore implements AnswerStore {
     private readonly ttlSeconds: number,
     private readonly logger: Logger,
   ) {
-    this.redis = new Redis(url, { lazyConnect: false, maxRetriesPerRequest: 1, enableOfflineQueue: false });
+    // A Redis that hangs is a miss after a moment, not a stalled read.
+    this.redis = new Redis(url, { lazyConnect: false, maxRetriesPerRequest: 1, enableOfflineQueue: false, commandTimeout: 250 });
     this.redis.on('error', () => {});
   }
 

@@ -114,8 +114,16 @@ function shapeOf(schema: GraphQLSchema, document: DocumentNode, operationName: s
   return shape;
 }
 
-/** The articles an execution's answer is about, as its root fields return them. */
-const articlesRead = new WeakMap<object, Set<number>>();
+/**
+ * The articles an execution's answer is about, as its root fields return them; `unknown` when
+ * a root answered null (a comment not posted yet has no article to watch: such an answer
+ * depends on every write).
+ */
+interface ArticlesRead {
+  ids: Set<number>;
+  unknown: boolean;
+}
+const articlesRead = new WeakMap<object, ArticlesRead>();
 
 /**
  * Wraps the article-scoped root fields so that an execution learns which articles its answer
@@ -134,8 +142,10 @@ function trackArticles(schema: GraphQLSchema): void {
     const resolve: GraphQLFieldResolver<unknown, object> = field.resolve;
     field.resolve = async (source, args, context, info) => {
       const value = await resolve(source, args, context, info);
+      const read = articlesRead.get(context);
       const id = articleId(value);
-      if (id !== undefined) articlesRead.get(context)?.add(id);
+      if (read && id !== undefined) read.ids.add(id);
+      else if (read) read.unknown = true;
       return value;
     };
   }
@@ -172,11 +182,25 @@ const looked = new WeakMap<Request, { key: string; found: CachedAnswer | undefin
 
 const sha256 = (text: string) => createHash('sha256').update(text).digest('base64url');
 
-const keyOf = (query: string, operationName: string | null | undefined, variables: unknown) =>
-  sha256(JSON.stringify([query, operationName ?? null, variables ?? null]));
+/** Variables by name, in name order: the same request keys alike however a client orders them. */
+const sorted = (variables: Record<string, unknown>, names = Object.keys(variables)) =>
+  names
+    .filter((name) => Object.hasOwn(variables, name))
+    .sort()
+    .map((name): [string, unknown] => [name, variables[name]]);
 
-const etagOf = (key: string, answer: Omit<CachedAnswer, 'json' | 'etag'>) =>
-  `"${sha256(JSON.stringify([key, answer.site, answer.epoch, answer.articles])).slice(0, 32)}"`;
+const keyOf = (query: string, operationName: string | null | undefined, variables: [string, unknown][]) =>
+  sha256(JSON.stringify([query, operationName ?? null, variables]));
+
+/**
+ * The longest answer kept (in UTF-16 units): a page of 500 comments is about 300,000. Bigger
+ * answers are computed each time, so that a few cannot flush everything else.
+ */
+const maxStoredChars = 1024 * 1024;
+
+/** Strong: the same tag only for the same bytes, computed from the same versions. */
+const etagOf = (key: string, answer: Omit<CachedAnswer, 'etag'>) =>
+  `"${sha256(JSON.stringify([key, answer.site, answer.epoch, answer.articles, answer.expiresAt, answer.json])).slice(0, 32)}"`;
 
 function holds(answer: CachedAnswer, versions: Versions, now: number): boolean {
   if (answer.expiresAt !== null && now >= answer.expiresAt) return false;
@@ -210,7 +234,7 @@ export function useResponseCache({ store, db }: ResponseCacheOptions): Plugin<Co
     // with no parsing, context, limits or execution (it passed them all when it was computed).
     async onParams({ params, request, setResult }) {
       if (!store || !params.query || request.headers.has('authorization')) return;
-      const key = keyOf(params.query, params.operationName, params.variables);
+      const key = keyOf(params.query, params.operationName, sorted(params.variables ?? {}));
       const found = await store.get(key);
       const now = found
         ? await readVersions(
@@ -242,7 +266,9 @@ export function useResponseCache({ store, db }: ResponseCacheOptions): Plugin<Co
         setResultAndStopExecution({ stringify: () => answer.json } as ExecutionResult);
       };
 
-      const key = keyOf(query, args.operationName, args.variableValues);
+      // Only the variables the operation declares: others change nothing, and must not make new entries.
+      const declared = operation.variableDefinitions?.map((definition) => definition.variable.name.value) ?? [];
+      const key = keyOf(query, args.operationName, sorted((args.variableValues ?? {}) as Record<string, unknown>, declared));
       // Requests for the same answer at the same time: the first registers its computation at
       // once, before anything is awaited, and the others find it.
       const flight = computing.get(key);
@@ -287,8 +313,11 @@ export function useResponseCache({ store, db }: ResponseCacheOptions): Plugin<Co
         }
 
         const epochBefore = now.epoch;
-        const articles = new Set<number>();
+        const articles: ArticlesRead = { ids: new Set(), unknown: false };
         articlesRead.set(context, articles);
+        // Publication is decided by the time resolvers read: the answer may change from the
+        // first publication after the moment it started.
+        const startedAt = new Date();
         let answer: Computed | null = null;
         setExecuteFn(async (executionArgs) => {
           try {
@@ -296,17 +325,17 @@ export function useResponseCache({ store, db }: ResponseCacheOptions): Plugin<Co
             if (isAsyncIterable(result) || (result as ExecutionResult).errors?.length) return result;
             const json = JSON.stringify(result);
             answer = { json };
-            const ids = [...articles];
-            const [versions, next] = await Promise.all([readVersions(db, ids), nextPublication(db, new Date())]);
+            const ids = [...articles.ids];
+            const [versions, next] = await Promise.all([readVersions(db, ids), nextPublication(db, startedAt)]);
             // A write committed while this ran: what it read may straddle that write.
-            if (versions.epoch === epochBefore) {
+            if (versions.epoch === epochBefore && json.length <= maxStoredChars) {
               const fields = {
                 site: versions.site,
-                epoch: shape.articleScoped ? null : versions.epoch,
+                epoch: shape.articleScoped && !articles.unknown ? null : versions.epoch,
                 articles: ids.map((id): [number, number] => [id, versions.articles.get(id) ?? -1]),
                 expiresAt: next?.getTime() ?? null,
               };
-              const stored: CachedAnswer = { ...fields, json, etag: etagOf(key, fields) };
+              const stored: CachedAnswer = { ...fields, json, etag: etagOf(key, { ...fields, json }) };
               answer = stored;
               verdict.etag = stored.etag;
               await store.set(key, stored);
@@ -325,7 +354,8 @@ export function useResponseCache({ store, db }: ResponseCacheOptions): Plugin<Co
     },
     onResponse({ request, response, setResponse, fetchAPI }) {
       if (!response.headers.get('content-type')?.includes('json')) return;
-      response.headers.append('Vary', 'Authorization, Accept');
+      // Origin too: the CORS headers echo it, and a shared cache must not give one origin's copy to another.
+      response.headers.append('Vary', 'Authorization, Accept, Origin');
       const etag = verdicts.get(request)?.etag;
       if (!etag || response.status !== 200) {
         response.headers.set('Cache-Control', 'private, no-store');
@@ -334,12 +364,11 @@ export function useResponseCache({ store, db }: ResponseCacheOptions): Plugin<Co
       response.headers.set('ETag', etag);
       response.headers.set('Cache-Control', 'public, max-age=0, must-revalidate');
       if (request.method === 'GET' && matches(request.headers.get('if-none-match'), etag)) {
-        setResponse(
-          new fetchAPI.Response(null, {
-            status: 304,
-            headers: { ETag: etag, 'Cache-Control': 'public, max-age=0, must-revalidate', Vary: response.headers.get('Vary') ?? '' },
-          }),
-        );
+        const headers = new fetchAPI.Headers();
+        for (const [name, value] of response.headers) {
+          if (/^(etag|cache-control|vary|access-control-.*)$/i.test(name)) headers.set(name, value);
+        }
+        setResponse(new fetchAPI.Response(null, { status: 304, headers }));
       }
     },
   };

@@ -59,12 +59,16 @@ export function decodeCursor(cursor: string): { articleId: number; seq: number }
  */
 export async function pruneEvents(db: Database, retentionDays: number, now = new Date()): Promise<number> {
   const cutoff = new Date(now.getTime() - retentionDays * 86_400_000);
-  return db.writeTransaction(async (tx) => {
-    const expired = await tx.commentEvent.groupBy({ by: ['articleId'], where: { createdAt: { lt: cutoff } }, _max: { seq: true } });
-    if (expired.length === 0) return 0;
-    const { count } = await tx.commentEvent.deleteMany({
-      where: { OR: expired.map(({ articleId, _max }) => ({ articleId, seq: { lte: _max.seq! } })) },
-    });
-    return count;
-  });
+  return db.writeTransaction(
+    async (tx) => {
+      const expired = await tx.commentEvent.groupBy({ by: ['articleId'], where: { createdAt: { lt: cutoff } }, _max: { seq: true } });
+      if (expired.length === 0) return 0;
+      const { count } = await tx.commentEvent.deleteMany({
+        where: { OR: expired.map(({ articleId, _max }) => ({ articleId, seq: { lte: _max.seq! } })) },
+      });
+      return count;
+    },
+    // Old events are nothing a reader sees: no cached answer needs to go.
+    { scope: 'comments' },
+  );
 }

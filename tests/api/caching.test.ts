@@ -4,7 +4,7 @@ import { defaultWriteLimits } from '../../src/config.js';
 import { createArticle, updateArticle, updateTag } from '../../src/domain/articles.js';
 import { parseGlobalId } from '../../src/domain/ids.js';
 import { seedDemoIfEmpty } from '../../src/seed.js';
-import { db, demoSlug, statementsOf, testApp, testDatabase, tokenFor, viewer } from '../helpers.js';
+import { db, demoSlug, globalId, statementsOf, testApp, testDatabase, tokenFor, viewer } from '../helpers.js';
 
 // Every app here keeps answers in its own memory, or in Redis when the suite has one
 // (PostgreSQL): two apps then share answers as two instances would.
@@ -16,6 +16,9 @@ let firstCommentId: string;
 let reader: string;
 let writer: string;
 let moderator: string;
+
+/** The thread query under a comment of its own: a request nobody has asked before, so not cached yet. */
+const fresh = (tag: string) => `${threadQuery}\n# ${tag} ${Date.now()} ${Math.random()}`;
 
 const threadQuery = `query CacheThread($slug: String!) {
   article(slug: $slug) { id commentCount thread(first: 500) { edges { node { id number body isDeleted replyCount } } } }
@@ -115,11 +118,11 @@ describe('HTTP caching of public answers', () => {
   });
 
   it.runIf(testDatabase === 'postgresql')('shares answers between instances through Redis', async () => {
-    const variables = { slug: demoSlug, shared: 'through-redis' };
-    const computed = await get(one, {}, threadQuery, variables);
+    const document = fresh('shared through Redis');
+    const computed = await get(one, {}, document);
     let served: Awaited<ReturnType<typeof get>> | undefined;
     const statements = await statementsOf(async () => {
-      served = await get(two, {}, threadQuery, variables);
+      served = await get(two, {}, document);
     });
     expect(statements).toHaveLength(1);
     expect(served!.text).toBe(computed.text);
@@ -128,15 +131,42 @@ describe('HTTP caching of public answers', () => {
 
   it('computes an answer once for requests that ask it at the same time', async () => {
     const reading = (sql: string) => !sql.includes('CacheVersion');
-    const once = await statementsOf(() => get(one, {}, threadQuery, { slug: demoSlug, alone: Date.now() }));
-    const variables = { slug: demoSlug, together: Date.now() };
+    const once = await statementsOf(() => get(one, {}, fresh('alone')));
+    const document = fresh('together');
     let answers: Awaited<ReturnType<typeof get>>[] = [];
     const together = await statementsOf(async () => {
-      answers = await Promise.all(Array.from({ length: 8 }, () => get(one, {}, threadQuery, variables)));
+      answers = await Promise.all(Array.from({ length: 8 }, () => get(one, {}, document)));
     });
     expect(answers.every((answer) => answer.response.status === 200)).toBe(true);
     expect(new Set(answers.map((answer) => answer.text)).size).toBe(1);
     expect(together.filter(reading)).toHaveLength(once.filter(reading).length);
+  });
+
+  it('keys an answer by the variables the operation declares, in any order', async () => {
+    const document = 'query ($slug: String!, $first: Int) { article(slug: $slug) { thread(first: $first) { edges { node { id } } } } }';
+    await get(one, {}, document, { slug: demoSlug, first: 3 });
+    for (const variables of [
+      { first: 3, slug: demoSlug },
+      { slug: demoSlug, first: 3, unused: 'anything', more: [1, 2, 3] },
+    ]) {
+      let answer: Awaited<ReturnType<typeof get>> | undefined;
+      const statements = await statementsOf(async () => {
+        answer = await get(one, {}, document, variables);
+      });
+      expect(answer!.response.status).toBe(200);
+      expect(statements.filter((sql) => !sql.includes('CacheVersion'))).toEqual([]);
+    }
+  });
+
+  it('lets a browser on another origin read a public answer and its 304, and varies on Origin', async () => {
+    const origin = { origin: 'https://news.example' };
+    const first = await get(one, origin);
+    expect(first.response.headers.get('vary')).toMatch(/Origin/);
+    expect(first.response.headers.get('access-control-allow-origin')).toBeTruthy();
+    const again = await get(one, { ...origin, 'if-none-match': first.response.headers.get('etag')! });
+    expect(again.response.status).toBe(304);
+    expect(again.response.headers.get('access-control-allow-origin')).toBe(first.response.headers.get('access-control-allow-origin'));
+    expect(again.response.headers.get('vary')).toMatch(/Origin/);
   });
 
   it('gives plain authors the same answer as anonymous readers, and keeps viewer-specific answers private', async () => {
@@ -213,6 +243,18 @@ describe('a reader never sees a thread older than an acknowledged write', () => 
     expect((await read()).permalink.comment.replyCount).toBe(before);
     await postReply(one, 'A reply the permalink counts.');
     expect((await read()).permalink.comment.replyCount).toBe(before + 1);
+  });
+
+  it('shows the permalink of a comment that did not exist when the link was first asked for', async () => {
+    const permalink = 'query ($id: ID!) { permalink(commentId: $id) { comment { id body } } }';
+    const { _max } = await db.reader.comment.aggregate({ _max: { id: true } });
+    const next = globalId('Comment', (_max.id ?? 0) + 1);
+    const read = async () => (await get(two, {}, permalink, { id: next })).body!.data as unknown as { permalink: null | object };
+    expect((await read()).permalink).toBeNull();
+    expect((await read()).permalink).toBeNull();
+    const { result } = await postReply(one, 'The comment the link was waiting for.');
+    expect((result as { comment: { id: string } }).comment.id).toBe(next);
+    expect((await read()).permalink).toEqual({ comment: { id: next, body: 'The comment the link was waiting for.' } });
   });
 
   it("never gives a moderator's answer to anyone else, nor shares one", async () => {
