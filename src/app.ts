@@ -104,7 +104,7 @@ function buildYoga({
       ...requestLimitPlugins(requestLimits, { development }),
       // After the limits, so that a refused request costs no statement; a stored answer is served
       // before the heavy-request gate and the response budget, which wrap only what executes.
-      useResponseCache({ store: answers, db: database.reader }),
+      useResponseCache({ store: answers, db: database }),
       useEventCursors(),
       useTokenExpiry(),
       useReadinessCheck({

@@ -1,5 +1,6 @@
 import type { DatabaseSettings } from './config.js';
 import { type Provider, sqliteFilePath } from './db-url.js';
+import { type DirectReader, openDirectReader } from './db-direct.js';
 import { commitVersions, type WriteScope } from './domain/versions.js';
 import type { PrismaClient } from './generated/prisma/client.js';
 
@@ -55,6 +56,8 @@ export interface Database {
    * and a listener that silently heard nothing would make a statement count pass for nothing.
    */
   onQuery(listener: (sql: string, params: unknown[]) => void): () => void;
+  /** Hot reads on statements prepared once, beside Prisma (src/db-direct.ts). */
+  readonly direct: DirectReader;
   /** Disconnects both clients. */
   close(): Promise<void>;
 }
@@ -147,11 +150,20 @@ export async function openDatabase(settings: DatabaseSettings, { logQueries = fa
   }
 
   const retryable = provider === 'postgresql' ? isConflict : isBusy;
+  const direct = await openDirectReader(
+    settings,
+    logQueries
+      ? (sql, params) => {
+          for (const listener of queryListeners) listener(sql, params);
+        }
+      : undefined,
+  );
 
   return {
     provider,
     reader,
     writer,
+    direct,
     async writeTransaction(work, { timeout, maxWait, retryForMs = 10_000, scope = 'site' } = {}) {
       const deadline = Date.now() + retryForMs;
       // PostgreSQL: a write that checked a unique value was free can still lose the race for it to
@@ -188,7 +200,7 @@ export async function openDatabase(settings: DatabaseSettings, { logQueries = fa
       return () => queryListeners.delete(listener);
     },
     async close() {
-      await Promise.all([reader.$disconnect(), writer.$disconnect()]);
+      await Promise.all([reader.$disconnect(), writer.$disconnect(), direct.close()]);
     },
   };
 }

@@ -11,8 +11,7 @@
  * Writes update the one CacheVersion row, so on PostgreSQL they take its lock in turn; the
  * epoch moves at the very end of each transaction, which keeps that lock for the commit only.
  */
-import type { Db, DbTx } from '../db.js';
-import { Prisma } from '../generated/prisma/client.js';
+import type { Database, DbTx } from '../db.js';
 
 export interface Versions {
   epoch: number;
@@ -42,19 +41,30 @@ export function siteChanged(tx: DbTx): void {
   siteChanges.add(tx);
 }
 
-export async function currentEpoch(db: Db): Promise<number> {
-  const rows = await db.$queryRaw<{ epoch: number | bigint }[]>`SELECT "epoch" FROM "CacheVersion" WHERE "id" = 1`;
+type VersionRow = { id: number; a: number; b: number };
+const versionsRow = 'SELECT -1 AS "id", "epoch" AS "a", "site" AS "b" FROM "CacheVersion" WHERE "id" = 1';
+
+/** The epoch alone: what a computation starts at. */
+export async function currentEpoch(db: Database): Promise<number> {
+  const rows = await db.direct.all<{ epoch: number }>('SELECT "epoch" FROM "CacheVersion" WHERE "id" = 1', []);
   return Number(rows[0]?.epoch ?? 0);
 }
 
 /** The epoch, the site version and the given articles' sequence numbers, read in one statement. */
-export async function readVersions(db: Db, articleIds: readonly number[]): Promise<Versions> {
-  type Row = { id: number | bigint; a: number | bigint; b: number | bigint };
-  const rows =
-    articleIds.length === 0
-      ? await db.$queryRaw<Row[]>`SELECT -1 AS "id", "epoch" AS "a", "site" AS "b" FROM "CacheVersion" WHERE "id" = 1`
-      : await db.$queryRaw<Row[]>`SELECT -1 AS "id", "epoch" AS "a", "site" AS "b" FROM "CacheVersion" WHERE "id" = 1
-          UNION ALL SELECT "id", "lastEventSeq", 0 FROM "Article" WHERE "id" IN (${Prisma.join(articleIds)})`;
+export async function readVersions(db: Database, articleIds: readonly number[]): Promise<Versions> {
+  let rows: VersionRow[];
+  if (articleIds.length === 0) rows = await db.direct.all<VersionRow>(versionsRow, []);
+  else if (db.provider === 'postgresql') {
+    rows = await db.direct.all<VersionRow>(
+      `${versionsRow} UNION ALL SELECT "id", "lastEventSeq", 0 FROM "Article" WHERE "id" = ANY($1::int[])`,
+      [articleIds],
+    );
+  } else {
+    rows = await db.direct.all<VersionRow>(
+      `${versionsRow} UNION ALL SELECT "id", "lastEventSeq", 0 FROM "Article" WHERE "id" IN (${articleIds.map(() => '?').join(', ')})`,
+      articleIds,
+    );
+  }
   const versions: Versions = { epoch: 0, site: 0, articles: new Map() };
   for (const row of rows) {
     const id = Number(row.id);
@@ -67,7 +77,7 @@ export async function readVersions(db: Db, articleIds: readonly number[]): Promi
 }
 
 /** When the next scheduled article goes public: answers about the articles list change then, with no write. */
-export async function nextPublication(db: Db, now: Date): Promise<Date | null> {
-  const { _min } = await db.article.aggregate({ _min: { publishedAt: true }, where: { publishedAt: { gt: now } } });
+export async function nextPublication(db: Database, now: Date): Promise<Date | null> {
+  const { _min } = await db.reader.article.aggregate({ _min: { publishedAt: true }, where: { publishedAt: { gt: now } } });
   return _min.publishedAt;
 }

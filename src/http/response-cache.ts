@@ -41,7 +41,7 @@ import {
 } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import type { Context } from '../context.js';
-import type { Db } from '../db.js';
+import type { Database } from '../db.js';
 import { currentEpoch, nextPublication, readVersions, type Versions } from '../domain/versions.js';
 import { isAdmin, isModerator } from '../domain/visibility.js';
 import type { AnswerStore, CachedAnswer } from './answer-store.js';
@@ -216,7 +216,7 @@ export interface ResponseCacheOptions {
   /** Where answers are kept; null turns caching off, ETags with it (every answer is then `private, no-store`). */
   store: AnswerStore | null;
   /** The database the versions are read from: the one the answers are read from. */
-  db: Db;
+  db: Database;
 }
 
 /**
