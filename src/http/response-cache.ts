@@ -10,15 +10,15 @@
  *
  * An answer about one article (`article`, `permalink`, and inside them nothing that leads to
  * other articles) depends on that article's sequence number and the site version; any other
- * answer depends on the epoch, which every write moves. An answer is stored only if no write
+ * answer, and one whose root found nothing, depends on the epoch, which every write moves. An answer is stored only if no write
  * committed while it ran (the epoch read before it is the epoch read after it): otherwise what
  * it read may straddle that write.
  *
- * Over HTTP, a public answer carries a strong ETag derived from its request and those
- * versions, and `Cache-Control: public, max-age=0, must-revalidate`, so a CDN or a browser
- * keeps it and revalidates it with If-None-Match every time (a GET answers 304 while it
- * holds). Everything else is `private, no-store`. Every GraphQL answer varies on
- * Authorization and Accept.
+ * Over HTTP, a public answer carries a strong ETag derived from its request, those versions
+ * and its bytes, and `Cache-Control: public, max-age=0, must-revalidate`, so a CDN or a
+ * browser keeps it and revalidates it with If-None-Match every time (a GET answers 304 while
+ * it holds). Everything else is `private, no-store`. Every GraphQL answer varies on
+ * Authorization, Accept and Origin.
  *
  * Yoga's response-cache plugin is not used: its ETag is a hash of the request alone, its 304
  * only checks that an entry is still in the cache, and it invalidates entities that appear in
