@@ -10,9 +10,9 @@
  *
  * An answer about one article (`article`, `permalink`, and inside them nothing that leads to
  * other articles) depends on that article's sequence number and the site version; any other
- * answer, and one whose root found nothing, depends on the epoch, which every write moves. An answer is stored only if no write
- * committed while it ran (the epoch read before it is the epoch read after it): otherwise what
- * it read may straddle that write.
+ * answer, and one whose root found nothing, depends on the epoch, which every write moves.
+ * An answer is stored only if no write committed while it ran (the epoch read before it is
+ * the epoch read after it): otherwise what it read may straddle that write.
  *
  * Over HTTP, a public answer carries a strong ETag derived from its request, those versions
  * and its bytes, and `Cache-Control: public, max-age=0, must-revalidate`, so a CDN or a
