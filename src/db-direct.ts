@@ -11,7 +11,9 @@ import { sqliteFilePath } from './db-url.js';
 export interface DirectReader {
   /**
    * The rows of `sql` (`?` placeholders on SQLite, `$1`… on PostgreSQL), as the driver returns
-   * them: integers as numbers on both (PostgreSQL's 64-bit `count` comes as text).
+   * them: integers as numbers on both (PostgreSQL's 64-bit `count` comes as text), booleans as
+   * 0/1 on SQLite, DateTime columns as SQLite stores them (Prisma's ISO text) and as Dates on
+   * PostgreSQL. A Date parameter is bound as Prisma binds it; listeners hear it as a Date.
    */
   all<Row>(sql: string, params: readonly unknown[]): Promise<Row[]>;
   close(): Promise<void>;
@@ -44,7 +46,7 @@ async function sqliteReader(settings: DatabaseSettings, report: ((sql: string, p
         prepared.set(sql, statement);
       }
       report?.(sql, [...params]);
-      return statement.all(...params) as Row[];
+      return statement.all(...params.map(sqliteParam)) as Row[];
     },
     async close() {
       prepared.clear();
@@ -58,6 +60,13 @@ async function postgresReader(settings: DatabaseSettings, report: ((sql: string,
   const { default: pg } = await import('pg');
   const pool = new pg.Pool({
     connectionString: settings.url,
+    // Prisma's DateTime is `timestamp(3)` holding UTC, which pg would read as local time.
+    types: {
+      getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
+        oid === timestampOid && format !== 'binary'
+          ? parseUtcTimestamp
+          : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
+    },
     max: Math.max(2, Math.ceil(settings.poolMax / 2)),
     connectionTimeoutMillis: settings.connectTimeoutMs,
   });
@@ -75,7 +84,7 @@ async function postgresReader(settings: DatabaseSettings, report: ((sql: string,
         names.set(sql, name);
       }
       report?.(sql, [...params]);
-      const { rows } = await pool.query({ name, text: sql, values: [...params] });
+      const { rows } = await pool.query({ name, text: sql, values: params.map(postgresParam) });
       return rows as Row[];
     },
     async close() {
@@ -83,3 +92,15 @@ async function postgresReader(settings: DatabaseSettings, report: ((sql: string,
     },
   } satisfies DirectReader;
 }
+
+/** A Date as Prisma's SQLite adapter writes it (ISO 8601, `+00:00`), so that text comparisons agree. */
+const sqliteParam = (value: unknown) =>
+  value instanceof Date ? value.toISOString().replace('Z', '+00:00') : typeof value === 'boolean' ? Number(value) : value;
+
+/** A Date in UTC: pg would send it in local time, whose offset a `timestamp` column ignores. */
+const postgresParam = (value: unknown) => (value instanceof Date ? value.toISOString() : value);
+
+const timestampOid = 1114;
+
+/** `timestamp` text (`2026-01-02 03:04:05.678`) read as UTC. */
+const parseUtcTimestamp = (text: string) => new Date(`${text.replace(' ', 'T')}Z`);

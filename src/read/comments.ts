@@ -46,13 +46,25 @@ const columns = [
 
 const joinAuthor = 'JOIN "Author" AS a ON a."id" = c."authorId"';
 
-interface Raw extends Comment {
+/** Read through `db.direct`: SQLite gives booleans as 0/1 and DateTimes as the text Prisma stored. */
+type Stored<T> = T extends Date ? Date | string | number : T extends boolean ? boolean | number : T;
+
+type Raw = { [K in keyof Comment]: Stored<Comment[K]> } & {
   authorHandle: string;
   authorName: string;
   authorBio: string | null;
   authorRole: Author['role'];
-  authorCreatedAt: Date;
+  authorCreatedAt: Stored<Date>;
+};
+
+/** A DateTime column's value as Prisma returns it: ISO text with its offset, or milliseconds. */
+function toDate(value: Date | string | number): Date {
+  if (typeof value !== 'string') return typeof value === 'number' ? new Date(value) : value;
+  // Prisma writes UTC; text without an offset (SQLite's CURRENT_TIMESTAMP) is UTC too.
+  return new Date(/(?:Z|[+-]\d\d:?\d\d)$/i.test(value) ? value : `${value.replace(' ', 'T')}Z`);
 }
+
+const toOptionalDate = (value: Date | string | number | null) => (value === null ? null : toDate(value));
 
 function toRow(raw: Raw): CommentRow {
   return {
@@ -63,20 +75,20 @@ function toRow(raw: Raw): CommentRow {
     parentId: raw.parentId,
     depth: raw.depth,
     replyCount: raw.replyCount,
-    imported: raw.imported,
+    imported: Boolean(raw.imported),
     path: raw.path,
     body: raw.body,
-    createdAt: raw.createdAt,
-    editedAt: raw.editedAt,
-    deletedAt: raw.deletedAt,
-    hiddenAt: raw.hiddenAt,
+    createdAt: toDate(raw.createdAt),
+    editedAt: toOptionalDate(raw.editedAt),
+    deletedAt: toOptionalDate(raw.deletedAt),
+    hiddenAt: toOptionalDate(raw.hiddenAt),
     author: {
       id: raw.authorId,
       handle: raw.authorHandle,
       name: raw.authorName,
       bio: raw.authorBio,
       role: raw.authorRole,
-      createdAt: raw.authorCreatedAt,
+      createdAt: toDate(raw.authorCreatedAt),
     },
     [withAuthor]: true,
   };
@@ -102,13 +114,10 @@ export async function loadCommentsById(db: Database, ids: readonly number[]): Pr
   if (ids.length === 0) return found;
   const raw =
     db.provider === 'postgresql'
-      ? await db.reader.$queryRawUnsafe<Raw[]>(`SELECT ${columns} FROM "Comment" AS c ${joinAuthor} WHERE c."id" = ANY($1::int[])`, [
-          ...ids,
-        ])
-      : await db.reader.$queryRawUnsafe<Raw[]>(
-          `SELECT ${columns} FROM "Comment" AS c ${joinAuthor} WHERE c."id" IN (SELECT "value" FROM json_each(?))`,
+      ? await db.direct.all<Raw>(`SELECT ${columns} FROM "Comment" AS c ${joinAuthor} WHERE c."id" = ANY($1::int[])`, [[...ids]])
+      : await db.direct.all<Raw>(`SELECT ${columns} FROM "Comment" AS c ${joinAuthor} WHERE c."id" IN (SELECT "value" FROM json_each(?))`, [
           JSON.stringify(ids),
-        );
+        ]);
   for (const row of raw) found.set(row.id, toRow(row));
   return found;
 }

@@ -75,9 +75,10 @@ function render(provider: Provider, parts: Sql[]): { text: string; params: unkno
   return { text: text.replace(/\?/g, () => `$${++index}`), params };
 }
 
+/** Runs on `db.direct`: rows as the driver returns them (src/db-direct.ts), not as Prisma maps them. */
 async function query<Row>(db: Database, parts: Sql[]): Promise<Row[]> {
   const { text, params } = render(db.provider, parts);
-  return db.reader.$queryRawUnsafe<Row[]>(text, ...params);
+  return db.direct.all<Row>(text, params);
 }
 
 const nullSafeEquals = (provider: Provider) => (provider === 'postgresql' ? 'IS NOT DISTINCT FROM' : 'IS');
