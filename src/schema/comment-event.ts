@@ -70,21 +70,24 @@ async function loadEvent(query: object, event: LiveEvent, context: Context) {
 
 const changes = new Set(['EDITED', 'DELETED', 'HIDDEN', 'RESTORED']);
 
+/** The article's events that `accept` keeps, from where the subscriber resumes (`after` or Last-Event-ID) on. */
+async function follow(
+  { db, pubsub, onSlowSubscriber, lastEventId }: Context,
+  articleId: number,
+  after: string | null | undefined,
+  accept: (event: LiveEvent) => boolean,
+): Promise<AsyncIterableIterator<LiveEvent>> {
+  return articleEvents(db, pubsub, articleId, await resumePoint(db, articleId, after, lastEventId), accept, onSlowSubscriber);
+}
+
 builder.subscriptionFields((t) => ({
   commentAdded: t.prismaField({
     type: 'CommentEvent',
     description: 'Every new comment of the article, replies included.',
     args: { articleId: t.arg.id({ required: true }), after: t.arg.string({ description: 'Resume after this cursor.' }) },
-    subscribe: async (_root, { articleId, after }, { db, pubsub, onSlowSubscriber, lastEventId, viewer }) => {
-      const id = await visibleArticle(db, argumentId(articleId, 'Article', 'articleId'), viewer);
-      return articleEvents(
-        db,
-        pubsub,
-        id,
-        await resumePoint(db, id, after, lastEventId),
-        (event) => event.kind === 'ADDED',
-        onSlowSubscriber,
-      );
+    subscribe: async (_root, { articleId, after }, context) => {
+      const id = await visibleArticle(context.db, argumentId(articleId, 'Article', 'articleId'), context.viewer);
+      return follow(context, id, after, (event) => event.kind === 'ADDED');
     },
     resolve: (query, event, _args, context) => loadEvent(query, event as unknown as LiveEvent, context),
   }),
@@ -92,22 +95,15 @@ builder.subscriptionFields((t) => ({
     type: 'CommentEvent',
     description: 'Every new reply anywhere below the comment.',
     args: { commentId: t.arg.id({ required: true }), after: t.arg.string({ description: 'Resume after this cursor.' }) },
-    subscribe: async (_root, { commentId, after }, { db, pubsub, onSlowSubscriber, lastEventId, viewer }) => {
+    subscribe: async (_root, { commentId, after }, context) => {
       const id = argumentId(commentId, 'Comment', 'commentId');
-      const comment = await db.reader.comment.findFirst({
-        where: { id, article: visibleArticles(viewer) },
+      const comment = await context.db.reader.comment.findFirst({
+        where: { id, article: visibleArticles(context.viewer) },
         select: { articleId: true, path: true },
       });
       if (!comment) throw notFound('comment');
       const below = (event: LiveEvent) => event.kind === 'ADDED' && event.path.startsWith(comment.path) && event.path !== comment.path;
-      return articleEvents(
-        db,
-        pubsub,
-        comment.articleId,
-        await resumePoint(db, comment.articleId, after, lastEventId),
-        below,
-        onSlowSubscriber,
-      );
+      return follow(context, comment.articleId, after, below);
     },
     resolve: (query, event, _args, context) => loadEvent(query, event as unknown as LiveEvent, context),
   }),
@@ -115,16 +111,9 @@ builder.subscriptionFields((t) => ({
     type: 'CommentEvent',
     description: 'Edits, deletions, hides and restores of the article’s comments.',
     args: { articleId: t.arg.id({ required: true }), after: t.arg.string({ description: 'Resume after this cursor.' }) },
-    subscribe: async (_root, { articleId, after }, { db, pubsub, onSlowSubscriber, lastEventId, viewer }) => {
-      const id = await visibleArticle(db, argumentId(articleId, 'Article', 'articleId'), viewer);
-      return articleEvents(
-        db,
-        pubsub,
-        id,
-        await resumePoint(db, id, after, lastEventId),
-        (event) => changes.has(event.kind),
-        onSlowSubscriber,
-      );
+    subscribe: async (_root, { articleId, after }, context) => {
+      const id = await visibleArticle(context.db, argumentId(articleId, 'Article', 'articleId'), context.viewer);
+      return follow(context, id, after, (event) => changes.has(event.kind));
     },
     resolve: (query, event, _args, context) => loadEvent(query, event as unknown as LiveEvent, context),
   }),
