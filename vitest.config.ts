@@ -10,6 +10,7 @@ const databaseFree = [
   'tests/system/schema.test.ts',
   'tests/system/config.test.ts',
   'tests/system/errors.test.ts',
+  'tests/live/fan-out.test.ts',
 ];
 /** Tests of SQLite itself: the embedded file shared by processes, several files in one process. */
 const sqliteOnly = ['tests/system/processes.test.ts', 'tests/system/databases.test.ts'];

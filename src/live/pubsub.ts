@@ -29,9 +29,15 @@ export class LivePubSub {
   readonly #listening = new Map<number, Promise<void>>();
   /** Per subscribed article, the highest sequence number delivered here. */
   readonly #latest = new Map<number, number>();
+  /** Per topic, the events on their way to its subscribers, oldest first (see deliver). */
+  readonly #outgoing = new WeakMap<Set<Subscriber>, LiveEvent[]>();
   #bus: EventBus | null = null;
 
-  constructor(readonly maxQueue = 1000) {}
+  constructor(
+    readonly maxQueue = 1000,
+    /** Subscribers an event goes to in one turn of the event loop. */
+    readonly fanOutSlice = 256,
+  ) {}
 
   /** Sends events to and takes events from other instances through `bus`. */
   attach(bus: EventBus): void {
@@ -46,12 +52,43 @@ export class LivePubSub {
     this.#bus?.publish(event);
   }
 
-  /** An event to this instance's subscribers only (received from the bus, or found by resync). */
+  /**
+   * An event to this instance's subscribers only (received from the bus, or found by resync).
+   * Delivered in slices of `fanOutSlice` subscribers, each slice in its own turn of the event
+   * loop, so that the request that wrote it, and every other, is answered while the rest go
+   * out; an article's events reach each subscriber in order. A subscriber that arrives while an
+   * event is on its way gets it from the event log, as any subscriber that resumes does.
+   */
   deliver(event: LiveEvent): void {
     const subscribers = this.#topics.get(event.articleId);
     if (!subscribers) return;
     if (event.seq > (this.#latest.get(event.articleId) ?? 0)) this.#latest.set(event.articleId, event.seq);
-    for (const subscriber of subscribers) subscriber.push(event);
+    const waiting = this.#outgoing.get(subscribers);
+    if (waiting) {
+      waiting.push(event);
+      return;
+    }
+    const queue = [event];
+    this.#outgoing.set(subscribers, queue);
+    this.#send(subscribers, queue);
+  }
+
+  #send(topic: Set<Subscriber>, queue: LiveEvent[]): void {
+    const event = queue[0]!;
+    const recipients = [...topic];
+    let next = 0;
+    const slice = () => {
+      const end = Math.min(next + this.fanOutSlice, recipients.length);
+      for (; next < end; next++) recipients[next]!.push(event);
+      if (next < recipients.length) {
+        setImmediate(slice);
+        return;
+      }
+      queue.shift();
+      if (queue.length > 0) setImmediate(() => this.#send(topic, queue));
+      else this.#outgoing.delete(topic);
+    };
+    slice();
   }
 
   /** The articles somebody here subscribes to, with the highest sequence number delivered for each. */
