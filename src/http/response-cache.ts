@@ -226,6 +226,12 @@ export interface ResponseCacheOptions {
 export function useResponseCache({ store, db }: ResponseCacheOptions): Plugin<Context> {
   /** Answers being computed now, by key: requests for the same one wait for it (see onExecute). */
   const computing = new Map<string, Flight>();
+  /** The versions now of what a stored answer depends on. */
+  const versionsOf = (answer: CachedAnswer) =>
+    readVersions(
+      db,
+      answer.articles.map(([id]) => id),
+    );
   return {
     onSchemaChange({ schema }) {
       trackArticles(schema);
@@ -236,12 +242,7 @@ export function useResponseCache({ store, db }: ResponseCacheOptions): Plugin<Co
       if (!store || !params.query || request.headers.has('authorization')) return;
       const key = keyOf(params.query, params.operationName, sorted(params.variables ?? {}));
       const found = await store.get(key);
-      const now = found
-        ? await readVersions(
-            db,
-            found.articles.map(([id]) => id),
-          )
-        : undefined;
+      const now = found ? await versionsOf(found) : undefined;
       if (found && now && holds(found, now, Date.now())) {
         verdicts.set(request, { etag: found.etag });
         setResult({ stringify: () => found.json } as ExecutionResult);
@@ -286,14 +287,7 @@ export function useResponseCache({ store, db }: ResponseCacheOptions): Plugin<Co
         const earlier = looks?.key === key ? looks : undefined;
         const found = earlier?.found ?? (await store.get(key));
         // What onParams read, or the versions now.
-        const now: Pick<Versions, 'epoch'> =
-          earlier?.now ??
-          (found
-            ? await readVersions(
-                db,
-                found.articles.map(([id]) => id),
-              )
-            : { epoch: await currentEpoch(db) });
+        const now: Pick<Versions, 'epoch'> = earlier?.now ?? (found ? await versionsOf(found) : { epoch: await currentEpoch(db) });
         own?.setEpoch(now.epoch);
         if (found && found !== earlier?.found && holds(found, now as Versions, Date.now())) {
           finish(found);
