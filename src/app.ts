@@ -26,6 +26,8 @@ import { usePersistedQueries } from './http/persisted-queries.js';
 import { useResponseCache } from './http/response-cache.js';
 import { redisEventBus } from './live/bus.js';
 import { atTime, useTokenExpiry } from './live/expiry.js';
+import { LiveGroups, type RunSubscription } from './live/groups.js';
+import { SocketOutlet } from './live/outlets.js';
 import { LivePubSub } from './live/pubsub.js';
 import { startResync } from './live/resync.js';
 import { useEventCursors } from './live/sse.js';
@@ -57,6 +59,12 @@ export interface AppOptions {
   allowedOrigins?: readonly string[];
   /** Public answers kept for reuse; `maxBytes: 0` turns that off, and ETags with it. */
   responseCache?: ResponseCacheSettings;
+  /**
+   * Subscribers who would get the same answers share one execution per event (src/live/groups.ts),
+   * the default; false executes for each subscriber alone, as before groups (a switch to fall
+   * back on, and what the tests and benchmarks compare groups with).
+   */
+  liveGroups?: boolean;
 }
 
 /** Close code for a subscriber that fell further behind than its queue: resubscribe with `after`. */
@@ -65,6 +73,7 @@ export const slowSubscriberCloseCode = 4499;
 export interface App {
   yoga: ReturnType<typeof buildYoga>;
   pubsub: LivePubSub;
+  liveGroups: LiveGroups;
   server: Server;
   start(port: number, host: string): Promise<AddressInfo>;
   stop(): Promise<void>;
@@ -81,12 +90,18 @@ function buildYoga({
   development = false,
   origins,
   answers,
+  liveGroups,
   responseCache = defaultResponseCache,
-}: AppOptions & { pubsub: LivePubSub; origins: OriginPolicy; answers: AnswerStore | null }) {
+}: Omit<AppOptions, 'liveGroups'> & {
+  pubsub: LivePubSub;
+  origins: OriginPolicy;
+  answers: AnswerStore | null;
+  liveGroups: LiveGroups | null;
+}) {
   return createYoga<object, Context>({
     schema,
     graphqlEndpoint: '/graphql',
-    context: contextFactory({ db: database, secret, writeLimits, pubsub }),
+    context: contextFactory({ db: database, secret, writeLimits, pubsub, liveGroups: liveGroups ?? undefined }),
     cors: (request) => origins.cors(request),
     batching: false,
     graphiql: graphiql ? { title: 'Threadline', subscriptionsProtocol: 'WS' } : false,
@@ -184,7 +199,14 @@ export function buildApp(options: AppOptions): App {
             options.logger,
           )
         : new MemoryAnswerStore(cacheSettings.maxBytes);
-  const yoga = buildYoga({ ...options, pubsub, origins, answers });
+  // A group's subscription runs through the same pipeline as a client's, as the audience's stand-in.
+  const runGroup: RunSubscription = async ({ document, operationName, variableValues, viewer, source }) => {
+    const envelope = yoga.getEnveloped({});
+    const contextValue: Context = { ...(await envelope.contextFactory()), viewer, liveSource: source };
+    return envelope.subscribe({ schema: envelope.schema, document, operationName, variableValues, contextValue });
+  };
+  const liveGroups = new LiveGroups(options.database, pubsub, runGroup);
+  const yoga = buildYoga({ ...options, pubsub, origins, answers, liveGroups: options.liveGroups === false ? null : liveGroups });
   const { maxBodyBytes } = options.requestLimits ?? defaultRequestLimits;
   const server = createServer(guard(limitBodySize(maxBodyBytes, yoga), { origins, streams, path: yoga.graphqlEndpoint }));
 
@@ -246,6 +268,7 @@ export function buildApp(options: AppOptions): App {
             contextValue: {
               ...(await envelope.contextFactory()),
               onSlowSubscriber: () => ctx.extra.socket.close(slowSubscriberCloseCode, 'Too far behind: resubscribe with "after"'),
+              outlet: new SocketOutlet(ctx.extra.socket, id, pubsub.maxQueue),
             },
             rootValue: { execute: envelope.execute, subscribe: envelope.subscribe },
           };
@@ -286,6 +309,7 @@ export function buildApp(options: AppOptions): App {
   return {
     yoga,
     pubsub,
+    liveGroups,
     server,
     start: (port, host) =>
       new Promise((resolve, reject) => {

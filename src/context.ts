@@ -2,6 +2,9 @@ import { GraphQLError } from 'graphql';
 import { AuthenticationError, type Secret, type Viewer, viewerFromAuthorization } from './auth.js';
 import type { WriteLimits } from './config.js';
 import type { Database } from './db.js';
+import type { LiveEvent } from './live/events.js';
+import type { LiveGroups } from './live/groups.js';
+import { type Outlet, StreamOutlet } from './live/outlets.js';
 import type { LivePubSub } from './live/pubsub.js';
 
 /** What every resolver gets, for HTTP and WebSocket alike. */
@@ -25,7 +28,18 @@ export interface Context {
   liveCursor?: string;
   /** How the request came: over HTTP (queries, mutations, Server-Sent Events) or a WebSocket. */
   transport?: 'http' | 'ws';
+  /** Subscribers sharing answers (src/live/groups.ts). */
+  liveGroups?: LiveGroups;
+  /** Where a grouped subscription's shared answers are written: its socket or its event stream. */
+  outlet?: Outlet;
+  /** Set on a group's own execution: the events its subscription field answers. */
+  liveSource?: AsyncIterableIterator<LiveEvent>;
 }
+
+/** Each Server-Sent Event request's outlet, found again by the response (src/live/sse.ts). */
+export const streamOutlets = new WeakMap<Request, StreamOutlet>();
+
+const asksForEventStream = (request: Request) => (request.headers.get('accept') ?? '').includes('text/event-stream');
 
 /** What Yoga hands the factory: the HTTP request, or graphql-ws's connection_init payload. */
 export interface InitialContext {
@@ -45,23 +59,33 @@ export function contextFactory({
   secret,
   writeLimits,
   pubsub,
+  liveGroups,
 }: {
   db: Database;
   secret: Secret;
   writeLimits: WriteLimits;
   pubsub: LivePubSub;
+  liveGroups?: LiveGroups;
 }) {
   return async (initial: InitialContext): Promise<Context> => {
     try {
-      const lastEventId = initial.request?.headers.get('last-event-id') ?? undefined;
-      return {
+      const { request } = initial;
+      const lastEventId = request?.headers.get('last-event-id') ?? undefined;
+      const context: Context = {
         db,
         viewer: await viewerFromAuthorization(authorizationOf(initial), secret),
         writeLimits,
         pubsub,
         lastEventId,
-        transport: initial.request ? 'http' : 'ws',
+        transport: request ? 'http' : 'ws',
+        liveGroups,
       };
+      if (request && asksForEventStream(request)) {
+        const outlet = new StreamOutlet(pubsub.maxQueue);
+        streamOutlets.set(request, outlet);
+        context.outlet = outlet;
+      }
+      return context;
     } catch (error) {
       if (error instanceof AuthenticationError) {
         throw new GraphQLError(error.message, { extensions: { code: 'UNAUTHENTICATED', http: { status: 401 } } });

@@ -114,6 +114,10 @@ function shapeOf(schema: GraphQLSchema, document: DocumentNode, operationName: s
   return shape;
 }
 
+/** Whether the operation asks for a field that is the viewer's own (live groups keep such subscribers apart). */
+export const asksForPrivateFields = (schema: GraphQLSchema, document: DocumentNode, operationName: string | null | undefined): boolean =>
+  shapeOf(schema, document, operationName).private;
+
 /**
  * The articles an execution's answer is about, as its root fields return them; `unknown` when
  * a root answered null (a comment not posted yet has no article to watch: such an answer

@@ -96,8 +96,11 @@ export class LivePubSub {
     return [...this.#topics.keys()].map((articleId) => ({ articleId, latestSeq: this.#latest.get(articleId) ?? 0 }));
   }
 
-  /** `onOverflow` runs the moment the subscriber's queue overflows, so its transport can end it at once. */
-  subscribe(articleId: number, onOverflow?: () => void): LiveSubscription {
+  /**
+   * `onOverflow` runs the moment the subscriber's queue overflows, so its transport can end it
+   * at once. `stands` says how many subscriptions this one serves (a group's: its members).
+   */
+  subscribe(articleId: number, onOverflow?: () => void, stands: () => number = one): LiveSubscription {
     let subscribers = this.#topics.get(articleId);
     if (!subscribers) {
       subscribers = new Set<Subscriber>();
@@ -105,7 +108,7 @@ export class LivePubSub {
       this.#listening.set(articleId, this.#bus?.listen(articleId) ?? Promise.resolve());
     }
     const topic = subscribers;
-    const subscriber = new Subscriber(this.#listening.get(articleId)!, this.maxQueue, onOverflow, () => {
+    const subscriber = new Subscriber(this.#listening.get(articleId)!, this.maxQueue, onOverflow, stands, () => {
       topic.delete(subscriber);
       if (topic.size === 0 && this.#topics.get(articleId) === topic) {
         this.#topics.delete(articleId);
@@ -121,10 +124,12 @@ export class LivePubSub {
   /** Open subscriptions, all articles together; zero once every client has gone. */
   get listenerCount(): number {
     let count = 0;
-    for (const subscribers of this.#topics.values()) count += subscribers.size;
+    for (const subscribers of this.#topics.values()) for (const subscriber of subscribers) count += subscriber.stands();
     return count;
   }
 }
+
+const one = () => 1;
 
 class Subscriber implements LiveSubscription {
   readonly #queue: LiveEvent[] = [];
@@ -136,6 +141,7 @@ class Subscriber implements LiveSubscription {
     readonly ready: Promise<void>,
     readonly maxQueue: number,
     readonly onOverflow: (() => void) | undefined,
+    readonly stands: () => number,
     readonly onClose: () => void,
   ) {}
 

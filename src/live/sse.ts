@@ -1,5 +1,6 @@
 import type { Plugin } from 'graphql-yoga';
-import type { Context } from '../context.js';
+import { type Context, streamOutlets } from '../context.js';
+import type { StreamOutlet } from './outlets.js';
 
 interface StreamResult {
   data?: unknown;
@@ -16,12 +17,15 @@ const pingEveryMs = 12_000;
 function streamWithIds(
   result: AsyncIterable<StreamResult>,
   fetchAPI: { ReadableStream: typeof ReadableStream; Response: typeof Response },
+  outlet: StreamOutlet | undefined,
 ): Response {
   const iterator = result[Symbol.asyncIterator]();
   const encoder = new TextEncoder();
   let ping: NodeJS.Timeout | undefined;
   const body = new fetchAPI.ReadableStream<Uint8Array>({
     start(controller) {
+      // A grouped subscription's shared answers are written here too (src/live/groups.ts).
+      outlet?.attach(controller);
       // A comment line at once: some browsers wait for the first bytes before reporting the stream open.
       controller.enqueue(encoder.encode(':\n\n'));
       ping = setInterval(() => {
@@ -75,7 +79,8 @@ export function useEventCursors(): Plugin<Context> {
     onResultProcess: ({ request, result, setResultProcessor }) => {
       const accept = request.headers.get('accept') ?? '';
       if (accept.includes('text/event-stream') && typeof (result as AsyncIterable<unknown>)[Symbol.asyncIterator] === 'function') {
-        setResultProcessor((value, fetchAPI) => streamWithIds(value as AsyncIterable<StreamResult>, fetchAPI), 'text/event-stream');
+        const outlet = streamOutlets.get(request);
+        setResultProcessor((value, fetchAPI) => streamWithIds(value as AsyncIterable<StreamResult>, fetchAPI, outlet), 'text/event-stream');
       }
     },
   };

@@ -14,7 +14,7 @@ const expired = () =>
  * Logged events of an article with `after < seq ≤ upTo`, oldest first. The sequence has no
  * holes unless pruning took some: then the client cannot be brought up to date and is told so.
  */
-async function* logged(db: Database, articleId: number, after: number, upTo: number | null = null): AsyncGenerator<LiveEvent> {
+export async function* logged(db: Database, articleId: number, after: number, upTo: number | null = null): AsyncGenerator<LiveEvent> {
   let expected = after + 1;
   for (let from = after; ; ) {
     const rows = await db.reader.commentEvent.findMany({
@@ -33,6 +33,12 @@ async function* logged(db: Database, articleId: number, after: number, upTo: num
     from = rows[rows.length - 1]!.seq;
   }
   if (upTo !== null && expected !== upTo + 1) throw expired();
+}
+
+/** Where an article's event log stands now: the sequence number of its latest event (0 before any). */
+export async function currentSeq(db: Database, articleId: number): Promise<number> {
+  const article = await db.reader.article.findUnique({ where: { id: articleId }, select: { lastEventSeq: true } });
+  return article?.lastEventSeq ?? 0;
 }
 
 /** The sequence number a cursor stands for, checked against the article and the log. */
@@ -92,8 +98,7 @@ export function articleEvents(
       await live.ready;
       let last: number;
       if (afterSeq == null) {
-        const article = await db.reader.article.findUnique({ where: { id: articleId }, select: { lastEventSeq: true } });
-        last = article?.lastEventSeq ?? 0;
+        last = await currentSeq(db, articleId);
       } else {
         last = afterSeq;
         for await (const event of logged(db, articleId, last)) {

@@ -1,10 +1,11 @@
-import { GraphQLError } from 'graphql';
+import { GraphQLError, type GraphQLResolveInfo } from 'graphql';
 import type { Viewer } from '../auth.js';
 import { builder } from '../builder.js';
 import type { Context } from '../context.js';
 import type { Database } from '../db.js';
 import { eventKindFor, visibleArticles } from '../domain/visibility.js';
 import { encodeCursor, type LiveEvent } from '../live/events.js';
+import { groupSpecOf } from '../live/group-key.js';
 import { articleEvents, resumePoint } from '../live/stream.js';
 import { argumentId } from './ids.js';
 
@@ -69,15 +70,30 @@ async function loadEvent(query: object, event: LiveEvent, context: Context) {
 }
 
 const changes = new Set(['EDITED', 'DELETED', 'HIDDEN', 'RESTORED']);
+const added = (event: LiveEvent) => event.kind === 'ADDED';
+const changed = (event: LiveEvent) => changes.has(event.kind);
 
-/** The article's events that `accept` keeps, from where the subscriber resumes (`after` or Last-Event-ID) on. */
+/**
+ * The article's events that `accept` keeps, from where the subscriber resumes (`after` or
+ * Last-Event-ID) on. A transport that takes shared answers (an outlet) joins the subscriber's
+ * group (src/live/groups.ts); a group's own execution answers the events it is handed.
+ */
 async function follow(
-  { db, pubsub, onSlowSubscriber, lastEventId }: Context,
+  context: Context,
+  info: GraphQLResolveInfo,
   articleId: number,
   after: string | null | undefined,
   accept: (event: LiveEvent) => boolean,
 ): Promise<AsyncIterableIterator<LiveEvent>> {
-  return articleEvents(db, pubsub, articleId, await resumePoint(db, articleId, after, lastEventId), accept, onSlowSubscriber);
+  const { db, pubsub, onSlowSubscriber, lastEventId, liveGroups, outlet, liveSource } = context;
+  if (liveSource) return liveSource;
+  const afterSeq = await resumePoint(db, articleId, after, lastEventId);
+  if (liveGroups && outlet) {
+    const variables = (context as { params?: { variables?: Record<string, unknown> } }).params?.variables;
+    const spec = groupSpecOf(info, articleId, context.viewer, variables, accept);
+    return liveGroups.subscribe(spec, afterSeq, outlet, onSlowSubscriber);
+  }
+  return articleEvents(db, pubsub, articleId, afterSeq, accept, onSlowSubscriber);
 }
 
 builder.subscriptionFields((t) => ({
@@ -85,9 +101,9 @@ builder.subscriptionFields((t) => ({
     type: 'CommentEvent',
     description: 'Every new comment of the article, replies included.',
     args: { articleId: t.arg.id({ required: true }), after: t.arg.string({ description: 'Resume after this cursor.' }) },
-    subscribe: async (_root, { articleId, after }, context) => {
+    subscribe: async (_root, { articleId, after }, context, info) => {
       const id = await visibleArticle(context.db, argumentId(articleId, 'Article', 'articleId'), context.viewer);
-      return follow(context, id, after, (event) => event.kind === 'ADDED');
+      return follow(context, info, id, after, added);
     },
     resolve: (query, event, _args, context) => loadEvent(query, event as unknown as LiveEvent, context),
   }),
@@ -95,7 +111,7 @@ builder.subscriptionFields((t) => ({
     type: 'CommentEvent',
     description: 'Every new reply anywhere below the comment.',
     args: { commentId: t.arg.id({ required: true }), after: t.arg.string({ description: 'Resume after this cursor.' }) },
-    subscribe: async (_root, { commentId, after }, context) => {
+    subscribe: async (_root, { commentId, after }, context, info) => {
       const id = argumentId(commentId, 'Comment', 'commentId');
       const comment = await context.db.reader.comment.findFirst({
         where: { id, article: visibleArticles(context.viewer) },
@@ -103,7 +119,7 @@ builder.subscriptionFields((t) => ({
       });
       if (!comment) throw notFound('comment');
       const below = (event: LiveEvent) => event.kind === 'ADDED' && event.path.startsWith(comment.path) && event.path !== comment.path;
-      return follow(context, comment.articleId, after, below);
+      return follow(context, info, comment.articleId, after, below);
     },
     resolve: (query, event, _args, context) => loadEvent(query, event as unknown as LiveEvent, context),
   }),
@@ -111,9 +127,9 @@ builder.subscriptionFields((t) => ({
     type: 'CommentEvent',
     description: 'Edits, deletions, hides and restores of the article’s comments.',
     args: { articleId: t.arg.id({ required: true }), after: t.arg.string({ description: 'Resume after this cursor.' }) },
-    subscribe: async (_root, { articleId, after }, context) => {
+    subscribe: async (_root, { articleId, after }, context, info) => {
       const id = await visibleArticle(context.db, argumentId(articleId, 'Article', 'articleId'), context.viewer);
-      return follow(context, id, after, (event) => changes.has(event.kind));
+      return follow(context, info, id, after, changed);
     },
     resolve: (query, event, _args, context) => loadEvent(query, event as unknown as LiveEvent, context),
   }),

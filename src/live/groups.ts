@@ -1,0 +1,340 @@
+/**
+ * One execution per event and audience. Subscribers that would receive the same answer (same
+ * article, operation and variables but the resume cursor, and the same audience: public,
+ * moderators or administrators) form a group. The group runs one subscription through the
+ * app's whole pipeline (plugins, masking, budgets, cursors), serialises each answer once
+ * (`SharedAnswer`) and hands the same bytes to every member's transport (`Outlet`).
+ *
+ * A subscriber first catches up on its own: it replays the log after its cursor through its
+ * own pipeline, as any subscription did before groups, until it stands where the group stands;
+ * then it joins, in the same turn of the event loop, and from there on receives the group's
+ * answers. Each member remembers the last sequence number it was sent, so nothing arrives
+ * twice however the two meet; the group fills gaps from the log for everyone at once.
+ *
+ * With several instances, each runs its own groups: once per group per instance.
+ */
+import { GraphQLError, type DocumentNode, type ExecutionResult } from 'graphql';
+import type { Viewer } from '../auth.js';
+import type { Database } from '../db.js';
+import type { LiveEvent } from './events.js';
+import { type Outlet, SharedAnswer } from './outlets.js';
+import { type LivePubSub, type LiveSubscription, SubscriberOverflowError } from './pubsub.js';
+import { articleEvents, currentSeq, logged } from './stream.js';
+
+/** Runs a subscription through the app's pipeline for `viewer`, its root field answering `source`. */
+export type RunSubscription = (args: {
+  document: DocumentNode;
+  operationName: string | undefined;
+  variableValues: Record<string, unknown> | undefined;
+  viewer: Viewer | null;
+  source: AsyncIterableIterator<LiveEvent>;
+}) => Promise<AsyncIterable<ExecutionResult> | ExecutionResult>;
+
+/** What makes a group, and what it executes: the first member's operation, for its audience. */
+export interface GroupSpec {
+  /** The article, the operation, its variables but the cursor, and the audience, as one string. */
+  key: string;
+  articleId: number;
+  accept: (event: LiveEvent) => boolean;
+  document: DocumentNode;
+  operationName: string | undefined;
+  variableValues: Record<string, unknown> | undefined;
+  /** Stands for the audience: null for the public, else a moderator or administrator (without token expiry). */
+  viewer: Viewer | null;
+}
+
+const isAsyncIterable = (value: unknown): value is AsyncIterable<ExecutionResult> =>
+  typeof value === 'object' && value !== null && Symbol.asyncIterator in value;
+
+/** What a failed group tells its members: its own GraphQL errors as they are, anything else masked. */
+function failureOf(error: unknown): Error {
+  if (error instanceof GraphQLError || error instanceof SubscriberOverflowError) return error;
+  return new GraphQLError('Unexpected error.', { extensions: { code: 'INTERNAL_SERVER_ERROR' }, originalError: error as Error });
+}
+
+/** A joined subscriber: its transport and the last event it was sent. */
+class Member {
+  #end!: () => void;
+  readonly ended = new Promise<void>((resolve) => {
+    this.#end = resolve;
+  });
+  error: Error | null = null;
+  done = false;
+
+  constructor(
+    readonly outlet: Outlet,
+    public last: number,
+    readonly onOverflow: (() => void) | undefined,
+  ) {}
+
+  end(error: Error | null): void {
+    if (this.done) return;
+    this.done = true;
+    this.error = error;
+    this.#end();
+  }
+}
+
+class Group {
+  /** Subscriptions using the group: those catching up and the members. */
+  holders = 0;
+  readonly members = new Set<Member>();
+  /** The last event the group has handled: sent to its members, or found not to concern them. */
+  last = 0;
+  failure: Error | null = null;
+  readonly ready: Promise<void>;
+  readonly #source: LiveSubscription;
+  #results: AsyncIterator<ExecutionResult> | null = null;
+  /** The event whose answer the pipeline is computing. */
+  #executing = 0;
+  #closed = false;
+
+  constructor(
+    readonly spec: GroupSpec,
+    readonly groups: LiveGroups,
+  ) {
+    this.#source = groups.pubsub.subscribe(
+      spec.articleId,
+      () => this.fail(new SubscriberOverflowError(groups.pubsub.maxQueue)),
+      () => this.holders,
+    );
+    this.ready = this.#start();
+    // Members await `ready` themselves; a group nobody awaits must not crash the process.
+    this.ready.catch(() => {});
+  }
+
+  async #start(): Promise<void> {
+    try {
+      await this.#source.ready;
+      this.last = await currentSeq(this.groups.db, this.spec.articleId);
+      if (this.#closed) return;
+      const { document, operationName, variableValues, viewer } = this.spec;
+      const result = await this.groups.run({ document, operationName, variableValues, viewer, source: this.#events() });
+      if (!isAsyncIterable(result)) {
+        throw result.errors?.[0] ?? new GraphQLError('The subscription did not start.', { extensions: { code: 'INTERNAL_SERVER_ERROR' } });
+      }
+      this.#results = result[Symbol.asyncIterator]();
+      if (this.#closed) {
+        void this.#results.return?.();
+        return;
+      }
+      void this.#pump();
+    } catch (error) {
+      this.fail(error);
+      throw this.failure;
+    }
+  }
+
+  /** The events the group's subscription answers: live ones in order, gaps filled from the log. */
+  async *#events(): AsyncGenerator<LiveEvent> {
+    const { db } = this.groups;
+    const { articleId, accept } = this.spec;
+    for await (const event of this.#source) {
+      if (event.seq <= this.last) continue;
+      const missed = event.seq > this.last + 1 ? logged(db, articleId, this.last, event.seq - 1) : null;
+      if (missed) {
+        for await (const earlier of missed) {
+          if (accept(earlier)) {
+            this.#executing = earlier.seq;
+            yield earlier;
+          } else this.last = earlier.seq;
+        }
+      }
+      if (accept(event)) {
+        this.#executing = event.seq;
+        yield event;
+      } else this.last = event.seq;
+    }
+  }
+
+  async #pump(): Promise<void> {
+    const results = this.#results!;
+    try {
+      for (;;) {
+        const next = await results.next();
+        if (next.done) break;
+        const sending = this.#send(new SharedAnswer(next.value), this.#executing);
+        if (sending) await sending;
+      }
+      // The source ended: the group was closed, or its pubsub subscription was.
+      if (!this.#closed) this.fail(new SubscriberOverflowError(this.groups.pubsub.maxQueue));
+    } catch (error) {
+      this.fail(error);
+    }
+  }
+
+  /**
+   * Hands one answer to every member that has not had its event, in slices of the pubsub's
+   * `fanOutSlice` per turn of the event loop, so that requests are answered in between.
+   * Members who join meanwhile caught up past this event themselves and are skipped.
+   */
+  #send(answer: SharedAnswer, seq: number): Promise<void> | undefined {
+    this.last = seq;
+    const members = this.members.values();
+    const slice = this.groups.pubsub.fanOutSlice;
+    const sendSlice = (): boolean => {
+      for (let sent = 0; sent < slice; sent++) {
+        const next = members.next();
+        if (next.done) return true;
+        const member = next.value;
+        if (member.done || member.last >= seq) continue;
+        member.last = seq;
+        if (!member.outlet.send(answer)) this.#overflow(member);
+      }
+      return false;
+    };
+    if (sendSlice()) return undefined;
+    return new Promise((resolve) => {
+      const later = () => (sendSlice() ? resolve() : setImmediate(later));
+      setImmediate(later);
+    });
+  }
+
+  #overflow(member: Member): void {
+    this.members.delete(member);
+    member.end(new SubscriberOverflowError(this.groups.pubsub.maxQueue));
+    member.onOverflow?.();
+  }
+
+  /** A subscriber that stands at `last` (at or past the group's own `last`) joins: synchronous, so no event falls between. */
+  join(outlet: Outlet, last: number, onOverflow: (() => void) | undefined): Member {
+    const member = new Member(outlet, last, onOverflow);
+    if (this.failure) member.end(this.failure);
+    else this.members.add(member);
+    return member;
+  }
+
+  leave(member: Member): void {
+    this.members.delete(member);
+    member.end(null);
+  }
+
+  /** Ends every member with `error` and the group with them; later subscribers start a new group. */
+  fail(error: unknown): void {
+    if (this.failure || this.#closed) return;
+    this.failure = failureOf(error);
+    this.groups.forget(this);
+    // A group more than its queue behind leaves every member that far behind: each is told so as a slow subscriber is.
+    const behind = this.failure instanceof SubscriberOverflowError;
+    for (const member of this.members) {
+      member.end(this.failure);
+      if (behind) member.onOverflow?.();
+    }
+    this.members.clear();
+    this.#close();
+  }
+
+  release(): void {
+    this.holders--;
+    if (this.holders > 0) return;
+    this.groups.forget(this);
+    this.#close();
+  }
+
+  #close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    // The source first: it ends the wait of the group's own subscription, which then returns.
+    this.#source.close();
+    void this.#results?.return?.();
+  }
+}
+
+/** This app's groups, by key. */
+export class LiveGroups {
+  readonly #groups = new Map<string, Group>();
+
+  constructor(
+    readonly db: Database,
+    readonly pubsub: LivePubSub,
+    readonly run: RunSubscription,
+  ) {}
+
+  /** Groups running now. */
+  get size(): number {
+    return this.#groups.size;
+  }
+
+  forget(group: Group): void {
+    if (this.#groups.get(group.spec.key) === group) this.#groups.delete(group.spec.key);
+  }
+
+  #acquire(spec: GroupSpec): Group {
+    let group = this.#groups.get(spec.key);
+    if (!group) {
+      group = new Group(spec, this);
+      this.#groups.set(spec.key, group);
+    }
+    group.holders++;
+    return group;
+  }
+
+  /**
+   * One subscriber's events, from after `afterSeq` (or from now): those it must catch up on
+   * are yielded here, to run through its own pipeline; once level with its group it joins it,
+   * and the group's answers go straight to `outlet` while this iterator waits for the end.
+   * `onOverflow` runs when the subscriber falls more than its queue behind.
+   */
+  subscribe(spec: GroupSpec, afterSeq: number | null, outlet: Outlet, onOverflow?: () => void): AsyncIterableIterator<LiveEvent> {
+    const { db } = this;
+    let group: Group | null = null;
+    let member: Member | null = null;
+    let alone: AsyncIterableIterator<LiveEvent> | null = null;
+    let stopped = false;
+    const events = async function* (this: LiveGroups): AsyncGenerator<LiveEvent> {
+      group = this.#acquire(spec);
+      try {
+        await group.ready;
+        // Without a cursor, a subscriber starts where its group stands: no statement of its own.
+        let last = afterSeq ?? group.last;
+        while (last < group.last && !group.failure && !stopped) {
+          for await (const event of logged(db, spec.articleId, last, group.last)) {
+            last = event.seq;
+            if (spec.accept(event)) yield event;
+          }
+        }
+        if (group.failure) {
+          if (group.failure instanceof SubscriberOverflowError) onOverflow?.();
+          throw group.failure;
+        }
+        // Ended while catching up: a return() waits for this generator, which must not park.
+        if (stopped) return;
+        if (!outlet.attached) {
+          // A transport that takes no shared answers: this subscriber goes on alone.
+          group.release();
+          group = null;
+          alone = articleEvents(db, this.pubsub, spec.articleId, last, spec.accept, onOverflow);
+          yield* alone;
+          return;
+        }
+        member = group.join(outlet, last, onOverflow);
+        await member.ended;
+        if (member.error) throw member.error;
+      } finally {
+        if (member) group?.leave(member);
+        group?.release();
+        group = null;
+      }
+    }.call(this);
+    const stop = () => {
+      stopped = true;
+      if (member && group) group.leave(member);
+      void alone?.return?.();
+    };
+    return {
+      next: () => events.next(),
+      // The member first: a generator waiting for its end cannot be returned until it ends.
+      return: (value?: unknown) => {
+        stop();
+        return events.return(value as undefined);
+      },
+      throw: (error?: unknown) => {
+        stop();
+        return events.throw(error);
+      },
+      [Symbol.asyncIterator]() {
+        return this;
+      },
+    };
+  }
+}
