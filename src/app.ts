@@ -1,7 +1,6 @@
 import { createServer, type IncomingMessage, type RequestListener, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { GraphQLError } from 'graphql';
-import { useServer } from 'graphql-ws/use/ws';
+import { GraphQLError, getOperationAST } from 'graphql';
 import { useDeferStream } from '@graphql-yoga/plugin-defer-stream';
 import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
 import { createYoga, useReadinessCheck } from 'graphql-yoga';
@@ -28,6 +27,7 @@ import { redisEventBus } from './live/bus.js';
 import { atTime, useTokenExpiry } from './live/expiry.js';
 import { LiveGroups, type RunSubscription } from './live/groups.js';
 import { SocketOutlet } from './live/outlets.js';
+import { serveSockets } from './live/socket-server.js';
 import { LivePubSub } from './live/pubsub.js';
 import { startResync } from './live/resync.js';
 import { useEventCursors } from './live/sse.js';
@@ -222,79 +222,68 @@ export function buildApp(options: AppOptions): App {
     },
   });
 
-  const wsServer = useServer(
-    {
-      // Bad credentials close the socket at connection_init (4403), before any operation; a
-      // token that expires later closes it then, with the same code.
-      onConnect: async (ctx) => {
-        let viewer: Viewer | null;
-        try {
-          viewer = await viewerFromAuthorization(authorizationOf({ connectionParams: ctx.connectionParams }), options.secret);
-        } catch (error) {
-          if (error instanceof AuthenticationError) return false;
-          throw error;
-        }
-        const { socket } = ctx.extra;
-        if (viewer?.expiresAt) {
-          const cancel = atTime(viewer.expiresAt, () => socket.close(4403, 'The token has expired'));
-          socket.once('close', cancel);
-        }
-        return true;
-      },
-      execute: (args) => (args.rootValue as Envelope).execute(args),
-      subscribe: (args) => (args.rootValue as Envelope).subscribe(args),
-      onSubscribe: async (ctx, id, payload) => {
-        // graphql-ws has already reserved this operation's id in `subscriptions`.
-        if (Object.keys(ctx.subscriptions).filter((other) => other !== id).length >= live.maxSubscriptionsPerSocket) {
-          return [
-            new GraphQLError(
-              `This connection already runs ${live.maxSubscriptionsPerSocket} operations; end one or open another connection.`,
-              {
-                extensions: { code: 'TOO_MANY_SUBSCRIPTIONS' },
-              },
-            ),
-          ];
-        }
-        const envelope = yoga.getEnveloped({ ...ctx, req: ctx.extra.request, socket: ctx.extra.socket, params: payload });
-        try {
-          const document = envelope.parse(payload.query);
-          const errors = envelope.validate(envelope.schema, document);
-          if (errors.length > 0) return errors;
-          return {
-            schema: envelope.schema,
-            operationName: payload.operationName,
-            document,
-            variableValues: payload.variables,
-            contextValue: {
-              ...(await envelope.contextFactory()),
-              onSlowSubscriber: () => ctx.extra.socket.close(slowSubscriberCloseCode, 'Too far behind: resubscribe with "after"'),
-              outlet: new SocketOutlet(ctx.extra.socket, id, pubsub.maxQueue),
-            },
-            rootValue: { execute: envelope.execute, subscribe: envelope.subscribe },
-          };
-        } catch (error) {
-          // A bad operation fails alone, not the socket and the other operations on it.
-          if (error instanceof GraphQLError) return [error];
-          throw error;
-        }
-      },
-      connectionInitWaitTimeout: live.initTimeoutMs,
+  const wsServer = serveSockets(sockets, {
+    keepAliveMs: live.keepAliveMs,
+    initTimeoutMs: live.initTimeoutMs,
+    logger,
+    // Bad credentials close the socket at connection_init (4403), before any operation; a
+    // token that expires later closes it then, with the same code.
+    connect: async ({ socket, connectionParams }) => {
+      let viewer: Viewer | null;
+      try {
+        viewer = await viewerFromAuthorization(authorizationOf({ connectionParams }), options.secret);
+      } catch (error) {
+        if (error instanceof AuthenticationError) return false;
+        throw error;
+      }
+      if (viewer?.expiresAt) {
+        const cancel = atTime(viewer.expiresAt, () => socket.close(4403, 'The token has expired'));
+        socket.once('close', cancel);
+      }
+      return true;
     },
-    sockets,
-    live.keepAliveMs,
-  );
+    prepare: async (connection, id, payload) => {
+      const { socket } = connection;
+      // This operation's id is already reserved among the connection's operations.
+      if (connection.operationCount > live.maxSubscriptionsPerSocket) {
+        return [
+          new GraphQLError(
+            `This connection already runs ${live.maxSubscriptionsPerSocket} operations; end one or open another connection.`,
+            {
+              extensions: { code: 'TOO_MANY_SUBSCRIPTIONS' },
+            },
+          ),
+        ];
+      }
+      const envelope = yoga.getEnveloped({ connectionParams: connection.connectionParams, socket, params: payload });
+      try {
+        const document = envelope.parse(payload.query);
+        const errors = envelope.validate(envelope.schema, document);
+        if (errors.length > 0) return errors;
+        const operation = getOperationAST(document, payload.operationName);
+        if (!operation) return [new GraphQLError('Unable to identify operation')];
+        const onSlowSubscriber = () => socket.close(slowSubscriberCloseCode, 'Too far behind: resubscribe with "after"');
+        const outlet = operation.operation === 'subscription' ? new SocketOutlet(socket, id, pubsub.maxQueue, onSlowSubscriber) : undefined;
+        const args = {
+          schema: envelope.schema,
+          operationName: payload.operationName,
+          document,
+          variableValues: payload.variables,
+          contextValue: { ...(await envelope.contextFactory()), onSlowSubscriber, outlet },
+        };
+        return { outlet, run: () => (outlet ? envelope.subscribe(args) : envelope.execute(args)) };
+      } catch (error) {
+        // A bad operation fails alone, not the socket and the other operations on it.
+        if (error instanceof GraphQLError) return [error];
+        throw error;
+      }
+    },
+  });
 
-  // After graphql-ws has set up each socket: its error listener writes a stack to stderr and
-  // answers 1011; ours logs one line. A message over the size limit is closed 1009 by ws itself.
+  // Every socket gets our error listener first (ws throws an error nobody listens for): one log
+  // line, and 1011. A message over the size limit is closed 1009 by ws itself.
   sockets.on('connection', (socket, req) => {
     const address = req.socket.remoteAddress ?? '';
-    if (!streams.acquire(address)) {
-      // Another upgrade from the address took the last slot since verifyClient looked.
-      socket.close(1013, 'Too many connections from this address');
-      return;
-    }
-    socket.once('close', () => streams.release(address));
-    socket.removeAllListeners('error');
     socket.on('error', (error: Error & { code?: string }) => {
       if (error.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH') {
         logger.warn({ address, limit: maxBodyBytes, closeCode: 1009 }, 'closed a WebSocket that sent a message over the size limit');
@@ -303,6 +292,12 @@ export function buildApp(options: AppOptions): App {
       logger.warn({ address, err: error }, 'closed a WebSocket after a socket error');
       socket.close(1011, 'Internal server error');
     });
+    if (!streams.acquire(address)) {
+      // Another upgrade from the address took the last slot since verifyClient looked.
+      socket.close(1013, 'Too many connections from this address');
+      return;
+    }
+    socket.once('close', () => streams.release(address));
   });
 
   let stopping: Promise<void> | undefined;

@@ -81,7 +81,7 @@ export function contextFactory({
         liveGroups,
       };
       if (request && asksForEventStream(request)) {
-        const outlet = new StreamOutlet(pubsub.maxQueue);
+        const outlet = new StreamOutlet(pubsub.maxQueue, context.viewer?.expiresAt);
         streamOutlets.set(request, outlet);
         context.outlet = outlet;
       }

@@ -53,30 +53,13 @@ function failureOf(error: unknown): Error {
 }
 
 /** A joined subscriber: its transport and the last event it was sent. */
-class Member {
-  #end!: () => void;
-  readonly ended = new Promise<void>((resolve) => {
-    this.#end = resolve;
-  });
-  error: Error | null = null;
-  done = false;
-
-  constructor(
-    readonly outlet: Outlet,
-    public last: number,
-    readonly onOverflow: (() => void) | undefined,
-  ) {}
-
-  end(error: Error | null): void {
-    if (this.done) return;
-    this.done = true;
-    this.error = error;
-    this.#end();
-  }
+interface Member {
+  readonly outlet: Outlet;
+  last: number;
 }
 
 class Group {
-  /** Subscriptions using the group: those catching up and the members. */
+  /** Subscriptions using the group: those catching up, and the members. */
   holders = 0;
   readonly members = new Set<Member>();
   /** The last event the group has handled: sent to its members, or found not to concern them. */
@@ -177,7 +160,7 @@ class Group {
         const next = members.next();
         if (next.done) return true;
         const member = next.value;
-        if (member.done || member.last >= seq) continue;
+        if (member.last >= seq) continue;
         member.last = seq;
         if (!member.outlet.send(answer)) this.#overflow(member);
       }
@@ -192,21 +175,21 @@ class Group {
 
   #overflow(member: Member): void {
     this.members.delete(member);
-    member.end(new SubscriberOverflowError(this.groups.pubsub.maxQueue));
-    member.onOverflow?.();
+    member.outlet.end(new SubscriberOverflowError(this.groups.pubsub.maxQueue));
+    this.release();
   }
 
-  /** A subscriber that stands at `last` (at or past the group's own `last`) joins: synchronous, so no event falls between. */
-  join(outlet: Outlet, last: number, onOverflow: (() => void) | undefined): Member {
-    const member = new Member(outlet, last, onOverflow);
-    if (this.failure) member.end(this.failure);
-    else this.members.add(member);
-    return member;
-  }
-
-  leave(member: Member): void {
-    this.members.delete(member);
-    member.end(null);
+  /**
+   * A subscriber that stands at `last` (at or past the group's own `last`) joins: synchronous,
+   * so no event falls between. Its hold on the group passes to its membership, which its
+   * transport ends (`leave`) when the client goes.
+   */
+  join(outlet: Outlet, last: number): void {
+    const member: Member = { outlet, last };
+    this.members.add(member);
+    outlet.join(() => {
+      if (this.members.delete(member)) this.release();
+    });
   }
 
   /** Ends every member with `error` and the group with them; later subscribers start a new group. */
@@ -215,12 +198,9 @@ class Group {
     this.failure = failureOf(error);
     this.groups.forget(this);
     // A group more than its queue behind leaves every member that far behind: each is told so as a slow subscriber is.
-    const behind = this.failure instanceof SubscriberOverflowError;
-    for (const member of this.members) {
-      member.end(this.failure);
-      if (behind) member.onOverflow?.();
-    }
+    const members = [...this.members];
     this.members.clear();
+    for (const { outlet } of members) outlet.end(this.failure);
     this.#close();
   }
 
@@ -270,15 +250,16 @@ export class LiveGroups {
   }
 
   /**
-   * One subscriber's events, from after `afterSeq` (or from now): those it must catch up on
-   * are yielded here, to run through its own pipeline; once level with its group it joins it,
-   * and the group's answers go straight to `outlet` while this iterator waits for the end.
-   * `onOverflow` runs when the subscriber falls more than its queue behind.
+   * One subscriber's events, from after `afterSeq` (or from where its group stands): those it
+   * must catch up on are yielded here, to run through its own pipeline; once level with its
+   * group it joins it and this iterator ends. From then on the group's answers go straight to
+   * `outlet`, which its transport keeps instead of the pipeline (src/live/socket-server.ts,
+   * src/live/sse.ts): an idle subscriber holds little more than its outlet.
    */
   subscribe(spec: GroupSpec, afterSeq: number | null, outlet: Outlet, onOverflow?: () => void): AsyncIterableIterator<LiveEvent> {
     const { db } = this;
     let group: Group | null = null;
-    let member: Member | null = null;
+    let joined = false;
     let alone: AsyncIterableIterator<LiveEvent> | null = null;
     let stopped = false;
     const events = async function* (this: LiveGroups): AsyncGenerator<LiveEvent> {
@@ -294,36 +275,31 @@ export class LiveGroups {
           }
         }
         if (group.failure) {
-          if (group.failure instanceof SubscriberOverflowError) onOverflow?.();
+          if (group.failure instanceof SubscriberOverflowError) outlet.end(group.failure);
           throw group.failure;
         }
-        // Ended while catching up: a return() waits for this generator, which must not park.
         if (stopped) return;
         if (!outlet.attached) {
           // A transport that takes no shared answers: this subscriber goes on alone.
+          alone = articleEvents(db, this.pubsub, spec.articleId, last, spec.accept, onOverflow);
           group.release();
           group = null;
-          alone = articleEvents(db, this.pubsub, spec.articleId, last, spec.accept, onOverflow);
           yield* alone;
           return;
         }
-        member = group.join(outlet, last, onOverflow);
-        await member.ended;
-        if (member.error) throw member.error;
+        group.join(outlet, last);
+        joined = true;
       } finally {
-        if (member) group?.leave(member);
-        group?.release();
-        group = null;
+        if (!joined) group?.release();
       }
     }.call(this);
     const stop = () => {
       stopped = true;
-      if (member && group) group.leave(member);
+      if (joined) outlet.stop();
       void alone?.return?.();
     };
     return {
       next: () => events.next(),
-      // The member first: a generator waiting for its end cannot be returned until it ends.
       return: (value?: unknown) => {
         stop();
         return events.return(value as undefined);

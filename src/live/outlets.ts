@@ -5,6 +5,7 @@
  */
 import type { ExecutionResult } from 'graphql';
 import type WebSocket from 'ws';
+import { SubscriberOverflowError } from './pubsub.js';
 
 /**
  * One event's answer for a whole group, with its encodings made on first use and then shared
@@ -43,17 +44,63 @@ export class SharedAnswer {
 export interface Outlet {
   /** Whether answers can be written yet (an SSE body exists only once the response is made). */
   readonly attached: boolean;
-  /** Sends one answer; false once this subscriber is more than its queue behind (it is then ended). */
+  /** Sends one answer; false once this subscriber is more than its queue behind. */
   send(answer: SharedAnswer): boolean;
+  /** The group took the subscriber: from now on its transport keeps it, and `leave` ends it. */
+  join(leave: () => void): void;
+  /** The group ended the subscriber: too slow (SubscriberOverflowError), or the group failed. */
+  end(error: Error): void;
+  /** The subscriber is gone: it leaves its group. */
+  stop(): void;
+}
+
+/**
+ * What outlets share: the membership the group handed over, and telling the transport when
+ * the group ends it (the transport may learn that it joined after the group has ended it).
+ */
+abstract class Membership {
+  #leave: (() => void) | null = null;
+  #ended: Error | null = null;
+  #onEnd: ((error: Error) => void) | null = null;
+
+  get joined(): boolean {
+    return this.#leave !== null || this.#ended !== null;
+  }
+
+  join(leave: () => void): void {
+    this.#leave = leave;
+  }
+
+  /** The client is gone or unsubscribed: leave the group. */
+  stop(): void {
+    const leave = this.#leave;
+    this.#leave = null;
+    leave?.();
+  }
+
+  end(error: Error): void {
+    this.#leave = null;
+    this.#ended = error;
+    const onEnd = this.#onEnd;
+    this.#onEnd = null;
+    onEnd?.(error);
+  }
+
+  whenEnded(onEnd: (error: Error) => void): void {
+    if (this.#ended) onEnd(this.#ended);
+    else this.#onEnd = onEnd;
+  }
 }
 
 /**
  * One graphql-ws operation on one socket: a `next` message is the operation's own prefix
  * (`{"id":…,"type":"next","payload":`) and the group's shared tail, copied into one buffer so
  * that ws writes one frame. Messages the socket has not yet written are counted; past
- * `maxQueue` the subscriber is too slow, as with any other queue of ours.
+ * `maxQueue` the subscriber is too slow, as with any other queue of ours, and `onSlow` closes
+ * its socket.
  */
-export class SocketOutlet implements Outlet {
+export class SocketOutlet extends Membership implements Outlet {
+  readonly attached = true;
   readonly #prefix: Buffer;
   #unwritten = 0;
   readonly #written = () => {
@@ -64,11 +111,11 @@ export class SocketOutlet implements Outlet {
     readonly socket: WebSocket,
     id: string,
     readonly maxQueue: number,
+    readonly onSlow: () => void,
   ) {
+    super();
     this.#prefix = Buffer.from(`{"id":${JSON.stringify(id)},"type":"next","payload":`);
   }
-
-  readonly attached = true;
 
   send(answer: SharedAnswer): boolean {
     if (this.socket.readyState !== this.socket.OPEN) return true;
@@ -77,6 +124,11 @@ export class SocketOutlet implements Outlet {
     this.#unwritten++;
     this.socket.send(Buffer.concat([this.#prefix, tail], this.#prefix.length + tail.length), { binary: false }, this.#written);
     return true;
+  }
+
+  override end(error: Error): void {
+    super.end(error);
+    if (error instanceof SubscriberOverflowError) this.onSlow();
   }
 }
 
@@ -90,10 +142,16 @@ export interface StreamController {
  * A Server-Sent Event stream: every subscriber of a group gets the same frame, bytes and all.
  * Attached once the response body exists; the stream's own queue is the subscriber's queue.
  */
-export class StreamOutlet implements Outlet {
+export class StreamOutlet extends Membership implements Outlet {
   #controller: StreamController | null = null;
 
-  constructor(readonly maxQueue: number) {}
+  constructor(
+    readonly maxQueue: number,
+    /** When the token the stream began with expires: the stream ends then (src/live/sse.ts). */
+    readonly expiresAt: Date | undefined,
+  ) {
+    super();
+  }
 
   get attached(): boolean {
     return this.#controller !== null;

@@ -1,5 +1,6 @@
 import type { Plugin } from 'graphql-yoga';
 import { type Context, streamOutlets } from '../context.js';
+import { atTime, tokenExpiredError } from './expiry.js';
 import type { StreamOutlet } from './outlets.js';
 
 interface StreamResult {
@@ -22,6 +23,35 @@ function streamWithIds(
   const iterator = result[Symbol.asyncIterator]();
   const encoder = new TextEncoder();
   let ping: NodeJS.Timeout | undefined;
+  /** Set once the subscription joined its live group: the group writes here, the pipeline is done. */
+  let grouped = false;
+  let cancelExpiry: (() => void) | undefined;
+  const next = (value: StreamResult) => {
+    const cursor = value.extensions?.cursor;
+    const json = JSON.stringify({ data: value.data, errors: value.errors, extensions: value.extensions });
+    return encoder.encode(`${cursor ? `id: ${cursor}\n` : ''}event: next\ndata: ${json}\n\n`);
+  };
+  const complete = (controller: ReadableStreamDefaultController<Uint8Array>) => {
+    clearInterval(ping);
+    controller.enqueue(encoder.encode('event: complete\ndata:\n\n'));
+    controller.close();
+  };
+  /** The group keeps the subscriber from here on: end it with its token, or when the group ends it. */
+  const handOver = (outlet: StreamOutlet, controller: ReadableStreamDefaultController<Uint8Array>) => {
+    grouped = true;
+    if (outlet.expiresAt) {
+      cancelExpiry = atTime(outlet.expiresAt, () => {
+        outlet.stop();
+        controller.enqueue(next({ errors: [tokenExpiredError()] }));
+        complete(controller);
+      });
+    }
+    outlet.whenEnded((error) => {
+      clearInterval(ping);
+      cancelExpiry?.();
+      controller.error(error);
+    });
+  };
   const body = new fetchAPI.ReadableStream<Uint8Array>({
     start(controller) {
       // A grouped subscription's shared answers are written here too (src/live/groups.ts).
@@ -34,17 +64,13 @@ function streamWithIds(
       }, pingEveryMs);
     },
     async pull(controller) {
+      if (grouped) return;
       try {
         const { value, done } = await iterator.next();
-        if (value != null) {
-          const cursor = value.extensions?.cursor;
-          const json = JSON.stringify({ data: value.data, errors: value.errors, extensions: value.extensions });
-          controller.enqueue(encoder.encode(`${cursor ? `id: ${cursor}\n` : ''}event: next\ndata: ${json}\n\n`));
-        }
+        if (value != null) controller.enqueue(next(value));
         if (done) {
-          clearInterval(ping);
-          controller.enqueue(encoder.encode('event: complete\ndata:\n\n'));
-          controller.close();
+          if (outlet?.joined) handOver(outlet, controller);
+          else complete(controller);
         }
       } catch (error) {
         clearInterval(ping);
@@ -53,7 +79,9 @@ function streamWithIds(
     },
     async cancel() {
       clearInterval(ping);
-      await iterator.return?.();
+      cancelExpiry?.();
+      if (grouped) outlet?.stop();
+      else await iterator.return?.();
     },
   });
   return new fetchAPI.Response(body, {
