@@ -4,7 +4,7 @@ import { GraphQLError, getOperationAST } from 'graphql';
 import { useDeferStream } from '@graphql-yoga/plugin-defer-stream';
 import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
 import { createYoga, useReadinessCheck } from 'graphql-yoga';
-import { WebSocketServer } from 'ws';
+import { type WebSocket, WebSocketServer } from 'ws';
 import { AuthenticationError, type Secret, type Viewer, viewerFromAuthorization } from './auth.js';
 import {
   defaultLiveLimits,
@@ -262,7 +262,7 @@ export function buildApp(options: AppOptions): App {
         if (errors.length > 0) return errors;
         const operation = getOperationAST(document, payload.operationName);
         if (!operation) return [new GraphQLError('Unable to identify operation')];
-        const onSlowSubscriber = () => socket.close(slowSubscriberCloseCode, 'Too far behind: resubscribe with "after"');
+        const onSlowSubscriber = closesSlow(socket);
         const outlet = operation.operation === 'subscription' ? new SocketOutlet(socket, id, pubsub.maxQueue, onSlowSubscriber) : undefined;
         const args = {
           schema: envelope.schema,
@@ -333,5 +333,12 @@ export function buildApp(options: AppOptions): App {
       })()),
   };
 }
+
+/**
+ * Closes a socket whose subscriber fell too far behind. Made here, not inside the operation's
+ * set-up, where a closure would keep that whole scope (context, envelope) for as long as the
+ * subscription's outlet lives.
+ */
+const closesSlow = (socket: WebSocket) => () => socket.close(slowSubscriberCloseCode, 'Too far behind: resubscribe with "after"');
 
 type Envelope = ReturnType<ReturnType<typeof buildYoga>['getEnveloped']>;

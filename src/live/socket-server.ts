@@ -85,6 +85,17 @@ function streamError(error: unknown): GraphQLError {
   return new GraphQLError('Unexpected error.', { extensions: { code: 'INTERNAL_SERVER_ERROR' } });
 }
 
+/**
+ * What a joined operation does when its group ends it: it is answered with the error and
+ * forgotten. Made out here: a closure made inside `subscribe` would keep that whole scope,
+ * its pipeline included, for as long as the operation lives.
+ */
+const endsOperation = (connection: Connection, id: string, outlet: SocketOutlet) => (error: Error) => {
+  if (connection.operations.get(id) !== outlet) return;
+  connection.operations.delete(id);
+  void connection.send(errorMessage(id, [streamError(error)]));
+};
+
 const errorMessage = (id: string, errors: readonly GraphQLError[]) =>
   JSON.stringify({ id, type: MessageType.Error, payload: errors.map((error) => error.toJSON()) });
 
@@ -243,11 +254,7 @@ export function serveSockets(sockets: WebSocketServer, options: SocketServerOpti
     if (outlet?.joined) {
       // Its group answers it from here on; only the outlet stays, and the pipeline goes.
       operations.set(id, outlet);
-      outlet.whenEnded((error) => {
-        if (operations.get(id) !== outlet) return;
-        operations.delete(id);
-        void connection.send(errorMessage(id, [streamError(error)]));
-      });
+      outlet.whenEnded(endsOperation(connection, id, outlet));
       return;
     }
     operations.delete(id);
