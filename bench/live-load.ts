@@ -109,7 +109,7 @@ function open(url: string, index: number, subscribe: string): Promise<WebSocket>
   });
 }
 
-async function connect(url: string, count: number, subscribe: string): Promise<LoadReply> {
+async function connect(url: string, count: number, subscribe: string[]): Promise<LoadReply> {
   const started = performance.now();
   closing = false;
   problems = [];
@@ -123,7 +123,7 @@ async function connect(url: string, count: number, subscribe: string): Promise<L
       while (next < count) {
         const index = next++;
         try {
-          sockets[index] = await open(url, index, subscribe);
+          sockets[index] = await open(url, index, subscribe[index % subscribe.length]!);
         } catch (error) {
           failed++;
           note(`socket ${index}: ${(error as Error).message}`);

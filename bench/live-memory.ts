@@ -233,7 +233,7 @@ const probeAsk = <Reply extends ProbeReply>(server: Server, command: ProbeComman
 
 async function connect(server: Server, sockets: number) {
   const reply = await loadAsk<Extract<LoadReply, { event: 'connected' }>>(
-    { cmd: 'connect', url: server.wsUrl, count: sockets, subscribe: server.subscribe },
+    { cmd: 'connect', url: server.wsUrl, count: sockets, subscribe: [server.subscribe] },
     120_000,
   );
   if (reply.failed > 0) throw new Error(`${reply.failed} of ${sockets} sockets failed: ${reply.problems.join('; ')}`);

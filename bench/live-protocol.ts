@@ -14,8 +14,11 @@ export interface Trigger {
 }
 
 export type LoadCommand =
-  /** Open `count` sockets (graphql-transport-ws: connection_init, wait for the ack), then subscribe each. */
-  | { cmd: 'connect'; url: string; count: number; subscribe: string }
+  /**
+   * Open `count` sockets (graphql-transport-ws: connection_init, wait for the ack), then subscribe
+   * each: socket i sends `subscribe[i % subscribe.length]`, so k messages make k equal groups.
+   */
+  | { cmd: 'connect'; url: string; count: number; subscribe: string[] }
   /** Fire the trigger `posts` times, one after another; after each, wait until every socket got its `next`. */
   | { cmd: 'run'; posts: number; gapMs: number; timeoutMs: number; budgetMs: number; trigger: Trigger }
   /** Close the sockets opened by the last `connect`. */
