@@ -340,5 +340,3 @@ export function buildApp(options: AppOptions): App {
  * subscription's outlet lives.
  */
 const closesSlow = (socket: WebSocket) => () => socket.close(slowSubscriberCloseCode, 'Too far behind: resubscribe with "after"');
-
-type Envelope = ReturnType<ReturnType<typeof buildYoga>['getEnveloped']>;

@@ -107,7 +107,7 @@ export function serveSockets(sockets: WebSocketServer, options: SocketServerOpti
   const keepAlive = setInterval(() => {
     for (const socket of sockets.clients) {
       const connection = connections.get(socket);
-      if (!connection || !connection.open) continue;
+      if (!connection?.open) continue;
       if (connection.awaitingPong) {
         socket.terminate();
         continue;
