@@ -95,17 +95,14 @@ abstract class Membership {
 /**
  * One graphql-ws operation on one socket: a `next` message is the operation's own prefix
  * (`{"id":…,"type":"next","payload":`) and the group's shared tail, copied into one buffer so
- * that ws writes one frame. Messages the socket has not yet written are counted; past
- * `maxQueue` the subscriber is too slow, as with any other queue of ours, and `onSlow` closes
- * its socket.
+ * that ws writes one frame. A socket holding more than `maxQueue` messages of this size that it
+ * has not yet written is too slow, as with any other queue of ours, and `onSlow` closes it.
+ * (Its buffered bytes are read, not counted with a callback per message: one fewer allocation
+ * and one fewer tick per delivery.)
  */
 export class SocketOutlet extends Membership implements Outlet {
   readonly attached = true;
   readonly #prefix: Buffer;
-  #unwritten = 0;
-  readonly #written = () => {
-    this.#unwritten--;
-  };
 
   constructor(
     readonly socket: WebSocket,
@@ -119,10 +116,10 @@ export class SocketOutlet extends Membership implements Outlet {
 
   send(answer: SharedAnswer): boolean {
     if (this.socket.readyState !== this.socket.OPEN) return true;
-    if (this.#unwritten >= this.maxQueue) return false;
     const tail = answer.socketTail;
-    this.#unwritten++;
-    this.socket.send(Buffer.concat([this.#prefix, tail], this.#prefix.length + tail.length), { binary: false }, this.#written);
+    const length = this.#prefix.length + tail.length;
+    if (this.socket.bufferedAmount > this.maxQueue * length) return false;
+    this.socket.send(Buffer.concat([this.#prefix, tail], length), { binary: false });
     return true;
   }
 
