@@ -235,6 +235,13 @@ export class LiveGroups {
     return this.#groups.size;
   }
 
+  /** Subscribers that joined a group (not those catching up, nor those that went on alone). */
+  get memberCount(): number {
+    let count = 0;
+    for (const group of this.#groups.values()) count += group.members.size;
+    return count;
+  }
+
   forget(group: Group): void {
     if (this.#groups.get(group.spec.key) === group) this.#groups.delete(group.spec.key);
   }

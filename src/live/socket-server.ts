@@ -47,7 +47,6 @@ export interface SocketServerOptions {
 interface Running {
   stop(): void;
 }
-const reserved: Running = { stop() {} };
 
 class Connection implements SocketConnection {
   connectionParams: Readonly<Record<string, unknown>> | undefined;
@@ -208,6 +207,8 @@ export function serveSockets(sockets: WebSocketServer, options: SocketServerOpti
       socket.close(CloseCode.SubscriberAlreadyExists, `Subscriber for ${id} already exists`);
       return;
     }
+    // A placeholder of its own: the id may be completed and subscribed again while this one is prepared.
+    const reserved: Running = { stop() {} };
     operations.set(id, reserved);
     const still = (running: Running) => operations.get(id) === running;
     const prepared = await options.prepare(connection, id, payload);

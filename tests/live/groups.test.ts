@@ -208,6 +208,8 @@ describe('live groups', () => {
         streams.every(({ index, stream }) => stream.received.length === counts[index]),
       'every subscriber’s answers',
     );
+    // All of them, Server-Sent Event streams included, are members of their groups by now.
+    expect(grouped.liveGroups.memberCount).toBe(subscribers - 10 + streams.length);
     // Nothing more arrives: give stray deliveries a moment to show.
     await new Promise((resolve) => setTimeout(resolve, 300));
 
