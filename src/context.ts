@@ -2,7 +2,7 @@ import { GraphQLError } from 'graphql';
 import { AuthenticationError, type Secret, type Viewer, viewerFromAuthorization } from './auth.js';
 import type { WriteLimits } from './config.js';
 import type { Database } from './db.js';
-import type { LiveEvent } from './live/events.js';
+import type { LiveEvent } from './domain/events.js';
 import type { LiveGroups } from './live/groups.js';
 import { type Outlet, StreamOutlet } from './live/outlets.js';
 import type { LivePubSub } from './live/pubsub.js';

@@ -3,7 +3,7 @@ import { buildApp } from './app.js';
 import { loadSecret } from './auth.js';
 import { ConfigError, dataDirOf, loadConfig } from './config.js';
 import { configureDatabase, openDatabase } from './db.js';
-import { pruneEvents } from './live/events.js';
+import { pruneEvents } from './domain/events.js';
 import { createLogger } from './logger.js';
 import { seedDemoIfEmpty } from './seed.js';
 

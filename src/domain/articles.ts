@@ -1,7 +1,7 @@
 /** Moderating and administering articles and tags; each write in one transaction. */
 import type { Viewer } from '../auth.js';
 import type { Database, DbTx } from '../db.js';
-import { slugify } from '../importers/records.js';
+import { slugify } from './slugs.js';
 import { ensureAuthor } from './authors.js';
 import { NotFoundError, ValidationError } from './errors.js';
 import { maxTagsPerArticle } from './limits.js';

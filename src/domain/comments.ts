@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
 import type { Viewer } from '../auth.js';
 import type { WriteLimits } from '../config.js';
 import type { Database, DbTx } from '../db.js';
-import { appendEvent, type CommentEventKind, type LiveEvent } from '../live/events.js';
+import { appendEvent, appendEvents, type CommentEventKind, type LiveEvent } from './events.js';
 import { ensureAuthor, mentionedAuthors, replaceMentions } from './authors.js';
 import {
   DuplicateCommentError,
@@ -119,7 +119,7 @@ async function checkQuotes(tx: DbTx, articleId: number, quotes: readonly QuoteIn
     if (earlier !== undefined) throw new ValidationError(field, `The same span is quoted in quotes.${earlier} already; quote a span once.`);
     seen.set(span, index);
     return {
-      quotedCommentId: source.id,
+      quoted: { id: source.id },
       text: source.body.slice(quote.start, quote.end),
       start: quote.start,
       end: quote.end,
@@ -136,7 +136,8 @@ function requestHash(input: PostCommentInput, body: string): string {
 
 /** A quote as stored: its source, the span there, and where the body holds the pasted words (imports know). */
 export interface QuoteRow {
-  quotedCommentId: number;
+  /** The quoted comment: stored already (its id), or earlier in the same batch (its number). */
+  quoted: { id: number } | { number: number };
   text: string;
   start: number;
   end: number;
@@ -144,52 +145,151 @@ export interface QuoteRow {
   bodyEnd: number | null;
 }
 
+/** The comment a new one replies to: stored already, or earlier in the same batch (its number). */
+export type ParentRef = { id: number; path: string; depth: number } | { number: number };
+
 export interface NewComment {
-  articleId: number;
   number: number;
   authorId: number;
-  parent: { id: number; path: string; depth: number } | null;
+  parent: ParentRef | null;
   body: string;
-  createdAt?: Date;
+  createdAt: Date;
   imported?: boolean;
+  /** The comment's id in the export it was imported from. */
+  sourceKey?: string | null;
+  hiddenAt?: Date | null;
+  deletedAt?: Date | null;
   quotes: readonly QuoteRow[];
   mentionIds: readonly number[];
 }
 
+export interface InsertedComment {
+  id: number;
+  number: number;
+  path: string;
+  depth: number;
+  event: LiveEvent;
+}
+
+/** Thirteen values a row, under SQLite's 999 bound values a statement. */
+const commentRowsPerStatement = 70;
+const linkRowsPerStatement = 120;
+
+async function createInChunks<T>(rows: readonly T[], size: number, create: (chunk: T[]) => Promise<unknown>): Promise<void> {
+  for (let from = 0; from < rows.length; from += size) await create(rows.slice(from, from + size));
+}
+
 /**
- * Writes a comment with its quotes and mentions, counts it as its parent's reply, and logs
- * its event: the one way a comment comes to be, for the API and imports alike. The caller
- * has checked everything and numbered it.
+ * Writes comments of one article with their quotes and mentions, counts them as their parents'
+ * replies and as the article's comments, and logs an event for each: the one way a comment
+ * comes to be, for the API (a batch of one) and every importer. The caller holds the article's
+ * row lock, has checked everything and numbered the comments (`article.lastCommentNumber` is
+ * the number before them). A parent or a quoted comment may be in the batch, in any order;
+ * events are logged in the batch's order. Rows go in as few statements as the database allows:
+ * a level of replies at a time, since a reply needs its parent's id.
  */
-export async function insertComment(tx: DbTx, comment: NewComment): Promise<{ id: number; path: string; depth: number; event: LiveEvent }> {
-  const { parent } = comment;
-  const depth = parent ? parent.depth + 1 : 0;
-  if (depth > maxThreadDepth) throw new Error(`comment ${comment.number} would nest ${depth} levels deep`);
-  const created = await tx.comment.create({
-    data: {
-      articleId: comment.articleId,
-      number: comment.number,
-      authorId: comment.authorId,
-      parentId: parent?.id ?? null,
-      depth,
-      path: childPath(parent?.path, comment.number),
-      body: comment.body,
-      imported: comment.imported ?? false,
-      ...(comment.createdAt ? { createdAt: comment.createdAt } : {}),
-    },
-    select: { id: true, path: true, depth: true, createdAt: true },
-  });
-  if (parent) await tx.comment.update({ where: { id: parent.id }, data: { replyCount: { increment: 1 } }, select: { id: true } });
-  if (comment.quotes.length > 0) {
-    await tx.quote.createMany({
-      data: comment.quotes.map((quote, ordinal) => ({ ...quote, commentId: created.id, ordinal, createdAt: created.createdAt })),
+export async function insertComments(
+  tx: DbTx,
+  article: { id: number; lastCommentNumber: number },
+  comments: readonly NewComment[],
+): Promise<InsertedComment[]> {
+  if (comments.length === 0) return [];
+  const byNumber = new Map<number, NewComment>();
+  for (const comment of comments) {
+    if (byNumber.has(comment.number)) throw new Error(`comment ${comment.number} is in the batch twice`);
+    byNumber.set(comment.number, comment);
+  }
+  const placed = new Map<number, { path: string; depth: number; level: number; replies: number }>();
+  const storedReplies = new Map<number, number>();
+  const place = (comment: NewComment, chain: number): { path: string; depth: number; level: number; replies: number } => {
+    const known = placed.get(comment.number);
+    if (known) return known;
+    const { parent } = comment;
+    let at: { path: string; depth: number; level: number; replies: number };
+    if (parent == null) {
+      at = { path: childPath(undefined, comment.number), depth: 0, level: 0, replies: 0 };
+    } else if ('id' in parent) {
+      at = { path: childPath(parent.path, comment.number), depth: parent.depth + 1, level: 0, replies: 0 };
+      storedReplies.set(parent.id, (storedReplies.get(parent.id) ?? 0) + 1);
+    } else {
+      const above = byNumber.get(parent.number);
+      if (!above || chain > maxThreadDepth)
+        throw new Error(`comment ${comment.number} replies to ${parent.number}, which the batch does not place`);
+      const up = place(above, chain + 1);
+      at = { path: childPath(up.path, comment.number), depth: up.depth + 1, level: up.level + 1, replies: 0 };
+      up.replies++;
+    }
+    if (at.depth > maxThreadDepth) throw new Error(`comment ${comment.number} would nest ${at.depth} levels deep`);
+    placed.set(comment.number, at);
+    return at;
+  };
+  for (const comment of comments) place(comment, 0);
+
+  const ids = new Map<number, number>();
+  const levels = Math.max(...[...placed.values()].map((p) => p.level)) + 1;
+  for (let level = 0; level < levels; level++) {
+    const rows = comments
+      .filter((comment) => placed.get(comment.number)!.level === level)
+      .map((comment) => {
+        const { parent } = comment;
+        const at = placed.get(comment.number)!;
+        return {
+          articleId: article.id,
+          number: comment.number,
+          authorId: comment.authorId,
+          parentId: parent == null ? null : 'id' in parent ? parent.id : ids.get(parent.number)!,
+          depth: at.depth,
+          replyCount: at.replies,
+          path: at.path,
+          body: comment.body,
+          imported: comment.imported ?? false,
+          sourceKey: comment.sourceKey ?? null,
+          createdAt: comment.createdAt,
+          hiddenAt: comment.hiddenAt ?? null,
+          deletedAt: comment.deletedAt ?? null,
+        };
+      });
+    await createInChunks(rows, commentRowsPerStatement, async (chunk) => {
+      const created = await tx.comment.createManyAndReturn({ data: chunk, select: { id: true, number: true } });
+      for (const row of created) ids.set(row.number, row.id);
     });
   }
-  if (comment.mentionIds.length > 0) {
-    await tx.mention.createMany({ data: comment.mentionIds.map((authorId) => ({ commentId: created.id, authorId })) });
+  for (const [parentId, count] of storedReplies) {
+    await tx.comment.update({ where: { id: parentId }, data: { replyCount: { increment: count } }, select: { id: true } });
   }
-  const event = await appendEvent(tx, { articleId: comment.articleId, commentId: created.id, path: created.path, kind: 'ADDED' });
-  return { id: created.id, path: created.path, depth: created.depth, event };
+
+  const idOf = (ref: { id: number } | { number: number }) => ('id' in ref ? ref.id : ids.get(ref.number)!);
+  const quotes = comments.flatMap((comment) =>
+    comment.quotes.map(({ quoted, ...quote }, ordinal) => ({
+      ...quote,
+      commentId: ids.get(comment.number)!,
+      quotedCommentId: idOf(quoted),
+      ordinal,
+      createdAt: comment.createdAt,
+    })),
+  );
+  await createInChunks(quotes, linkRowsPerStatement, (data) => tx.quote.createMany({ data }));
+  const mentions = comments.flatMap((comment) => comment.mentionIds.map((authorId) => ({ commentId: ids.get(comment.number)!, authorId })));
+  await createInChunks(mentions, linkRowsPerStatement, (data) => tx.mention.createMany({ data }));
+
+  const lastNumber = Math.max(article.lastCommentNumber, ...comments.map((c) => c.number));
+  await tx.article.update({
+    where: { id: article.id },
+    data: { commentCount: { increment: comments.length }, lastCommentNumber: lastNumber },
+    select: { id: true },
+  });
+  const events = await appendEvents(
+    tx,
+    article.id,
+    comments.map((comment) => ({ commentId: ids.get(comment.number)!, path: placed.get(comment.number)!.path, kind: 'ADDED' as const })),
+  );
+  return comments.map((comment, index) => ({
+    id: ids.get(comment.number)!,
+    number: comment.number,
+    path: placed.get(comment.number)!.path,
+    depth: placed.get(comment.number)!.depth,
+    event: events[index]!,
+  }));
 }
 
 /**
@@ -237,7 +337,7 @@ export async function postComment(
     await db.lockRow(tx, 'Article', input.articleId);
     const article = await tx.article.findUnique({
       where: { id: input.articleId },
-      select: { id: true, commentsLocked: true, publishedAt: true },
+      select: { id: true, commentsLocked: true, publishedAt: true, lastCommentNumber: true },
     });
     if (!article || !showsArticle(article, viewer, now)) throw new NotFoundError('The article does not exist.');
     if (article.commentsLocked) throw new ThreadLockedError();
@@ -274,28 +374,24 @@ export async function postComment(
 
     if (viewer.role === 'AUTHOR') await checkRate(tx, author.id, limits, now);
 
-    const { lastCommentNumber: number } = await tx.article.update({
-      where: { id: article.id },
-      data: { lastCommentNumber: { increment: 1 }, commentCount: { increment: 1 } },
-      select: { lastCommentNumber: true },
-    });
-    const comment = await insertComment(tx, {
-      articleId: article.id,
-      number,
-      authorId: author.id,
-      parent,
-      body,
-      createdAt: now,
-      quotes: quoteRows,
-      mentionIds: await mentionedAuthors(tx, body, author.id),
-    });
+    const [comment] = await insertComments(tx, article, [
+      {
+        number: article.lastCommentNumber + 1,
+        authorId: author.id,
+        parent,
+        body,
+        createdAt: now,
+        quotes: quoteRows,
+        mentionIds: await mentionedAuthors(tx, body, author.id),
+      },
+    ]);
     if (key !== null) {
       // Keys are honoured for idempotencyKeySeconds; past that, the author's old ones go.
       const expired = new Date(now.getTime() - limits.idempotencyKeySeconds * 1000);
       await tx.idempotencyKey.deleteMany({ where: { authorId: author.id, createdAt: { lt: expired } } });
-      await tx.idempotencyKey.create({ data: { authorId: author.id, key, requestHash: hash, commentId: comment.id, createdAt: now } });
+      await tx.idempotencyKey.create({ data: { authorId: author.id, key, requestHash: hash, commentId: comment!.id, createdAt: now } });
     }
-    return { commentId: comment.id, replayed: false, events: [comment.event] };
+    return { commentId: comment!.id, replayed: false, events: [comment!.event] };
   });
 }
 

@@ -1,15 +1,37 @@
+/**
+ * Writes parsed threads into the database: the one loader behind every format. An import is one
+ * transaction, so a file that fails part-way (a malformed line near its end, a database error)
+ * writes nothing, and nothing is ever deleted. Rows already there (an author's import identity,
+ * a tag's slug, an article's source key or slug, a comment's source key) are kept as they are:
+ * importing the same file again changes nothing, and a newer export of the same site adds only
+ * what is new.
+ *
+ * Each thread is first planned with reads only (what exists, what would be new, under which
+ * numbers), then written. A dry run plans every thread and writes nothing.
+ */
 import type { Database, DbTx } from '../db.js';
 import { ensureImportedAuthors } from '../domain/authors.js';
-import { insertComment, type QuoteRow } from '../domain/comments.js';
-import { maxMentionsPerComment, maxQuotesPerComment, maxTagsPerArticle, maxThreadDepth } from '../domain/limits.js';
+import { insertComments, type NewComment, type ParentRef, type QuoteRow } from '../domain/comments.js';
+import { maxMentionsPerComment, maxQuotesPerComment, maxTagsPerArticle } from '../domain/limits.js';
 import { unstorableText } from '../domain/text.js';
-import { type CommentRecord, ImportFormatError, type QuoteRecord, type ThreadRecord } from './records.js';
+import {
+  type CommentRecord,
+  type CommentStatus,
+  ImportFormatError,
+  type QuoteRecord,
+  type ThreadRecord,
+  type ThreadReport,
+} from './records.js';
 
 export interface LoadProgress {
+  /** Comments of the file handled so far (written, or found already there). */
   done: number;
-  total: number;
+  /** Comments of the file, when known up front (a single thread), else null. */
+  total: number | null;
+  articles: number;
 }
 
+/** One thread's outcome, for callers that load a single thread. */
 export interface LoadSummary {
   articleSlug: string;
   articleCreated: boolean;
@@ -21,15 +43,48 @@ export interface LoadSummary {
   unresolvedMentions: string[];
 }
 
+/** What an import did, or for a dry run would do. */
+export interface ImportSummary {
+  dryRun: boolean;
+  articles: { inFile: number; created: number; existing: number; drafts: number };
+  comments: { inFile: number; created: number; existing: number; byStatus: Record<CommentStatus, number> };
+  authors: { inFile: number; created: number };
+  pingbacks: number;
+  spamLeftOut: number;
+  orphans: number;
+  unresolvedParents: number;
+  flattened: number;
+  repliesLinked: number;
+  quotesLinked: number;
+  mentionsLinked: number;
+  unresolvedMentions: string[];
+  warnings: string[];
+  /** Warnings past the ones kept in `warnings`. */
+  moreWarnings: number;
+}
+
+export interface ImportOptions {
+  dryRun?: boolean;
+  onProgress?: (progress: LoadProgress) => void;
+}
+
+const keptWarnings = 50;
+const keptUnresolved = 100;
+
 /** Text the database cannot hold is refused before anything is written, naming where it is. */
 function checkStorable(thread: ThreadRecord): void {
   const check = (text: string | null, where: string) => {
     const problem = text === null ? null : unstorableText(text);
     if (problem) throw new ImportFormatError(`${where} ${problem}`);
   };
-  check(thread.article.title, 'the title');
-  check(thread.article.body, 'the article');
-  for (const comment of thread.comments) check(comment.body, `comment ${comment.number}`);
+  check(thread.article.title, `the title of "${thread.article.slug}"`);
+  check(thread.article.body, `the article "${thread.article.slug}"`);
+  for (const comment of thread.comments) check(comment.body, `comment ${comment.sourceKey} of "${thread.article.slug}"`);
+  if (thread.article.tags.length > maxTagsPerArticle) {
+    throw new ImportFormatError(
+      `the article "${thread.article.slug}" has ${thread.article.tags.length} tags; an article has at most ${maxTagsPerArticle}`,
+    );
+  }
 }
 
 /**
@@ -48,146 +103,302 @@ function quoteLinks(quotes: readonly QuoteRecord[]): QuoteRecord[] {
     .slice(0, maxQuotesPerComment);
 }
 
+interface StoredComment {
+  id: number;
+  number: number;
+  path: string;
+  depth: number;
+  body: string;
+  authorId: number;
+  sourceKey: string | null;
+}
+
+/** What writing a thread would do, found with reads only. */
+interface ThreadPlan {
+  thread: ThreadRecord;
+  /** The article already here, or null when the import creates it under `slug`. */
+  existing: { id: number; lastCommentNumber: number } | null;
+  slug: string;
+  /** Each of the file's comments already here, by its number in the file. */
+  stored: Map<number, StoredComment>;
+  /** The file's comments that are new, in the file's order, with the numbers they take here. */
+  fresh: { record: CommentRecord; number: number }[];
+  /** Import identities the thread names, and the ones already here. */
+  identities: Map<string, { name: string; bio: string | null }>;
+  knownAuthors: Map<string, number>;
+}
+
+async function planThread(reader: DbTx, thread: ThreadRecord): Promise<ThreadPlan> {
+  const { article, comments, source } = thread;
+  checkStorable(thread);
+  const identities = new Map<string, { name: string; bio: string | null }>();
+  for (const author of [article.author, ...comments.map((c) => c.author)]) {
+    const identity = `${source}:${author.handle}`;
+    if (!identities.has(identity)) identities.set(identity, { name: author.name, bio: author.bio });
+  }
+  const knownAuthors = new Map<string, number>();
+  const keys = [...identities.keys()];
+  for (let from = 0; from < keys.length; from += 500) {
+    const found = await reader.importedIdentity.findMany({ where: { key: { in: keys.slice(from, from + 500) } } });
+    for (const row of found) knownAuthors.set(row.key, row.authorId);
+  }
+
+  const select = { id: true, title: true, lastCommentNumber: true, sourceKey: true } as const;
+  let existing = article.sourceKey == null ? null : await reader.article.findUnique({ where: { sourceKey: article.sourceKey }, select });
+  let slug = article.slug;
+  if (!existing) {
+    const bySlug = await reader.article.findUnique({ where: { slug }, select });
+    if (bySlug && article.sourceKey == null) {
+      if (bySlug.title !== article.title) {
+        throw new ImportFormatError(
+          `the article's slug "${slug}" belongs to another article already ("${bySlug.title}"); nothing was imported`,
+        );
+      }
+      existing = bySlug;
+    } else if (bySlug) {
+      // Another article (made here, or from another site) has the slug: this one takes the next free one.
+      for (let n = 2; ; n++) {
+        const candidate = `${article.slug}-${n}`;
+        if (!(await reader.article.findUnique({ where: { slug: candidate }, select: { id: true } }))) {
+          slug = candidate;
+          break;
+        }
+      }
+      thread.report.warnings.push(`the slug "${article.slug}" is taken by another article: "${article.title}" was given "${slug}"`);
+    }
+  }
+
+  const stored = new Map<number, StoredComment>();
+  const fresh: { record: CommentRecord; number: number }[] = [];
+  if (!existing) {
+    for (const record of comments) fresh.push({ record, number: record.number });
+    return { thread, existing: null, slug, stored, fresh, identities, knownAuthors };
+  }
+
+  const rows = await reader.comment.findMany({
+    where: { articleId: existing.id },
+    select: { id: true, number: true, path: true, depth: true, body: true, authorId: true, sourceKey: true },
+  });
+  if (thread.numbering === 'file') {
+    // The same thread again, or a longer export of it: the comments already here must be the
+    // file's. Anything else (comments posted since under those numbers) is another thread.
+    const byNumber = new Map(rows.map((row) => [row.number, row]));
+    for (const record of comments) {
+      const row = byNumber.get(record.number);
+      if (!row) {
+        fresh.push({ record, number: record.number });
+        continue;
+      }
+      if (row.body !== record.body || row.authorId !== knownAuthors.get(`${source}:${record.author.handle}`)) {
+        throw new ImportFormatError(
+          `comment ${record.number} in the file is not comment ${record.number} of "${article.title}" in the database; this file does not continue that thread, so nothing was imported`,
+        );
+      }
+      stored.set(record.number, row);
+    }
+  } else {
+    const byKey = new Map(rows.filter((row) => row.sourceKey != null).map((row) => [row.sourceKey!, row]));
+    let next = existing.lastCommentNumber;
+    for (const record of comments) {
+      const row = byKey.get(record.sourceKey);
+      if (row) stored.set(record.number, row);
+      else fresh.push({ record, number: ++next });
+    }
+  }
+  return { thread, existing, slug, stored, fresh, identities, knownAuthors };
+}
+
+interface Written {
+  articleCreated: boolean;
+  commentsCreated: number;
+  authorsCreated: number;
+}
+
+async function writeThread(db: Database, tx: DbTx, plan: ThreadPlan, now: Date): Promise<Written> {
+  const { thread, stored, fresh } = plan;
+  const { article, source } = thread;
+  const newIdentities = [...plan.identities].filter(([identity]) => !plan.knownAuthors.has(identity));
+  const authorIds = await ensureImportedAuthors(
+    tx,
+    [...plan.identities].map(([identity, author]) => ({ identity, ...author })),
+  );
+  const authorOf = (handle: string) => authorIds.get(`${source}:${handle}`)!;
+  for (const tag of article.tags) {
+    await tx.tag.upsert({ where: { slug: tag.slug }, create: tag, update: {}, select: { id: true } });
+  }
+
+  const target =
+    plan.existing ??
+    (await tx.article.create({
+      data: {
+        slug: plan.slug,
+        title: article.title,
+        body: article.body,
+        sourceKey: article.sourceKey,
+        // An export without a date of its own is of a published thread: published as it is imported.
+        publishedAt: article.draft ? null : (article.publishedAt ?? now),
+        authorId: authorOf(article.author.handle),
+        tags: { connect: article.tags.map((tag) => ({ slug: tag.slug })) },
+      },
+      select: { id: true, lastCommentNumber: true },
+    }));
+  if (fresh.length === 0) return { articleCreated: plan.existing == null, commentsCreated: 0, authorsCreated: newIdentities.length };
+
+  // Comments posted meanwhile (on PostgreSQL, by other writers) wait until this import has
+  // committed, so the numbers planned stay the article's.
+  await db.lockRow(tx, 'Article', target.id);
+  if (plan.existing) {
+    const current = await tx.article.findUniqueOrThrow({ where: { id: target.id }, select: { lastCommentNumber: true } });
+    if (current.lastCommentNumber !== plan.existing.lastCommentNumber && thread.numbering === 'append') {
+      throw new Error(`comments were posted to "${article.title}" while the import was planned; run it again`);
+    }
+  }
+
+  const numberHere = new Map<number, number>();
+  for (const { record, number } of fresh) numberHere.set(record.number, number);
+  const refOf = (fileNumber: number): ParentRef => {
+    const row = stored.get(fileNumber);
+    return row ? { id: row.id, path: row.path, depth: row.depth } : { number: numberHere.get(fileNumber)! };
+  };
+  const batch: NewComment[] = fresh.map(({ record, number }) => ({
+    number,
+    authorId: authorOf(record.author.handle),
+    parent: record.parentNumber == null ? null : refOf(record.parentNumber),
+    body: record.body,
+    createdAt: record.createdAt ?? now,
+    imported: true,
+    sourceKey: record.sourceKey,
+    hiddenAt: record.status === 'pending' || record.status === 'spam' ? now : null,
+    deletedAt: record.status === 'deleted' ? now : null,
+    quotes: quoteLinks(record.quotes).map(
+      (quote): QuoteRow => ({
+        quoted: (() => {
+          const ref = refOf(quote.quotedNumber);
+          return 'id' in ref ? { id: ref.id } : ref;
+        })(),
+        text: quote.text,
+        start: quote.start,
+        end: quote.end,
+        bodyStart: quote.bodyStart,
+        bodyEnd: quote.bodyEnd,
+      }),
+    ),
+    mentionIds: record.mentions.slice(0, maxMentionsPerComment).map(authorOf),
+  }));
+  await insertComments(tx, { id: target.id, lastCommentNumber: plan.existing?.lastCommentNumber ?? 0 }, batch);
+  return { articleCreated: plan.existing == null, commentsCreated: fresh.length, authorsCreated: newIdentities.length };
+}
+
+const emptySummary = (dryRun: boolean): ImportSummary => ({
+  dryRun,
+  articles: { inFile: 0, created: 0, existing: 0, drafts: 0 },
+  comments: { inFile: 0, created: 0, existing: 0, byStatus: { published: 0, pending: 0, spam: 0, deleted: 0 } },
+  authors: { inFile: 0, created: 0 },
+  pingbacks: 0,
+  spamLeftOut: 0,
+  orphans: 0,
+  unresolvedParents: 0,
+  flattened: 0,
+  repliesLinked: 0,
+  quotesLinked: 0,
+  mentionsLinked: 0,
+  unresolvedMentions: [],
+  warnings: [],
+  moreWarnings: 0,
+});
+
+function addReport(summary: ImportSummary, slug: string, report: ThreadReport): void {
+  summary.pingbacks += report.pingbacks;
+  summary.spamLeftOut += report.spamLeftOut;
+  summary.orphans += report.orphans;
+  summary.unresolvedParents += report.unresolvedParents;
+  summary.flattened += report.flattened;
+  for (const warning of report.warnings) {
+    if (summary.warnings.length < keptWarnings) summary.warnings.push(`${slug}: ${warning}`);
+    else summary.moreWarnings++;
+  }
+}
+
 /**
- * Writes a thread in one transaction. Rows that already exist (an author's import identity, a
- * tag's slug, the article's slug, a comment's number in the article) are kept as they are, so
- * loading the same thread twice changes nothing, and a longer export of it adds only the
- * new comments.
- *
- * Authors go into the import namespace (`import:<source>:<key>`): no token can write as them.
- * Comments are marked imported, which keeps their text as the archive has it.
+ * Imports threads as they are parsed, all in one transaction. Authors are counted once per
+ * identity across the file.
  */
+export async function importThreads(
+  db: Database,
+  threads: AsyncIterable<ThreadRecord> | Iterable<ThreadRecord>,
+  { dryRun = false, onProgress = () => {} }: ImportOptions = {},
+): Promise<ImportSummary> {
+  const summary = emptySummary(dryRun);
+  const identities = new Set<string>();
+  const unresolved = new Set<string>();
+  let done = 0;
+  const now = new Date();
+
+  const account = (plan: ThreadPlan, written: Written | null) => {
+    const { thread } = plan;
+    summary.articles.inFile++;
+    if (plan.existing) summary.articles.existing++;
+    else summary.articles.created++;
+    if (thread.article.draft) summary.articles.drafts++;
+    for (const identity of plan.identities.keys()) {
+      if (identities.has(identity)) continue;
+      identities.add(identity);
+      summary.authors.inFile++;
+      if (!plan.knownAuthors.has(identity)) summary.authors.created++;
+    }
+    summary.comments.inFile += thread.comments.length;
+    for (const comment of thread.comments) summary.comments.byStatus[comment.status]++;
+    summary.comments.existing += plan.stored.size;
+    summary.comments.created += written?.commentsCreated ?? plan.fresh.length;
+    for (const { record } of plan.fresh) {
+      if (record.parentNumber != null) summary.repliesLinked++;
+      summary.quotesLinked += quoteLinks(record.quotes).length;
+      summary.mentionsLinked += Math.min(record.mentions.length, maxMentionsPerComment);
+      for (const word of record.unresolvedMentions) if (unresolved.size < keptUnresolved) unresolved.add(word);
+    }
+    addReport(summary, plan.slug, thread.report);
+    done += thread.comments.length;
+    onProgress({ done, total: null, articles: summary.articles.inFile });
+  };
+
+  if (dryRun) {
+    for await (const thread of threads) account(await planThread(db.reader, thread), null);
+  } else {
+    let started = false;
+    await db.writeTransaction(
+      async (tx) => {
+        // The threads are read as they are parsed, once: a transaction the database rolled back
+        // after reading began cannot run again.
+        if (started) throw new Error('the import was interrupted by the database; nothing was written, run it again');
+        started = true;
+        for await (const thread of threads) {
+          const plan = await planThread(tx, thread);
+          account(plan, await writeThread(db, tx, plan, now));
+        }
+      },
+      { timeout: 24 * 60 * 60_000, maxWait: 60_000 },
+    );
+  }
+  summary.unresolvedMentions = [...unresolved];
+  return summary;
+}
+
+/** Loads one thread (the text format, the seed, tests) and says what it did for that thread. */
 export async function loadThread(
   db: Database,
   thread: ThreadRecord,
   onProgress: (progress: LoadProgress) => void = () => {},
 ): Promise<LoadSummary> {
-  const { article, comments, source } = thread;
-  checkStorable(thread);
-  if (article.tags.length > maxTagsPerArticle) {
-    throw new ImportFormatError(`the article has ${article.tags.length} tags; an article has at most ${maxTagsPerArticle}`);
-  }
-  const identityOf = (handle: string) => `${source}:${handle}`;
-  const now = new Date();
-  return db.writeTransaction(
-    async (tx) => {
-      const people = [article.author, ...comments.map((c) => c.author)];
-      const authorIds = await ensureImportedAuthors(
-        tx,
-        [...new Map(people.map((author) => [author.handle, author])).values()].map((author) => ({
-          identity: identityOf(author.handle),
-          name: author.name,
-          bio: author.bio,
-        })),
-      );
-      const authorOf = (handle: string) => authorIds.get(identityOf(handle))!;
-      for (const tag of article.tags) {
-        await tx.tag.upsert({ where: { slug: tag.slug }, create: tag, update: {}, select: { id: true } });
-      }
-
-      let articleRow = await tx.article.findUnique({ where: { slug: article.slug }, select: { id: true, title: true } });
-      if (articleRow && articleRow.title !== article.title) {
-        throw new ImportFormatError(
-          `the article's slug "${article.slug}" belongs to another article already ("${articleRow.title}"); nothing was imported`,
-        );
-      }
-      const articleCreated = articleRow == null;
-      articleRow ??= await tx.article.create({
-        data: {
-          slug: article.slug,
-          title: article.title,
-          body: article.body,
-          // An export is of a published thread: without a date of its own, it is published as it is imported.
-          publishedAt: article.publishedAt ?? now,
-          authorId: authorOf(article.author.handle),
-          tags: { connect: article.tags.map((tag) => ({ slug: tag.slug })) },
-        },
-        select: { id: true, title: true },
-      });
-
-      // Comments posted meanwhile (on PostgreSQL, by other writers) wait until this import has
-      // committed, so the numbers checked below stay the article's.
-      await db.lockRow(tx, 'Article', articleRow.id);
-      const known = new Map((await existingComments(tx, articleRow.id)).map((row) => [row.number, row]));
-      // The same thread again, or a longer export of it: the comments already here must be the
-      // file's. Anything else (comments posted since under those numbers) is another thread.
-      for (const record of comments) {
-        const existing = known.get(record.number);
-        if (existing && (existing.body !== record.body || existing.authorId !== authorOf(record.author.handle))) {
-          throw new ImportFormatError(
-            `comment ${record.number} in the file is not comment ${record.number} of "${article.title}" in the database; this file does not continue that thread, so nothing was imported`,
-          );
-        }
-      }
-
-      const created: CommentRecord[] = [];
-      let done = 0;
-      for (const record of comments) {
-        if (!known.has(record.number)) {
-          const parent = record.parentNumber == null ? null : (known.get(record.parentNumber) ?? null);
-          if (parent && parent.depth >= maxThreadDepth) {
-            throw new ImportFormatError(
-              `comment ${record.number} replies ${maxThreadDepth + 1} levels deep; threads nest at most ${maxThreadDepth} levels, so nothing was imported`,
-            );
-          }
-          const quotes: QuoteRow[] = quoteLinks(record.quotes).map((quote) => ({
-            quotedCommentId: known.get(quote.quotedNumber)!.id,
-            text: quote.text,
-            start: quote.start,
-            end: quote.end,
-            bodyStart: quote.bodyStart,
-            bodyEnd: quote.bodyEnd,
-          }));
-          const inserted = await insertComment(tx, {
-            articleId: articleRow.id,
-            number: record.number,
-            authorId: authorOf(record.author.handle),
-            parent,
-            body: record.body,
-            ...(record.createdAt ? { createdAt: record.createdAt } : {}),
-            imported: true,
-            quotes,
-            mentionIds: record.mentions.slice(0, maxMentionsPerComment).map(authorOf),
-          });
-          known.set(record.number, {
-            id: inserted.id,
-            number: record.number,
-            path: inserted.path,
-            depth: inserted.depth,
-            body: record.body,
-            authorId: authorOf(record.author.handle),
-          });
-          created.push(record);
-        }
-        onProgress({ done: ++done, total: comments.length });
-      }
-
-      const lastNumber = Math.max(0, ...known.keys());
-      await tx.article.updateMany({
-        where: { id: articleRow.id, lastCommentNumber: { lt: lastNumber } },
-        data: { lastCommentNumber: lastNumber },
-      });
-      if (created.length > 0)
-        await tx.article.update({ where: { id: articleRow.id }, data: { commentCount: { increment: created.length } } });
-
-      // What this run wrote: a second run of the same file links nothing.
-      return {
-        articleSlug: article.slug,
-        articleCreated,
-        comments: comments.length,
-        commentsCreated: created.length,
-        repliesLinked: created.filter((c) => c.parentNumber != null).length,
-        quotesLinked: created.reduce((sum, c) => sum + quoteLinks(c.quotes).length, 0),
-        mentionsLinked: created.reduce((sum, c) => sum + Math.min(c.mentions.length, maxMentionsPerComment), 0),
-        unresolvedMentions: [...new Set(created.flatMap((c) => c.unresolvedMentions))],
-      };
-    },
-    { timeout: 10 * 60_000, maxWait: 30_000 },
-  );
+  const total = thread.comments.length;
+  const summary = await importThreads(db, [thread], { onProgress: (p) => onProgress({ ...p, total }) });
+  return {
+    articleSlug: thread.article.slug,
+    articleCreated: summary.articles.created === 1,
+    comments: summary.comments.inFile,
+    commentsCreated: summary.comments.created,
+    repliesLinked: summary.repliesLinked,
+    quotesLinked: summary.quotesLinked,
+    mentionsLinked: summary.mentionsLinked,
+    unresolvedMentions: summary.unresolvedMentions,
+  };
 }
-
-const existingComments = (tx: DbTx, articleId: number) =>
-  tx.comment.findMany({
-    where: { articleId },
-    select: { id: true, number: true, path: true, depth: true, body: true, authorId: true },
-  });

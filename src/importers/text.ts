@@ -4,15 +4,14 @@
  * by indented paragraphs. Replies, mentions and quotes are recovered from the text (see README).
  */
 import { createHash } from 'node:crypto';
-import { type AuthorRecord, type CommentRecord, ImportFormatError, type QuoteRecord, slugify, type ThreadRecord } from './records.js';
+import { slugify } from '../domain/slugs.js';
+import { CommenterNames, type EarlierComment, findQuotes } from './infer.js';
+import { type AuthorRecord, type CommentRecord, emptyReport, ImportFormatError, type ThreadRecord } from './records.js';
 
 const headerPattern = /^([ \t]*)(\d+)\.[ \t]+(.+?)[ \t]+says:[ \t]*$/;
 const filedUnderPattern = /^FILED UNDER:(.*)$/;
 /** Comment headers are indented less than this; their paragraphs more. */
 const bodyIndent = 4;
-/** A pasted paragraph shorter than this many words is not taken for a quote. */
-const minQuoteWords = 4;
-const quoteMarks = '"“”„‘’\'«»';
 
 interface RawComment {
   number: number;
@@ -134,34 +133,28 @@ export function parseTextThread(source: string): ThreadRecord {
 
   return {
     source: 'text',
+    numbering: 'file',
     article: {
+      sourceKey: null,
       slug: slugify(title) || 'article',
       title,
       body: articleBody,
       publishedAt: null,
+      draft: false,
       author: authorFor(authorName, bio),
       tags,
     },
     comments: linkComments(raw),
+    report: emptyReport(),
   };
 }
-
-const isWordChar = (char: string | undefined) => char !== undefined && /[\p{L}\p{N}_]/u.test(char);
 
 /** Recovers replies, mentions and quotes from the comments' text; see "How import works" in the README. */
 function linkComments(raw: RawComment[]): CommentRecord[] {
   const latestByName = new Map<string, number>();
   const authorsByName = new Map<string, AuthorRecord>();
-  const byNumber = new Map<number, RawComment>();
-  let names: string[] = [];
-
-  const nameAt = (text: string, position: number): string | undefined => {
-    for (const name of names) {
-      const candidate = text.slice(position, position + name.length);
-      if (candidate.toLowerCase() === name && !isWordChar(text[position + name.length])) return name;
-    }
-    return undefined;
-  };
+  const names = new CommenterNames();
+  const earlier: EarlierComment[] = [];
 
   const records: CommentRecord[] = [];
   for (const comment of raw) {
@@ -169,12 +162,11 @@ function linkComments(raw: RawComment[]): CommentRecord[] {
     let parentNumber: number | null = null;
     let prefixEnd = 0;
     const mentioned: string[] = [];
-    const unresolved: string[] = [];
     const leading = new Set<number>();
 
     // Leading "@Name:" tokens: the first one is the reply, any others are mentions.
     for (let position = 0; body[position] === '@'; ) {
-      const name = nameAt(body, position + 1);
+      const name = names.at(body, position + 1);
       if (!name || body[position + 1 + name.length] !== ':') break;
       if (position === 0) parentNumber = latestByName.get(name)!;
       else mentioned.push(name);
@@ -183,22 +175,12 @@ function linkComments(raw: RawComment[]): CommentRecord[] {
       while (position < body.length && /\s/.test(body[position]!)) position++;
       prefixEnd = position;
     }
+    const inBody = names.mentionsIn(body, leading);
+    mentioned.push(...inBody.names);
 
-    for (let position = body.indexOf('@'); position >= 0; position = body.indexOf('@', position + 1)) {
-      if (leading.has(position) || isWordChar(body[position - 1])) continue;
-      const name = nameAt(body, position + 1);
-      if (name) {
-        mentioned.push(name);
-        continue;
-      }
-      const word = body
-        .slice(position + 1)
-        .match(/^[\p{L}\p{N}_][\p{L}\p{N}_.'’-]*/u)?.[0]
-        ?.replace(/[.'’-]+$/, '');
-      if (word) unresolved.push(word);
-    }
-
-    const quotes = findQuotes(comment, prefixEnd, parentNumber, records, byNumber);
+    // Every paragraph after the leading names may be a pasted passage.
+    const passages = comment.paragraphs.map((p) => ({ start: Math.max(p.start, prefixEnd), end: p.end }));
+    const quotes = findQuotes(body, passages, parentNumber, earlier);
     if (parentNumber == null && quotes.length > 0) parentNumber = quotes[0]!.quotedNumber;
 
     const name = comment.name.toLowerCase();
@@ -209,80 +191,19 @@ function linkComments(raw: RawComment[]): CommentRecord[] {
 
     records.push({
       number: comment.number,
+      sourceKey: String(comment.number),
       author,
       body,
       parentNumber,
+      status: 'published',
       mentions,
-      unresolvedMentions: [...new Set(unresolved)],
+      unresolvedMentions: inBody.unresolved,
       quotes,
       createdAt: null,
     });
-    byNumber.set(comment.number, comment);
+    earlier.push({ number: comment.number, body });
     latestByName.set(name, comment.number);
-    if (!names.includes(name)) names = [...names, name].sort((a, b) => b.length - a.length);
+    names.add(comment.name);
   }
   return records;
-}
-
-/** Strips whitespace and the quote marks a quoter adds around a pasted passage. */
-function unwrapQuote(text: string, offset: number): { text: string; start: number } {
-  let start = 0;
-  let end = text.length;
-  while (start < end && (/\s/.test(text[start]!) || quoteMarks.includes(text[start]!))) start++;
-  while (end > start && (/\s/.test(text[end - 1]!) || quoteMarks.includes(text[end - 1]!))) end--;
-  return { text: text.slice(start, end), start: offset + start };
-}
-
-function findQuotes(
-  comment: RawComment,
-  prefixEnd: number,
-  parentNumber: number | null,
-  earlier: readonly CommentRecord[],
-  byNumber: ReadonlyMap<number, RawComment>,
-): QuoteRecord[] {
-  const quotes: QuoteRecord[] = [];
-  for (const paragraph of comment.paragraphs) {
-    const from = Math.max(paragraph.start, prefixEnd);
-    if (from >= paragraph.end) continue;
-    const pasted = comment.body.slice(from, paragraph.end);
-    const trimmedStart = from + (pasted.length - pasted.trimStart().length);
-    const trimmedEnd = from + pasted.trimEnd().length;
-    // Try the passage as written first: a quote mark may belong to the source's own text.
-    const candidates = [
-      { text: comment.body.slice(trimmedStart, trimmedEnd), start: trimmedStart },
-      unwrapQuote(comment.body.slice(trimmedStart, trimmedEnd), trimmedStart),
-    ];
-    for (const candidate of candidates) {
-      if (candidate.text.split(/\s+/).filter(Boolean).length < minQuoteWords) continue;
-      const source = sourceOf(candidate.text, parentNumber, earlier, byNumber);
-      if (!source) continue;
-      const start = source.body.indexOf(candidate.text);
-      quotes.push({
-        quotedNumber: source.number,
-        text: candidate.text,
-        start,
-        end: start + candidate.text.length,
-        bodyStart: trimmedStart,
-        bodyEnd: trimmedEnd,
-      });
-      break;
-    }
-  }
-  return quotes;
-}
-
-/** The comment a passage was taken from: the replied-to comment if it holds it, else the earliest that does. */
-function sourceOf(
-  text: string,
-  parentNumber: number | null,
-  earlier: readonly CommentRecord[],
-  byNumber: ReadonlyMap<number, RawComment>,
-): RawComment | undefined {
-  const parent = parentNumber == null ? undefined : byNumber.get(parentNumber);
-  if (parent?.body.includes(text)) return parent;
-  for (const record of earlier) {
-    const candidate = byNumber.get(record.number);
-    if (candidate?.body.includes(text)) return candidate;
-  }
-  return undefined;
 }

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { createRedisEventTarget } from '@graphql-yoga/redis-event-target';
 import { Redis } from 'ioredis';
 import type { Logger } from '../logger.js';
-import type { LiveEvent } from './events.js';
+import type { LiveEvent } from '../domain/events.js';
 
 /**
  * How one instance tells the others about the events it committed. The database's event log

@@ -17,7 +17,7 @@ import type { Viewer } from '../auth.js';
 import { asksForPrivateFields } from '../http/response-cache.js';
 import { isAdmin, isModerator } from '../domain/visibility.js';
 import type { GroupSpec } from './groups.js';
-import type { LiveEvent } from './events.js';
+import type { LiveEvent } from '../domain/events.js';
 
 interface OperationFacts {
   /** Numbers operations apart: identical queries share one parsed document (Yoga's parse cache). */

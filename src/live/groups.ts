@@ -16,7 +16,7 @@
 import { GraphQLError, type DocumentNode, type ExecutionResult } from 'graphql';
 import type { Viewer } from '../auth.js';
 import type { Database } from '../db.js';
-import type { LiveEvent } from './events.js';
+import type { LiveEvent } from '../domain/events.js';
 import { type Outlet, SharedAnswer } from './outlets.js';
 import { type LivePubSub, type LiveSubscription, SubscriberOverflowError } from './pubsub.js';
 import { articleEvents, currentSeq, logged } from './stream.js';

@@ -1,5 +1,5 @@
 import type { EventBus } from './bus.js';
-import type { LiveEvent } from './events.js';
+import type { LiveEvent } from '../domain/events.js';
 
 /** A subscriber fell further behind than its queue holds; it must resume with `after`. */
 export class SubscriberOverflowError extends Error {

@@ -1,6 +1,6 @@
 import { GraphQLError } from 'graphql';
 import type { Database } from '../db.js';
-import { decodeCursor, type LiveEvent } from './events.js';
+import { decodeCursor, type LiveEvent } from '../domain/events.js';
 import type { LivePubSub, LiveSubscription } from './pubsub.js';
 
 const replayBatch = 500;

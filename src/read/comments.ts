@@ -37,6 +37,7 @@ const columns = [
   'c."editedAt"',
   'c."deletedAt"',
   'c."hiddenAt"',
+  'c."sourceKey"',
   'a."handle" AS "authorHandle"',
   'a."name" AS "authorName"',
   'a."bio" AS "authorBio"',
@@ -82,6 +83,7 @@ function toRow(raw: Raw): CommentRow {
     editedAt: toOptionalDate(raw.editedAt),
     deletedAt: toOptionalDate(raw.deletedAt),
     hiddenAt: toOptionalDate(raw.hiddenAt),
+    sourceKey: raw.sourceKey,
     author: {
       id: raw.authorId,
       handle: raw.authorHandle,

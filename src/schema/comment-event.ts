@@ -4,7 +4,7 @@ import { builder } from '../builder.js';
 import type { Context } from '../context.js';
 import type { Database } from '../db.js';
 import { eventKindFor, visibleArticles } from '../domain/visibility.js';
-import { encodeCursor, type LiveEvent } from '../live/events.js';
+import { encodeCursor, type LiveEvent } from '../domain/events.js';
 import { groupSpecOf } from '../live/group-key.js';
 import { articleEvents, resumePoint } from '../live/stream.js';
 import { argumentId } from './ids.js';

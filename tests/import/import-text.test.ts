@@ -254,7 +254,7 @@ describe('loading into the database', () => {
     expect(rows.slice(8).map((r) => r.parentId)).toEqual([id(7), id(9), id(8)]);
     const quotes = await db.reader.quote.findMany({
       where: { commentId: { in: rows.slice(8).map((r) => r.id) } },
-      orderBy: { commentId: 'asc' },
+      orderBy: { comment: { number: 'asc' } },
     });
     expect(quotes.map((q) => q.quotedCommentId)).toEqual([id(7), id(2), id(8)]);
     expect((await db.reader.article.findUniqueOrThrow({ where: { slug: ferrySlug } })).lastCommentNumber).toBe(11);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { LiveEvent } from '../../src/live/events.js';
+import type { LiveEvent } from '../../src/domain/events.js';
 import { LivePubSub } from '../../src/live/pubsub.js';
 
 const event = (seq: number): LiveEvent => ({ articleId: 1, seq, commentId: seq, path: `${seq}/`, kind: 'ADDED' });

@@ -8,7 +8,7 @@ import type { App } from '../../src/app.js';
 import { defaultLiveLimits, defaultWriteLimits } from '../../src/config.js';
 import { createArticle } from '../../src/domain/articles.js';
 import { postComment, setCommentHidden, editComment } from '../../src/domain/comments.js';
-import { encodeCursor, type LiveEvent } from '../../src/live/events.js';
+import { encodeCursor, type LiveEvent } from '../../src/domain/events.js';
 import { LivePubSub } from '../../src/live/pubsub.js';
 import { seedDemoIfEmpty } from '../../src/seed.js';
 import { db, demoSlug, globalId, testApp, tokenFor, viewer } from '../helpers.js';

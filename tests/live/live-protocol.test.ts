@@ -7,7 +7,7 @@ import WebSocket from 'ws';
 import { type App, slowSubscriberCloseCode } from '../../src/app.js';
 import { defaultLiveLimits, type LiveLimits } from '../../src/config.js';
 import { childPath } from '../../src/domain/thread.js';
-import { encodeCursor, type LiveEvent, pruneEvents } from '../../src/live/events.js';
+import { encodeCursor, type LiveEvent, pruneEvents } from '../../src/domain/events.js';
 import { seedDemoIfEmpty } from '../../src/seed.js';
 import { CommentAddedDocument, type CommentAddedSubscription } from '../../schema/generated/graphql.js';
 import { db, demoSlug, globalId, testApp } from '../helpers.js';

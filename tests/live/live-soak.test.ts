@@ -6,7 +6,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import type { App } from '../../src/app.js';
 import { defaultLiveLimits } from '../../src/config.js';
-import { encodeCursor } from '../../src/live/events.js';
+import { encodeCursor } from '../../src/domain/events.js';
 import { seedDemoIfEmpty } from '../../src/seed.js';
 import type { CommentAddedSubscription } from '../../schema/generated/graphql.js';
 import { PostCommentDocument } from '../../schema/generated/graphql.js';

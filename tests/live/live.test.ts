@@ -9,7 +9,7 @@ import WebSocket from 'ws';
 import type { App } from '../../src/app.js';
 import { loadThread } from '../../src/importers/load.js';
 import { parseTextThread } from '../../src/importers/text.js';
-import { encodeCursor } from '../../src/live/events.js';
+import { encodeCursor } from '../../src/domain/events.js';
 import { LivePubSub } from '../../src/live/pubsub.js';
 import { seedDemoIfEmpty } from '../../src/seed.js';
 import {

@@ -1,5 +1,5 @@
 import type { Database, DbTx } from '../db.js';
-import { decodeBase64Strict, parseDatabaseId } from '../domain/ids.js';
+import { decodeBase64Strict, parseDatabaseId } from './ids.js';
 import type { CommentEventKind } from '../generated/prisma/client.js';
 
 export type { CommentEventKind };
@@ -36,6 +36,37 @@ export async function appendEvent(
   });
   return { ...event, seq };
 }
+
+/**
+ * Logs several events of one article at once (an import's comments), in order: the same
+ * sequence numbers, one after another, that as many `appendEvent` calls would hand out.
+ */
+export async function appendEvents(
+  tx: DbTx,
+  articleId: number,
+  events: readonly { commentId: number; path: string; kind: CommentEventKind }[],
+): Promise<LiveEvent[]> {
+  if (events.length === 0) return [];
+  const { lastEventSeq: last } = await tx.article.update({
+    where: { id: articleId },
+    data: { lastEventSeq: { increment: events.length } },
+    select: { lastEventSeq: true },
+  });
+  const first = last - events.length + 1;
+  const createdAt = new Date();
+  const logged = events.map((event, index) => ({ ...event, articleId, seq: first + index }));
+  for (let from = 0; from < logged.length; from += eventRowsPerStatement) {
+    await tx.commentEvent.createMany({
+      data: logged
+        .slice(from, from + eventRowsPerStatement)
+        .map(({ seq, commentId, kind }) => ({ articleId, seq, commentId, kind, createdAt })),
+    });
+  }
+  return logged;
+}
+
+/** Five values a row, under SQLite's 999 bound values a statement. */
+const eventRowsPerStatement = 190;
 
 /** Opaque to clients: base64 of "CommentEvent:<article id>:<seq>". */
 export const encodeCursor = (articleId: number, seq: number) => Buffer.from(`CommentEvent:${articleId}:${seq}`).toString('base64');
