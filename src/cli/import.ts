@@ -1,83 +1,192 @@
 /**
- *   npm run import -- <file> [--format text]
- * Imports a thread export into DATABASE_URL (migrating it first). Progress goes to stderr,
- * the summary to stdout. Nothing is written unless the whole file imports.
+ *   npm run import -- <file> [--format text|wxr|disqus|json] [--dry-run] [--include-spam]
+ * Imports an export into DATABASE_URL (migrating it first). The format is found from the file's
+ * start when --format is left out; a .gz file is read as it is. Progress goes to stderr (a bar
+ * on a terminal, a line every few seconds otherwise), the summary to stdout. Nothing is written
+ * unless the whole file imports; --dry-run writes nothing and says what an import would do.
  */
-import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { applyMigrations } from '../../prisma/migrate.js';
 import { ConfigError, loadConfig } from '../config.js';
 import { configureDatabase, openDatabase } from '../db.js';
-import { type LoadProgress, loadThread } from '../importers/load.js';
-import { ImportFormatError } from '../importers/records.js';
+import { parseDisqus } from '../importers/disqus.js';
+import { type ExportFormat, type ExportInput, openExport } from '../importers/input.js';
+import { type ImportSummary, importExport } from '../importers/load.js';
+import { emptyReport, ImportFormatError, type ParsedExport } from '../importers/records.js';
 import { parseTextThread } from '../importers/text.js';
+import { parseWxr } from '../importers/wxr.js';
 
-const formats = { text: parseTextThread } as const;
-type Format = keyof typeof formats;
+const formats: readonly ExportFormat[] = ['text', 'wxr', 'disqus', 'json'];
+const usage = 'usage: npm run import -- <file> [--format text|wxr|disqus|json] [--dry-run] [--include-spam]';
 
 class UsageError extends Error {}
 
 let disconnect: () => Promise<unknown> = async () => {};
 
-function progressPrinter(stream: NodeJS.WriteStream) {
-  let last = 0;
-  return ({ done, total }: LoadProgress) => {
-    const now = Date.now();
-    if (done !== total && now - last < 200) return;
-    last = now;
-    const line = `  comments ${done}/${total} (${Math.round((done / total) * 100)}%)`;
-    if (stream.isTTY) stream.write(`\r${line}${done === total ? '\n' : ''}`);
-    else if (done === total || done % 100 === 0) stream.write(`${line}\n`);
+async function readAll(chunks: AsyncIterable<string>): Promise<string> {
+  let text = '';
+  for await (const chunk of chunks) text += chunk;
+  return text;
+}
+
+function parserFor(format: ExportFormat, input: ExportInput, includeSpam: boolean): ParsedExport {
+  switch (format) {
+    case 'wxr':
+      return parseWxr(input.chunks, { includeSpam });
+    case 'disqus':
+      return parseDisqus(input.chunks, { includeSpam });
+    case 'json':
+      throw new UsageError('JSON exports cannot be imported by this version yet');
+    case 'text':
+      return {
+        threads: (async function* () {
+          yield parseTextThread(await readAll(input.chunks));
+        })(),
+        report: emptyReport(),
+      };
+  }
+}
+
+const size = (bytes: number) =>
+  bytes < 1024 ? `${bytes} B` : bytes < 1024 ** 2 ? `${(bytes / 1024).toFixed(1)} KB` : `${(bytes / 1024 ** 2).toFixed(1)} MB`;
+const count = (n: number) => n.toLocaleString('en-US');
+const duration = (seconds: number) =>
+  seconds < 60 ? `${Math.ceil(seconds)} s` : `${Math.floor(seconds / 60)} min ${Math.round(seconds % 60)} s`;
+
+/** Bytes read, comments handled, their rate and the time left (by bytes), on a bar or in lines. */
+function progressReporter(stream: NodeJS.WriteStream, input: ExportInput) {
+  const started = Date.now();
+  let comments = 0;
+  let articles = 0;
+  const line = () => {
+    const seconds = (Date.now() - started) / 1000;
+    const fraction = input.size > 0 ? Math.min(1, input.bytesRead() / input.size) : 0;
+    const rate = seconds > 0 ? comments / seconds : 0;
+    const left = fraction > 0.01 && fraction < 1 ? `, about ${duration((seconds / fraction) * (1 - fraction))} left` : '';
+    return {
+      fraction,
+      text: `${size(input.bytesRead())} of ${size(input.size)} (${Math.round(fraction * 100)}%), ${count(articles)} articles, ${count(comments)} comments, ${count(Math.round(rate))} comments/s${left}`,
+    };
+  };
+  const draw = () => {
+    const { fraction, text } = line();
+    if (stream.isTTY) {
+      const width = 24;
+      const filled = Math.round(fraction * width);
+      stream.write(`\r\x1b[K[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${text}`);
+    } else {
+      stream.write(`  ${text}\n`);
+    }
+  };
+  const timer = setInterval(draw, stream.isTTY ? 250 : 5000);
+  timer.unref();
+  return {
+    update(progress: { done: number; articles: number }) {
+      comments = progress.done;
+      articles = progress.articles;
+    },
+    finish() {
+      clearInterval(timer);
+      if (stream.isTTY) stream.write('\r\x1b[K');
+      stream.write(
+        `  read ${size(input.size)}: ${count(articles)} articles, ${count(comments)} comments in ${duration((Date.now() - started) / 1000)}\n`,
+      );
+    },
+    stop() {
+      clearInterval(timer);
+      if (stream.isTTY) stream.write('\n');
+    },
   };
 }
 
+function printSummary(summary: ImportSummary): void {
+  const { articles, comments, authors } = summary;
+  const plural = (n: number, word: string) => `${count(n)} ${word}${n === 1 ? '' : 's'}`;
+  const unresolved = summary.unresolvedMentions;
+  const lines = [
+    summary.dryRun ? 'dry run: nothing was written; an import would do this' : null,
+    `articles         ${count(articles.inFile)} in the file, ${count(articles.created)} new${articles.drafts ? ` (${plural(articles.drafts, 'draft')})` : ''}`,
+    `comments         ${count(comments.inFile)} in the file, ${count(comments.created)} new`,
+    `  by status      ${count(comments.byStatus.published)} published, ${count(comments.byStatus.pending)} pending (hidden), ${count(comments.byStatus.spam)} spam (hidden), ${count(comments.byStatus.deleted)} deleted (tombstones)`,
+    `left out         ${plural(summary.pingbacks, 'pingback')} and trackbacks, ${count(summary.spamLeftOut)} spam or trash`,
+    `orphans          ${count(summary.orphans)} (their parent was left out: attached to its nearest kept ancestor)`,
+    `unresolved parents ${count(summary.unresolvedParents)} (not in the file: made top-level)`,
+    summary.flattened ? `flattened        ${count(summary.flattened)} (nested too deep: attached at the deepest level)` : null,
+    `authors          ${count(authors.inFile)} in the file, ${count(authors.created)} new`,
+    `replies linked   ${count(summary.repliesLinked)}`,
+    `quotes linked    ${count(summary.quotesLinked)}`,
+    `mentions linked  ${count(summary.mentionsLinked)}`,
+    `unresolved @     ${unresolved.length}${unresolved.length ? ` (${unresolved.map((n) => `@${n}`).join(', ')})` : ''}`,
+  ];
+  const warnings = summary.warnings.length + summary.moreWarnings;
+  if (warnings > 0) {
+    lines.push(`warnings         ${count(warnings)}`, ...summary.warnings.map((w) => `  - ${w}`));
+    if (summary.moreWarnings > 0) lines.push(`  … and ${count(summary.moreWarnings)} more`);
+  }
+  console.log(lines.filter((line) => line !== null).join('\n'));
+}
+
 async function main(argv: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: { format: { type: 'string', default: 'text' } },
-  });
+  const { values, positionals } = (() => {
+    try {
+      return parseArgs({
+        args: argv,
+        allowPositionals: true,
+        options: {
+          format: { type: 'string' },
+          'dry-run': { type: 'boolean', default: false },
+          'include-spam': { type: 'boolean', default: false },
+        },
+      });
+    } catch (error) {
+      throw new UsageError(`${(error as Error).message}\n${usage}`);
+    }
+  })();
   const [file, ...extra] = positionals;
-  if (!file || extra.length > 0) throw new UsageError('usage: npm run import -- <file> [--format text]');
-  const format = values.format as string;
-  if (!(format in formats)) {
-    throw new UsageError(
-      `unknown --format "${format}": this version imports ${Object.keys(formats).join(', ')} (wxr and disqus are planned)`,
-    );
+  if (!file || extra.length > 0) throw new UsageError(usage);
+  const asked = values.format;
+  if (asked !== undefined && !formats.includes(asked as ExportFormat)) {
+    throw new UsageError(`unknown --format "${asked}": this version imports ${formats.join(', ')}`);
   }
 
-  let source: string;
+  let input: ExportInput;
   try {
-    source = await readFile(file, 'utf8');
+    input = await openExport(file);
   } catch (error) {
+    if (error instanceof ImportFormatError) throw error;
     const code = (error as NodeJS.ErrnoException).code;
     throw new UsageError(
       `cannot read ${file}: ${code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a folder' : (code ?? String(error))}`,
     );
   }
-
-  process.stderr.write(`reading ${file} (${format})\n`);
-  const thread = formats[format as Format](source);
-  process.stderr.write(`parsed "${thread.article.title}": ${thread.comments.length} comments\n`);
+  if (input.size === 0) throw new ImportFormatError('the file is empty');
+  const format = (asked as ExportFormat | undefined) ?? input.detected;
+  if (!format) {
+    throw new UsageError(`cannot tell the format of ${file} from its start: name it with --format ${formats.join('|')}`);
+  }
+  process.stderr.write(
+    `reading ${file} (${format}${asked ? '' : ', detected'}${input.gzipped ? ', gzip' : ''}, ${size(input.size)})${values['dry-run'] ? ', dry run' : ''}\n`,
+  );
 
   const { database: settings } = loadConfig();
   const db = await openDatabase(settings);
   disconnect = () => db.close();
   await applyMigrations(settings.url);
   await configureDatabase(db);
-  const summary = await loadThread(db, thread, progressPrinter(process.stderr));
 
-  const unresolved = summary.unresolvedMentions;
-  console.log(
-    [
-      `article          ${summary.articleSlug} (${summary.articleCreated ? 'new' : 'already there'})`,
-      `comments         ${summary.comments} in the file, ${summary.commentsCreated} new`,
-      `replies linked   ${summary.repliesLinked}`,
-      `quotes linked    ${summary.quotesLinked}`,
-      `mentions linked  ${summary.mentionsLinked}`,
-      `unresolved @     ${unresolved.length}${unresolved.length ? ` (${unresolved.map((n) => `@${n}`).join(', ')})` : ''}`,
-    ].join('\n'),
-  );
+  const progress = progressReporter(process.stderr, input);
+  let summary: ImportSummary;
+  try {
+    summary = await importExport(db, parserFor(format, input, values['include-spam']), {
+      dryRun: values['dry-run'],
+      onProgress: (p) => progress.update(p),
+    });
+  } catch (error) {
+    progress.stop();
+    throw error;
+  }
+  progress.finish();
+  printSummary(summary);
   return 0;
 }
 
@@ -85,12 +194,9 @@ main(process.argv.slice(2))
   .then(
     (code) => code,
     (error: unknown) => {
-      if (error instanceof ImportFormatError || error instanceof UsageError || error instanceof ConfigError) {
-        console.error(`import failed: ${error.message}\nnothing was written`);
-        return error instanceof ImportFormatError ? 1 : 2;
-      }
+      const known = error instanceof ImportFormatError || error instanceof UsageError || error instanceof ConfigError;
       console.error(`import failed: ${error instanceof Error ? error.message : String(error)}\nnothing was written`);
-      return 1;
+      return known && !(error instanceof ImportFormatError) ? 2 : 1;
     },
   )
   .then(async (code) => {

@@ -18,6 +18,7 @@ import {
   type CommentRecord,
   type CommentStatus,
   ImportFormatError,
+  type ParsedExport,
   type QuoteRecord,
   type ThreadRecord,
   type ThreadReport,
@@ -307,14 +308,14 @@ const emptySummary = (dryRun: boolean): ImportSummary => ({
   moreWarnings: 0,
 });
 
-function addReport(summary: ImportSummary, slug: string, report: ThreadReport): void {
+function addReport(summary: ImportSummary, slug: string | null, report: ThreadReport): void {
   summary.pingbacks += report.pingbacks;
   summary.spamLeftOut += report.spamLeftOut;
   summary.orphans += report.orphans;
   summary.unresolvedParents += report.unresolvedParents;
   summary.flattened += report.flattened;
   for (const warning of report.warnings) {
-    if (summary.warnings.length < keptWarnings) summary.warnings.push(`${slug}: ${warning}`);
+    if (summary.warnings.length < keptWarnings) summary.warnings.push(slug === null ? warning : `${slug}: ${warning}`);
     else summary.moreWarnings++;
   }
 }
@@ -380,6 +381,13 @@ export async function importThreads(
     );
   }
   summary.unresolvedMentions = [...unresolved];
+  return summary;
+}
+
+/** Imports a parsed export: its threads, then what the file held besides them. */
+export async function importExport(db: Database, parsed: ParsedExport, options: ImportOptions = {}): Promise<ImportSummary> {
+  const summary = await importThreads(db, parsed.threads, options);
+  addReport(summary, null, parsed.report);
   return summary;
 }
 

@@ -97,6 +97,13 @@ export interface ThreadRecord {
   report: ThreadReport;
 }
 
+/** A parsed export: its threads, read as they are iterated, and what the file held that became no comment. */
+export interface ParsedExport {
+  threads: AsyncIterable<ThreadRecord> | Iterable<ThreadRecord>;
+  /** Pingbacks, spam, posts without threads…: filled as `threads` is read. */
+  report: ThreadReport;
+}
+
 /** A problem with the input file, with the 1-based line (and column) it was found at when there is one. */
 export class ImportFormatError extends Error {
   override name = 'ImportFormatError';
