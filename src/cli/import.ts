@@ -88,8 +88,9 @@ function progressReporter(stream: NodeJS.WriteStream, input: ExportInput) {
     finish() {
       clearInterval(timer);
       if (stream.isTTY) stream.write('\r\x1b[K');
+      const plural = (n: number, word: string) => `${count(n)} ${word}${n === 1 ? '' : 's'}`;
       stream.write(
-        `  read ${size(input.size)}: ${count(articles)} articles, ${count(comments)} comments in ${duration((Date.now() - started) / 1000)}\n`,
+        `  read ${size(input.size)}: ${plural(articles, 'article')}, ${plural(comments, 'comment')} in ${duration((Date.now() - started) / 1000)}\n`,
       );
     },
     stop() {

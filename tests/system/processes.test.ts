@@ -2,6 +2,8 @@
 import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { gzipSync } from 'node:zlib';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { secretFrom, signToken, viewerFromAuthorization } from '../../src/auth.js';
@@ -9,6 +11,8 @@ import { demoThreadPath } from '../../src/seed.js';
 import { readDemo } from '../helpers.js';
 import { runProcess, startServer } from '../instances.js';
 
+const orchardPath = fileURLToPath(new URL('../fixtures/exports/orchard.wxr', import.meta.url));
+const disqusPath = fileURLToPath(new URL('../fixtures/exports/lighthouse.disqus.xml', import.meta.url));
 const freshDatabase = () => join(mkdtempSync(join(tmpdir(), 'threadline-proc-')), 'threadline.db');
 
 describe('npm start', () => {
@@ -154,8 +158,8 @@ describe('npm run import', () => {
     const db = freshDatabase();
     const first = await runProcess('src/cli/import.ts', [demoThreadPath], { DATABASE_URL: `file:${db}` });
     expect(first.code).toBe(0);
-    expect(first.stderr).toContain('parsed "Why the Alder Hollow Library Started Lending Bike Tools": 34 comments');
-    expect(first.stderr).toContain('comments 34/34 (100%)');
+    expect(first.stderr).toMatch(/^reading .*demo-thread\.txt \(text, detected, [\d.]+ KB\)$/m);
+    expect(first.stderr).toMatch(/^ {2}read [\d.]+ KB: 1 article, 34 comments in \d+ s$/m);
     expect(first.stdout).toMatch(/comments\s+34 in the file, 34 new/);
     expect(first.stdout).toMatch(/replies linked\s+25/);
     expect(first.stdout).toMatch(/quotes linked\s+14/);
@@ -189,6 +193,49 @@ describe('npm run import', () => {
     expect(stderr).toMatch(message);
     expect(stderr).toContain('nothing was written');
     expect(stderr).not.toMatch(/\.ts:\d+/);
+  });
+
+  it('imports a gzipped WordPress export, its format found from its content, and a second run changes nothing', async () => {
+    const db = freshDatabase();
+    const file = join(mkdtempSync(join(tmpdir(), 'threadline-gz-')), 'orchard.export');
+    writeFileSync(file, gzipSync(readFileSync(orchardPath)));
+    const first = await runProcess('src/cli/import.ts', [file], { DATABASE_URL: `file:${db}` });
+    expect(first.code).toBe(0);
+    expect(first.stderr).toMatch(/^reading .*orchard\.export \(wxr, detected, gzip, [\d.]+ KB\)$/m);
+    expect(first.stdout).toMatch(/^articles\s+2 in the file, 2 new \(1 draft\)$/m);
+    expect(first.stdout).toMatch(/^comments\s+7 in the file, 7 new$/m);
+    expect(first.stdout).toMatch(/^ {2}by status\s+6 published, 1 pending \(hidden\), 0 spam \(hidden\), 0 deleted \(tombstones\)$/m);
+    expect(first.stdout).toMatch(/^left out\s+2 pingbacks and trackbacks, 2 spam or trash$/m);
+    expect(first.stdout).toMatch(/^orphans\s+1 /m);
+    expect(first.stdout).toMatch(/^unresolved parents 1 /m);
+    expect(first.stdout).toMatch(/^quotes linked\s+1$/m);
+    const after = counts(db);
+    expect(after).toMatchObject({ Article: 2, Comment: 7, Quote: 1, Mention: 1 });
+
+    const second = await runProcess('src/cli/import.ts', [file, '--format', 'wxr'], { DATABASE_URL: `file:${db}` });
+    expect(second.code).toBe(0);
+    expect(second.stdout).toMatch(/^comments\s+7 in the file, 0 new$/m);
+    expect(counts(db)).toEqual(after);
+  });
+
+  it('writes nothing on --dry-run and prints what an import would do', async () => {
+    const db = freshDatabase();
+    const run = await runProcess('src/cli/import.ts', [orchardPath, '--dry-run', '--include-spam'], { DATABASE_URL: `file:${db}` });
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(/^dry run: nothing was written/m);
+    expect(run.stdout).toMatch(/^comments\s+9 in the file, 9 new$/m);
+    expect(run.stdout).toMatch(/^ {2}by status\s+6 published, 1 pending \(hidden\), 2 spam \(hidden\), 0 deleted/m);
+    expect(counts(db)).toMatchObject({ Article: 0, Comment: 0, Author: 0 });
+  });
+
+  it('refuses a malformed export naming its line and column, and writes nothing', async () => {
+    const db = freshDatabase();
+    const broken = writeTemp(readFileSync(disqusPath, 'utf8').replace('<post dsq:id="7006">', '<post dsq:id=7006>'));
+    const { code, stderr } = await runProcess('src/cli/import.ts', [broken], { DATABASE_URL: `file:${db}` });
+    expect(code).toBe(1);
+    expect(stderr).toMatch(/import failed: line 97, column \d+: the file is not well-formed XML: .+\nnothing was written/);
+    expect(stderr).not.toMatch(/\.ts:\d+/);
+    expect(counts(db)).toMatchObject({ Article: 0, Comment: 0, Author: 0 });
   });
 
   it('refuses an unknown format', async () => {
