@@ -51,6 +51,13 @@ export interface Database {
    */
   lockRow(tx: DbTx, table: 'Article' | 'Comment', id: number): Promise<void>;
   /**
+   * `count` new ids of the table, ascending, for rows the transaction then inserts with them:
+   * rows written together (an import) then have ids in the order the caller gives, whatever
+   * order they are inserted in. SQLite: the table's sequence, which the transaction holds (its
+   * writers take turns, whole); PostgreSQL: values drawn from the table's sequence.
+   */
+  reserveIds(tx: DbTx, table: 'Comment', count: number): Promise<number[]>;
+  /**
    * Calls `listener` with every SQL statement either client sends; returns the unsubscribe
    * function. Only for a database opened with `logQueries`: without it there is nothing to hear,
    * and a listener that silently heard nothing would make a statement count pass for nothing.
@@ -193,6 +200,21 @@ export async function openDatabase(settings: DatabaseSettings, { logQueries = fa
       if (provider !== 'postgresql') return;
       // The table name comes from the closed list above, never from input.
       await tx.$executeRawUnsafe(`SELECT 1 FROM "${table}" WHERE "id" = $1 FOR UPDATE`, id);
+    },
+    async reserveIds(tx, table, count) {
+      if (count <= 0) return [];
+      if (provider === 'postgresql') {
+        const rows = await tx.$queryRawUnsafe<{ id: number }[]>(
+          `SELECT nextval(pg_get_serial_sequence('"${table}"', 'id'))::int AS "id" FROM generate_series(1, $1::int)`,
+          count,
+        );
+        return rows.map((row) => Number(row.id)).sort((a, b) => a - b);
+      }
+      const [row] = await tx.$queryRawUnsafe<{ last: number | bigint | null }[]>(
+        `SELECT max(coalesce((SELECT "seq" FROM "sqlite_sequence" WHERE "name" = '${table}'), 0), coalesce((SELECT max("id") FROM "${table}"), 0)) AS "last"`,
+      );
+      const last = Number(row?.last ?? 0);
+      return Array.from({ length: count }, (_, index) => last + index + 1);
     },
     onQuery(listener) {
       if (!logQueries) throw new Error('This database was opened without logQueries: it reports no statements.');

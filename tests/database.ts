@@ -36,3 +36,11 @@ async function prepare(): Promise<TestServices> {
 }
 
 export const testServices: TestServices = await prepare();
+
+/** Another migrated, empty database of this run's kind, for tests that restore into one. */
+export async function emptyDatabase(): Promise<DatabaseSettings> {
+  if (process.env.THREADLINE_TEST_DATABASE !== 'postgresql') return migratedSqlite();
+  const prefix = inject('databasePrefix');
+  const url = await createDatabase(inject('postgresUrl'), `${prefix}${randomBytes(6).toString('hex')}`, `${prefix}template`);
+  return databaseSettings({ ...process.env, DATABASE_URL: url });
+}

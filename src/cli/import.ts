@@ -11,6 +11,7 @@ import { ConfigError, loadConfig } from '../config.js';
 import { configureDatabase, openDatabase } from '../db.js';
 import { parseDisqus } from '../importers/disqus.js';
 import { type ExportFormat, type ExportInput, openExport } from '../importers/input.js';
+import { importJson } from '../importers/json.js';
 import { type ImportSummary, importExport } from '../importers/load.js';
 import { emptyReport, ImportFormatError, type ParsedExport } from '../importers/records.js';
 import { parseTextThread } from '../importers/text.js';
@@ -29,14 +30,13 @@ async function readAll(chunks: AsyncIterable<string>): Promise<string> {
   return text;
 }
 
-function parserFor(format: ExportFormat, input: ExportInput, includeSpam: boolean): ParsedExport {
+/** A parser for a foreign format (our JSON export is restored, not parsed into threads). */
+function parserFor(format: Exclude<ExportFormat, 'json'>, input: ExportInput, includeSpam: boolean): ParsedExport {
   switch (format) {
     case 'wxr':
       return parseWxr(input.chunks, { includeSpam });
     case 'disqus':
       return parseDisqus(input.chunks, { includeSpam });
-    case 'json':
-      throw new UsageError('JSON exports cannot be imported by this version yet');
     case 'text':
       return {
         threads: (async function* () {
@@ -178,10 +178,11 @@ async function main(argv: string[]): Promise<number> {
   const progress = progressReporter(process.stderr, input);
   let summary: ImportSummary;
   try {
-    summary = await importExport(db, parserFor(format, input, values['include-spam']), {
-      dryRun: values['dry-run'],
-      onProgress: (p) => progress.update(p),
-    });
+    const options = { dryRun: values['dry-run'], onProgress: (p: { done: number; articles: number }) => progress.update(p) };
+    summary =
+      format === 'json'
+        ? await importJson(db, input.chunks, options)
+        : await importExport(db, parserFor(format, input, values['include-spam']), options);
   } catch (error) {
     progress.stop();
     throw error;

@@ -157,6 +157,7 @@ export interface NewComment {
   imported?: boolean;
   /** The comment's id in the export it was imported from. */
   sourceKey?: string | null;
+  editedAt?: Date | null;
   hiddenAt?: Date | null;
   deletedAt?: Date | null;
   quotes: readonly QuoteRow[];
@@ -171,8 +172,8 @@ export interface InsertedComment {
   event: LiveEvent;
 }
 
-/** Thirteen values a row, under SQLite's 999 bound values a statement. */
-const commentRowsPerStatement = 70;
+/** Fifteen values a row, under SQLite's 999 bound values a statement. */
+const commentRowsPerStatement = 60;
 const linkRowsPerStatement = 120;
 
 async function createInChunks<T>(rows: readonly T[], size: number, create: (chunk: T[]) => Promise<unknown>): Promise<void> {
@@ -185,10 +186,11 @@ async function createInChunks<T>(rows: readonly T[], size: number, create: (chun
  * comes to be, for the API (a batch of one) and every importer. The caller holds the article's
  * row lock, has checked everything and numbered the comments (`article.lastCommentNumber` is
  * the number before them). A parent or a quoted comment may be in the batch, in any order;
- * events are logged in the batch's order. Rows go in as few statements as the database allows:
+ * ids and events follow the batch's order. Rows go in as few statements as the database allows:
  * a level of replies at a time, since a reply needs its parent's id.
  */
 export async function insertComments(
+  db: Database,
   tx: DbTx,
   article: { id: number; lastCommentNumber: number },
   comments: readonly NewComment[],
@@ -225,7 +227,9 @@ export async function insertComments(
   };
   for (const comment of comments) place(comment, 0);
 
-  const ids = new Map<number, number>();
+  // Ids in the batch's order, whatever order the levels go in; one comment takes the next id anyway.
+  const reserved = comments.length > 1 ? await db.reserveIds(tx, 'Comment', comments.length) : null;
+  const ids = new Map<number, number>(reserved ? comments.map((comment, index) => [comment.number, reserved[index]!]) : []);
   const levels = Math.max(...[...placed.values()].map((p) => p.level)) + 1;
   for (let level = 0; level < levels; level++) {
     const rows = comments
@@ -234,6 +238,7 @@ export async function insertComments(
         const { parent } = comment;
         const at = placed.get(comment.number)!;
         return {
+          ...(reserved ? { id: ids.get(comment.number)! } : {}),
           articleId: article.id,
           number: comment.number,
           authorId: comment.authorId,
@@ -245,6 +250,7 @@ export async function insertComments(
           imported: comment.imported ?? false,
           sourceKey: comment.sourceKey ?? null,
           createdAt: comment.createdAt,
+          editedAt: comment.editedAt ?? null,
           hiddenAt: comment.hiddenAt ?? null,
           deletedAt: comment.deletedAt ?? null,
         };
@@ -374,7 +380,7 @@ export async function postComment(
 
     if (viewer.role === 'AUTHOR') await checkRate(tx, author.id, limits, now);
 
-    const [comment] = await insertComments(tx, article, [
+    const [comment] = await insertComments(db, tx, article, [
       {
         number: article.lastCommentNumber + 1,
         authorId: author.id,

@@ -286,11 +286,11 @@ async function writeThread(db: Database, tx: DbTx, plan: ThreadPlan, now: Date):
     ),
     mentionIds: record.mentions.slice(0, maxMentionsPerComment).map(authorOf),
   }));
-  await insertComments(tx, { id: target.id, lastCommentNumber: plan.existing?.lastCommentNumber ?? 0 }, batch);
+  await insertComments(db, tx, { id: target.id, lastCommentNumber: plan.existing?.lastCommentNumber ?? 0 }, batch);
   return { articleCreated: plan.existing == null, commentsCreated: fresh.length, authorsCreated: newIdentities.length };
 }
 
-const emptySummary = (dryRun: boolean): ImportSummary => ({
+export const emptySummary = (dryRun: boolean): ImportSummary => ({
   dryRun,
   articles: { inFile: 0, created: 0, existing: 0, drafts: 0 },
   comments: { inFile: 0, created: 0, existing: 0, byStatus: { published: 0, pending: 0, spam: 0, deleted: 0 } },
