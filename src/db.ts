@@ -56,7 +56,14 @@ export interface Database {
    * order they are inserted in. SQLite: the table's sequence, which the transaction holds (its
    * writers take turns, whole); PostgreSQL: values drawn from the table's sequence.
    */
-  reserveIds(tx: DbTx, table: 'Comment', count: number): Promise<number[]>;
+  reserveIds(tx: DbTx, table: 'Comment' | 'Author', count: number): Promise<number[]>;
+  /**
+   * Inserts many rows in few statements (imports): the rows travel as one JSON parameter per
+   * few thousand rows, which keeps clear of bind-value limits and of the per-row work of the
+   * ORM. Values are given positionally, as `columns` names them; Dates, booleans and enums are
+   * written as Prisma writes them on each database.
+   */
+  insertRows(tx: DbTx, table: BulkTable, columns: readonly BulkColumn[], rows: readonly unknown[][]): Promise<void>;
   /**
    * Calls `listener` with every SQL statement either client sends; returns the unsubscribe
    * function. Only for a database opened with `logQueries`: without it there is nothing to hear,
@@ -68,6 +75,16 @@ export interface Database {
   /** Disconnects both clients. */
   close(): Promise<void>;
 }
+
+export type BulkTable = 'Comment' | 'Quote' | 'Mention' | 'CommentEvent' | 'Author' | 'ImportedIdentity';
+/** A column and how its values are typed: `enum:<Type>` for a Prisma enum. */
+export type BulkColumn = readonly [name: string, type: 'int' | 'text' | 'bool' | 'datetime' | `enum:${string}`];
+
+/** Rows per statement of `insertRows`: a few megabytes of JSON at most. */
+const bulkRowsPerStatement = 2000;
+
+/** Prisma's DateTime text on SQLite: ISO with an explicit offset. */
+const sqliteDateTime = (date: Date) => date.toISOString().replace('Z', '+00:00');
 
 export interface OpenOptions {
   /** Feed `onQuery` listeners (tests, benchmarks); off, the clients log nothing and pay nothing for it. */
@@ -215,6 +232,40 @@ export async function openDatabase(settings: DatabaseSettings, { logQueries = fa
       );
       const last = Number(row?.last ?? 0);
       return Array.from({ length: count }, (_, index) => last + index + 1);
+    },
+    async insertRows(tx, table, columns, rows) {
+      const names = columns.map(([name]) => `"${name}"`).join(', ');
+      const encode = (value: unknown, type: BulkColumn[1]) => {
+        if (value === null || value === undefined) return null;
+        if (type === 'datetime') return provider === 'sqlite' ? sqliteDateTime(value as Date) : (value as Date).toISOString();
+        if (type === 'bool') return provider === 'sqlite' ? (value ? 1 : 0) : Boolean(value);
+        return value;
+      };
+      // Table and column names come from the callers' constant lists, never from input.
+      const select =
+        provider === 'sqlite'
+          ? `SELECT ${columns.map((_, index) => `"value"->>${index}`).join(', ')} FROM json_each(?)`
+          : `SELECT ${columns
+              .map(([, type], index) => {
+                const cast =
+                  type === 'int'
+                    ? 'int'
+                    : type === 'bool'
+                      ? 'boolean'
+                      : type === 'datetime'
+                        ? 'timestamp(3)'
+                        : type === 'text'
+                          ? 'text'
+                          : `"${type.slice(5)}"`;
+                return `("r"->>${index})::${cast}`;
+              })
+              .join(', ')} FROM jsonb_array_elements($1::jsonb) AS "r"`;
+      for (let from = 0; from < rows.length; from += bulkRowsPerStatement) {
+        const chunk = rows
+          .slice(from, from + bulkRowsPerStatement)
+          .map((row) => row.map((value, index) => encode(value, columns[index]![1])));
+        await tx.$executeRawUnsafe(`INSERT INTO "${table}" (${names}) ${select}`, JSON.stringify(chunk));
+      }
     },
     onQuery(listener) {
       if (!logQueries) throw new Error('This database was opened without logQueries: it reports no statements.');

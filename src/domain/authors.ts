@@ -8,7 +8,7 @@
  * links the identity to a site handle (`npm run authors -- link`).
  */
 import type { Viewer } from '../auth.js';
-import type { DbTx } from '../db.js';
+import type { BulkColumn, Database, DbTx } from '../db.js';
 import { NotFoundError, ValidationError } from './errors.js';
 import { siteChanged } from './versions.js';
 import { maxMentionsPerComment } from './limits.js';
@@ -43,28 +43,51 @@ export async function ensureAuthor(tx: DbTx, viewer: Viewer): Promise<{ id: numb
 
 /** The authors of an import, by identity: found again when the same export is imported once more, linked or not. */
 export async function ensureImportedAuthors(
+  db: Database,
   tx: DbTx,
   authors: readonly { identity: string; name: string; bio: string | null }[],
 ): Promise<Map<string, number>> {
   const ids = new Map<string, number>();
-  const known = await tx.importedIdentity.findMany({ where: { key: { in: authors.map((a) => a.identity) } } });
-  for (const identity of known) ids.set(identity.key, identity.authorId);
-  for (const author of authors) {
-    if (ids.has(author.identity)) continue;
-    if (!identityPattern.test(author.identity)) throw new Error(`"${author.identity}" is not an import identity`);
-    const created = await tx.author.create({
-      data: {
-        handle: importedHandle(author.identity),
-        name: author.name,
-        bio: author.bio,
-        importedIdentities: { create: { key: author.identity } },
-      },
-      select: { id: true },
-    });
-    ids.set(author.identity, created.id);
+  const keys = authors.map((a) => a.identity);
+  for (let from = 0; from < keys.length; from += 500) {
+    const known = await tx.importedIdentity.findMany({ where: { key: { in: keys.slice(from, from + 500) } } });
+    for (const identity of known) ids.set(identity.key, identity.authorId);
   }
+  const fresh = [...new Map(authors.filter((a) => !ids.has(a.identity)).map((a) => [a.identity, a])).values()];
+  for (const author of fresh) {
+    if (!identityPattern.test(author.identity)) throw new Error(`"${author.identity}" is not an import identity`);
+  }
+  if (fresh.length === 0) return ids;
+  const reserved = await db.reserveIds(tx, 'Author', fresh.length);
+  const now = new Date();
+  await db.insertRows(
+    tx,
+    'Author',
+    authorColumns,
+    fresh.map((author, index) => [reserved[index], importedHandle(author.identity), author.name, author.bio, 'AUTHOR', now]),
+  );
+  await db.insertRows(
+    tx,
+    'ImportedIdentity',
+    identityColumns,
+    fresh.map((author, index) => [author.identity, reserved[index]]),
+  );
+  for (const [index, author] of fresh.entries()) ids.set(author.identity, reserved[index]!);
   return ids;
 }
+
+const authorColumns: readonly BulkColumn[] = [
+  ['id', 'int'],
+  ['handle', 'text'],
+  ['name', 'text'],
+  ['bio', 'text'],
+  ['role', 'enum:Role'],
+  ['createdAt', 'datetime'],
+];
+const identityColumns: readonly BulkColumn[] = [
+  ['key', 'text'],
+  ['authorId', 'int'],
+];
 
 const mentionPattern = /(^|[^\p{L}\p{N}_@])@([a-z0-9][a-z0-9_.-]*[a-z0-9]|[a-z0-9])/giu;
 

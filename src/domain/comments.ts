@@ -5,7 +5,7 @@
 import { createHash } from 'node:crypto';
 import type { Viewer } from '../auth.js';
 import type { WriteLimits } from '../config.js';
-import type { Database, DbTx } from '../db.js';
+import type { BulkColumn, Database, DbTx } from '../db.js';
 import { appendEvent, appendEvents, type CommentEventKind, type LiveEvent } from './events.js';
 import { ensureAuthor, mentionedAuthors, replaceMentions } from './authors.js';
 import {
@@ -172,13 +172,39 @@ export interface InsertedComment {
   event: LiveEvent;
 }
 
-/** Fifteen values a row, under SQLite's 999 bound values a statement. */
-const commentRowsPerStatement = 60;
-const linkRowsPerStatement = 120;
-
-async function createInChunks<T>(rows: readonly T[], size: number, create: (chunk: T[]) => Promise<unknown>): Promise<void> {
-  for (let from = 0; from < rows.length; from += size) await create(rows.slice(from, from + size));
-}
+/** The columns a batch writes, in the order `rowOf` lists them. */
+const commentColumns: readonly BulkColumn[] = [
+  ['id', 'int'],
+  ['articleId', 'int'],
+  ['number', 'int'],
+  ['authorId', 'int'],
+  ['parentId', 'int'],
+  ['depth', 'int'],
+  ['replyCount', 'int'],
+  ['path', 'text'],
+  ['body', 'text'],
+  ['imported', 'bool'],
+  ['sourceKey', 'text'],
+  ['createdAt', 'datetime'],
+  ['editedAt', 'datetime'],
+  ['hiddenAt', 'datetime'],
+  ['deletedAt', 'datetime'],
+];
+const quoteColumns: readonly BulkColumn[] = [
+  ['commentId', 'int'],
+  ['quotedCommentId', 'int'],
+  ['ordinal', 'int'],
+  ['text', 'text'],
+  ['start', 'int'],
+  ['end', 'int'],
+  ['bodyStart', 'int'],
+  ['bodyEnd', 'int'],
+  ['createdAt', 'datetime'],
+];
+const mentionColumns: readonly BulkColumn[] = [
+  ['commentId', 'int'],
+  ['authorId', 'int'],
+];
 
 /**
  * Writes comments of one article with their quotes and mentions, counts them as their parents'
@@ -186,8 +212,9 @@ async function createInChunks<T>(rows: readonly T[], size: number, create: (chun
  * comes to be, for the API (a batch of one) and every importer. The caller holds the article's
  * row lock, has checked everything and numbered the comments (`article.lastCommentNumber` is
  * the number before them). A parent or a quoted comment may be in the batch, in any order;
- * ids and events follow the batch's order. Rows go in as few statements as the database allows:
- * a level of replies at a time, since a reply needs its parent's id.
+ * ids and events follow the batch's order. A batch of several goes in as few statements as the
+ * database allows (`Database.insertRows`), with ids reserved up front so that a reply's row
+ * can name its parent's.
  */
 export async function insertComments(
   db: Database,
@@ -227,38 +254,40 @@ export async function insertComments(
   };
   for (const comment of comments) place(comment, 0);
 
-  // Ids in the batch's order, whatever order the levels go in; one comment takes the next id anyway.
-  const reserved = comments.length > 1 ? await db.reserveIds(tx, 'Comment', comments.length) : null;
-  const ids = new Map<number, number>(reserved ? comments.map((comment, index) => [comment.number, reserved[index]!]) : []);
-  const levels = Math.max(...[...placed.values()].map((p) => p.level)) + 1;
-  for (let level = 0; level < levels; level++) {
-    const rows = comments
-      .filter((comment) => placed.get(comment.number)!.level === level)
-      .map((comment) => {
-        const { parent } = comment;
-        const at = placed.get(comment.number)!;
-        return {
-          ...(reserved ? { id: ids.get(comment.number)! } : {}),
-          articleId: article.id,
-          number: comment.number,
-          authorId: comment.authorId,
-          parentId: parent == null ? null : 'id' in parent ? parent.id : ids.get(parent.number)!,
-          depth: at.depth,
-          replyCount: at.replies,
-          path: at.path,
-          body: comment.body,
-          imported: comment.imported ?? false,
-          sourceKey: comment.sourceKey ?? null,
-          createdAt: comment.createdAt,
-          editedAt: comment.editedAt ?? null,
-          hiddenAt: comment.hiddenAt ?? null,
-          deletedAt: comment.deletedAt ?? null,
-        };
-      });
-    await createInChunks(rows, commentRowsPerStatement, async (chunk) => {
-      const created = await tx.comment.createManyAndReturn({ data: chunk, select: { id: true, number: true } });
-      for (const row of created) ids.set(row.number, row.id);
-    });
+  const rowOf = (comment: NewComment, id: number | null) => {
+    const { parent } = comment;
+    const at = placed.get(comment.number)!;
+    return {
+      ...(id === null ? {} : { id }),
+      articleId: article.id,
+      number: comment.number,
+      authorId: comment.authorId,
+      parentId: parent == null ? null : 'id' in parent ? parent.id : ids.get(parent.number)!,
+      depth: at.depth,
+      replyCount: at.replies,
+      path: at.path,
+      body: comment.body,
+      imported: comment.imported ?? false,
+      sourceKey: comment.sourceKey ?? null,
+      createdAt: comment.createdAt,
+      editedAt: comment.editedAt ?? null,
+      hiddenAt: comment.hiddenAt ?? null,
+      deletedAt: comment.deletedAt ?? null,
+    };
+  };
+  const ids = new Map<number, number>();
+  if (comments.length === 1) {
+    const [comment] = comments;
+    const created = await tx.comment.create({ data: rowOf(comment!, null), select: { id: true } });
+    ids.set(comment!.number, created.id);
+  } else {
+    // Ids in the batch's order; rows a level at a time, parents before their replies.
+    const reserved = await db.reserveIds(tx, 'Comment', comments.length);
+    for (const [index, comment] of comments.entries()) ids.set(comment.number, reserved[index]!);
+    const rows = [...comments]
+      .sort((a, b) => placed.get(a.number)!.level - placed.get(b.number)!.level)
+      .map((comment) => Object.values(rowOf(comment, ids.get(comment.number)!)));
+    await db.insertRows(tx, 'Comment', commentColumns, rows);
   }
   for (const [parentId, count] of storedReplies) {
     await tx.comment.update({ where: { id: parentId }, data: { replyCount: { increment: count } }, select: { id: true } });
@@ -266,17 +295,21 @@ export async function insertComments(
 
   const idOf = (ref: { id: number } | { number: number }) => ('id' in ref ? ref.id : ids.get(ref.number)!);
   const quotes = comments.flatMap((comment) =>
-    comment.quotes.map(({ quoted, ...quote }, ordinal) => ({
-      ...quote,
-      commentId: ids.get(comment.number)!,
-      quotedCommentId: idOf(quoted),
+    comment.quotes.map(({ quoted, text, start, end, bodyStart, bodyEnd }, ordinal) => [
+      ids.get(comment.number)!,
+      idOf(quoted),
       ordinal,
-      createdAt: comment.createdAt,
-    })),
+      text,
+      start,
+      end,
+      bodyStart,
+      bodyEnd,
+      comment.createdAt,
+    ]),
   );
-  await createInChunks(quotes, linkRowsPerStatement, (data) => tx.quote.createMany({ data }));
-  const mentions = comments.flatMap((comment) => comment.mentionIds.map((authorId) => ({ commentId: ids.get(comment.number)!, authorId })));
-  await createInChunks(mentions, linkRowsPerStatement, (data) => tx.mention.createMany({ data }));
+  if (quotes.length > 0) await db.insertRows(tx, 'Quote', quoteColumns, quotes);
+  const mentions = comments.flatMap((comment) => comment.mentionIds.map((authorId) => [ids.get(comment.number)!, authorId]));
+  if (mentions.length > 0) await db.insertRows(tx, 'Mention', mentionColumns, mentions);
 
   const lastNumber = Math.max(article.lastCommentNumber, ...comments.map((c) => c.number));
   await tx.article.update({
@@ -288,6 +321,7 @@ export async function insertComments(
     tx,
     article.id,
     comments.map((comment) => ({ commentId: ids.get(comment.number)!, path: placed.get(comment.number)!.path, kind: 'ADDED' as const })),
+    db,
   );
   return comments.map((comment, index) => ({
     id: ids.get(comment.number)!,

@@ -1,4 +1,4 @@
-import type { Database, DbTx } from '../db.js';
+import type { BulkColumn, Database, DbTx } from '../db.js';
 import { decodeBase64Strict, parseDatabaseId } from './ids.js';
 import type { CommentEventKind } from '../generated/prisma/client.js';
 
@@ -45,6 +45,7 @@ export async function appendEvents(
   tx: DbTx,
   articleId: number,
   events: readonly { commentId: number; path: string; kind: CommentEventKind }[],
+  db: Database,
 ): Promise<LiveEvent[]> {
   if (events.length === 0) return [];
   const { lastEventSeq: last } = await tx.article.update({
@@ -55,18 +56,22 @@ export async function appendEvents(
   const first = last - events.length + 1;
   const createdAt = new Date();
   const logged = events.map((event, index) => ({ ...event, articleId, seq: first + index }));
-  for (let from = 0; from < logged.length; from += eventRowsPerStatement) {
-    await tx.commentEvent.createMany({
-      data: logged
-        .slice(from, from + eventRowsPerStatement)
-        .map(({ seq, commentId, kind }) => ({ articleId, seq, commentId, kind, createdAt })),
-    });
-  }
+  await db.insertRows(
+    tx,
+    'CommentEvent',
+    eventColumns,
+    logged.map(({ seq, commentId, kind }) => [articleId, seq, commentId, kind, createdAt]),
+  );
   return logged;
 }
 
-/** Five values a row, under SQLite's 999 bound values a statement. */
-const eventRowsPerStatement = 190;
+const eventColumns: readonly BulkColumn[] = [
+  ['articleId', 'int'],
+  ['seq', 'int'],
+  ['commentId', 'int'],
+  ['kind', 'enum:CommentEventKind'],
+  ['createdAt', 'datetime'],
+];
 
 /** Opaque to clients: base64 of "CommentEvent:<article id>:<seq>". */
 export const encodeCursor = (articleId: number, seq: number) => Buffer.from(`CommentEvent:${articleId}:${seq}`).toString('base64');

@@ -220,6 +220,7 @@ async function writeThread(db: Database, tx: DbTx, plan: ThreadPlan, now: Date):
   const { article, source } = thread;
   const newIdentities = [...plan.identities].filter(([identity]) => !plan.knownAuthors.has(identity));
   const authorIds = await ensureImportedAuthors(
+    db,
     tx,
     [...plan.identities].map(([identity, author]) => ({ identity, ...author })),
   );
