@@ -88,7 +88,7 @@ export function* generatePosts(commentCount: number, articleCount: number): Gene
 }
 
 const wpDate = (date: Date) => date.toISOString().slice(0, 19).replace('T', ' ');
-const escape = (text: string) => text.replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;');
+const escapeHtml = (text: string) => text.replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;');
 
 /** The person behind an author number: half have an email. */
 export const personOf = (author: number) => ({
@@ -131,7 +131,7 @@ export async function wxrFixture(commentCount: number, articleCount: number, fol
 `;
     for (const comment of post.comments) {
       const person = personOf(comment.author);
-      const content = comment.quote ? `<blockquote>${escape(comment.quote)}</blockquote>\n${escape(comment.text)}` : escape(comment.text);
+      const content = comment.quote ? `<blockquote>${escapeHtml(comment.quote)}</blockquote>\n${escapeHtml(comment.text)}` : escapeHtml(comment.text);
       item += `\t\t<wp:comment>
 \t\t\t<wp:comment_id>${comment.id}</wp:comment_id>
 \t\t\t<wp:comment_author><![CDATA[${person.name}]]></wp:comment_author>
