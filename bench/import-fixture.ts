@@ -131,7 +131,9 @@ export async function wxrFixture(commentCount: number, articleCount: number, fol
 `;
     for (const comment of post.comments) {
       const person = personOf(comment.author);
-      const content = comment.quote ? `<blockquote>${escapeHtml(comment.quote)}</blockquote>\n${escapeHtml(comment.text)}` : escapeHtml(comment.text);
+      const content = comment.quote
+        ? `<blockquote>${escapeHtml(comment.quote)}</blockquote>\n${escapeHtml(comment.text)}`
+        : escapeHtml(comment.text);
       item += `\t\t<wp:comment>
 \t\t\t<wp:comment_id>${comment.id}</wp:comment_id>
 \t\t\t<wp:comment_author><![CDATA[${person.name}]]></wp:comment_author>

@@ -111,6 +111,13 @@ export function htmlToText(html: string, newlines: 'paragraphs' | 'spaces'): Htm
     });
   };
 
+  // Most comments are plain text: no markup and no entities to decode, so no parser either.
+  if (!/[<&]/.test(html)) {
+    emitText(html);
+    const text = out.trimEnd();
+    return { text, quotes: [] };
+  }
+
   const parser = new Parser(
     {
       onopentag(name, attributes) {

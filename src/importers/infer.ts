@@ -114,14 +114,16 @@ export function findQuotes(
  * (`@Ines Varga` is not `@Ines`), case aside, and only at a word's end.
  */
 export class CommenterNames {
-  private names: string[] = [];
+  private readonly names: string[] = [];
   private readonly known = new Set<string>();
 
   add(name: string): void {
     const key = name.toLowerCase();
     if (key === '' || this.known.has(key)) return;
     this.known.add(key);
-    this.names = [...this.names, key].sort((a, b) => b.length - a.length);
+    // Longest first: inserted before the first shorter name.
+    const at = this.names.findIndex((name) => name.length < key.length);
+    this.names.splice(at < 0 ? this.names.length : at, 0, key);
   }
 
   /** The lowercased name written at `position` of `text`, if any. */

@@ -215,18 +215,22 @@ interface Written {
   authorsCreated: number;
 }
 
-async function writeThread(db: Database, tx: DbTx, plan: ThreadPlan, now: Date): Promise<Written> {
+/** Writes a planned thread; `tags` holds the slugs this import has made sure of already. */
+async function writeThread(db: Database, tx: DbTx, plan: ThreadPlan, now: Date, tags: Set<string>): Promise<Written> {
   const { thread, stored, fresh } = plan;
   const { article, source } = thread;
   const newIdentities = [...plan.identities].filter(([identity]) => !plan.knownAuthors.has(identity));
   const authorIds = await ensureImportedAuthors(
     db,
     tx,
-    [...plan.identities].map(([identity, author]) => ({ identity, ...author })),
+    newIdentities.map(([identity, author]) => ({ identity, ...author })),
   );
+  for (const [identity, id] of plan.knownAuthors) authorIds.set(identity, id);
   const authorOf = (handle: string) => authorIds.get(`${source}:${handle}`)!;
   for (const tag of article.tags) {
+    if (tags.has(tag.slug)) continue;
     await tx.tag.upsert({ where: { slug: tag.slug }, create: tag, update: {}, select: { id: true } });
+    tags.add(tag.slug);
   }
 
   const target =
@@ -373,9 +377,10 @@ export async function importThreads(
         // after reading began cannot run again.
         if (started) throw new Error('the import was interrupted by the database; nothing was written, run it again');
         started = true;
+        const tags = new Set<string>();
         for await (const thread of threads) {
           const plan = await planThread(tx, thread);
-          account(plan, await writeThread(db, tx, plan, now));
+          account(plan, await writeThread(db, tx, plan, now, tags));
         }
       },
       { timeout: 24 * 60 * 60_000, maxWait: 60_000 },

@@ -53,10 +53,21 @@ export function siteKey(url: string): string {
     .replace(/\/+$/, '');
 }
 
+const emailKeys = new Map<string, string>();
+
 /** An identity key for a person of the source: by email (hashed), else by name within the site. */
 export function personKey(site: string, email: string, name: string, apart: string): string {
   const mail = email.trim().toLowerCase();
-  if (mail.includes('@')) return `e-${sha(mail).slice(0, 24)}`;
+  if (mail.includes('@')) {
+    let key = emailKeys.get(mail);
+    if (key === undefined) {
+      key = `e-${sha(mail).slice(0, 24)}`;
+      // A bounded memo: a file's people come back comment after comment.
+      if (emailKeys.size > 100_000) emailKeys.clear();
+      emailKeys.set(mail, key);
+    }
+    return key;
+  }
   const siteHash = sha(site).slice(0, 8);
   const slug = slugify(name);
   if (name.trim() === '' || slug === '') return `a-${siteHash}-${sha(apart).slice(0, 16)}`;

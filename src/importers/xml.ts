@@ -14,7 +14,7 @@ export interface XmlElement {
   /** The namespace URI, '' for none. */
   uri: string;
   /** Attributes by local name. */
-  attributes: Map<string, string>;
+  attributes: ReadonlyMap<string, string>;
   children: XmlElement[];
   /** The element's own text and CDATA, in order (not its children's). */
   text: string;
@@ -32,6 +32,14 @@ export const childText = (element: XmlElement, name: string): string => child(el
 export const childRaw = (element: XmlElement, name: string): string => child(element, name)?.text ?? '';
 
 export const childrenNamed = (element: XmlElement, name: string): XmlElement[] => element.children.filter((c) => c.name === name);
+
+const noAttributes: ReadonlyMap<string, string> = new Map();
+
+function attributesOf(attributes: Record<string, string | { local: string; value: string }>): ReadonlyMap<string, string> {
+  const list = Object.values(attributes);
+  if (list.length === 0) return noAttributes;
+  return new Map(list.map((a) => (typeof a === 'string' ? [a, a] : [a.local, a.value])));
+}
 
 export interface XmlRecord {
   /** The root element (without children) the record belongs to. */
