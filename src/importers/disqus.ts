@@ -22,7 +22,7 @@ import { createHash } from 'node:crypto';
 import { slugify } from '../domain/slugs.js';
 import { htmlToText } from './html.js';
 import { assembleThread, type SourceComment } from './infer.js';
-import { type AuthorRecord, emptyReport, ImportFormatError, type ParsedExport, type ThreadRecord } from './records.js';
+import { type AuthorRecord, emptyReport, ImportFormatError, ownString, type ParsedExport, type ThreadRecord } from './records.js';
 import { personKey, siteKey } from './wxr.js';
 import { child, childRaw, childText, type XmlElement, xmlRecords } from './xml.js';
 
@@ -113,7 +113,7 @@ export function parseDisqus(chunks: AsyncIterable<string>, { includeSpam = false
       if (element.name === 'thread') {
         const id = dsqId(element);
         if (id === '') throw new ImportFormatError('a <thread> has no dsq:id', element.line);
-        forum ||= childText(element, 'forum');
+        forum ||= ownString(childText(element, 'forum'));
         const link = childText(element, 'link');
         const ident = childText(element, 'id');
         const title = htmlToText(childText(element, 'title'), 'spaces').text.replace(/\s+/g, ' ');
@@ -121,11 +121,11 @@ export function parseDisqus(chunks: AsyncIterable<string>, { includeSpam = false
         let thread = byKey.get(key);
         if (!thread) {
           thread = {
-            key,
+            key: ownString(key),
             dsqIds: [],
-            slug: slugOfLink(link) || slugify(ident) || slugify(title) || `thread-${id}`,
-            title: title || link || `Thread ${id}`,
-            link,
+            slug: ownString(slugOfLink(link) || slugify(ident) || slugify(title) || `thread-${id}`),
+            title: ownString(title || link || `Thread ${id}`),
+            link: ownString(link),
             publishedAt: parseIsoDate(childText(element, 'createdAt'), child(element, 'createdAt')),
             deleted: isTrue(childText(element, 'isDeleted')),
             author: authorOf(child(element, 'author'), forum, `thread:${id}`),
@@ -134,8 +134,8 @@ export function parseDisqus(chunks: AsyncIterable<string>, { includeSpam = false
           };
           byKey.set(key, thread);
         }
-        thread.dsqIds.push(id);
-        byDsqId.set(id, thread);
+        thread.dsqIds.push(ownString(id));
+        byDsqId.set(ownString(id), thread);
       } else if (element.name === 'post') {
         const id = dsqId(element);
         if (id === '') throw new ImportFormatError('a <post> has no dsq:id', element.line);
@@ -148,15 +148,17 @@ export function parseDisqus(chunks: AsyncIterable<string>, { includeSpam = false
         const parentKey = parent === '' ? null : parent;
         if (isTrue(childText(element, 'isSpam')) && !includeSpam) {
           report.spamLeftOut++;
-          thread.leftOut.set(id, parentKey);
+          thread.leftOut.set(ownString(id), parentKey === null ? null : ownString(parentKey));
           continue;
         }
+        // Posts wait for the end of the file: each keeps strings of its own, not views of the file.
         const { text, quotes } = htmlToText(childRaw(element, 'message'), 'spaces');
+        const author = authorOf(child(element, 'author'), forum, `post:${id}`);
         thread.posts.push({
-          sourceKey: id,
-          parentKey,
-          author: authorOf(child(element, 'author'), forum, `post:${id}`),
-          body: text,
+          sourceKey: ownString(id),
+          parentKey: parentKey === null ? null : ownString(parentKey),
+          author: { handle: ownString(author.handle), name: ownString(author.name), bio: null },
+          body: ownString(text),
           passages: quotes,
           createdAt: parseIsoDate(childText(element, 'createdAt'), child(element, 'createdAt')),
           status: isTrue(childText(element, 'isDeleted')) ? 'deleted' : isTrue(childText(element, 'isSpam')) ? 'spam' : 'published',

@@ -68,6 +68,25 @@ function gunzipStart(head: Buffer): Buffer {
   }
 }
 
+/**
+ * Where a chunk stops being UTF-8: the index of the first byte that begins no valid character,
+ * or -1 (a character cut at the chunk's end is not an error here: the next chunk completes it).
+ */
+export function firstInvalidUtf8(bytes: Uint8Array): number {
+  for (let i = 0; i < bytes.length; ) {
+    const byte = bytes[i]!;
+    const length =
+      byte < 0x80 ? 1 : byte >= 0xc2 && byte < 0xe0 ? 2 : byte >= 0xe0 && byte < 0xf0 ? 3 : byte >= 0xf0 && byte < 0xf5 ? 4 : 0;
+    if (length === 0) return i;
+    for (let k = 1; k < length; k++) {
+      if (i + k >= bytes.length) return -1;
+      if ((bytes[i + k]! & 0xc0) !== 0x80) return i;
+    }
+    i += length;
+  }
+  return -1;
+}
+
 /** Opens an export for reading; throws ImportFormatError for an encoding this runtime cannot decode. */
 export async function openExport(path: string): Promise<ExportInput> {
   const { size } = await stat(path);
@@ -104,6 +123,14 @@ export async function openExport(path: string): Promise<ExportInput> {
       try {
         text = decoder.decode(buffer, { stream: true });
       } catch {
+        const bad = encoding === 'utf-8' ? firstInvalidUtf8(buffer) : -1;
+        if (bad >= 0) {
+          const at = line + buffer.subarray(0, bad).filter((byte) => byte === 0x0a).length;
+          throw new ImportFormatError(
+            `the file is not valid UTF-8: byte 0x${buffer[bad]!.toString(16).padStart(2, '0')} at offset ${offset + bad} starts no character; save the file as UTF-8, or declare its real encoding in the XML declaration`,
+            at,
+          );
+        }
         throw new ImportFormatError(
           `the file is not valid ${encoding.toUpperCase()} (between bytes ${offset} and ${offset + buffer.length}, from line ${line} on); save it as ${encoding.toUpperCase()}, or declare its real encoding in the XML declaration`,
           line,

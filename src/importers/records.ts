@@ -117,3 +117,9 @@ export class ImportFormatError extends Error {
 }
 
 export { slugify } from '../domain/slugs.js';
+
+/**
+ * A string of its own, for text kept longer than the chunk of the file it was read from: V8 may
+ * hold a substring as a view of its source, and one kept view keeps the whole chunk alive.
+ */
+export const ownString = (text: string): string => (text.length === 0 ? '' : Buffer.from(text, 'utf8').toString('utf8'));

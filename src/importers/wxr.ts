@@ -15,7 +15,15 @@ import { createHash } from 'node:crypto';
 import { slugify } from '../domain/slugs.js';
 import { htmlToText } from './html.js';
 import { assembleThread, type SourceComment } from './infer.js';
-import { type AuthorRecord, type CommentStatus, emptyReport, ImportFormatError, type ParsedExport, type ThreadRecord } from './records.js';
+import {
+  type AuthorRecord,
+  type CommentStatus,
+  emptyReport,
+  ImportFormatError,
+  ownString,
+  type ParsedExport,
+  type ThreadRecord,
+} from './records.js';
 import { child, childRaw, childrenNamed, childText, type XmlElement, xmlRecords } from './xml.js';
 
 export interface ParseOptions {
@@ -53,18 +61,20 @@ export function siteKey(url: string): string {
     .replace(/\/+$/, '');
 }
 
-const emailKeys = new Map<string, string>();
-
-/** An identity key for a person of the source: by email (hashed), else by name within the site. */
-export function personKey(site: string, email: string, name: string, apart: string): string {
+/**
+ * An identity key for a person of the source: by email (hashed), else by name within the site.
+ * `emailKeys` memoises the hashes of one file's emails, whose people come back comment after
+ * comment.
+ */
+export function personKey(site: string, email: string, name: string, apart: string, emailKeys?: Map<string, string>): string {
   const mail = email.trim().toLowerCase();
   if (mail.includes('@')) {
-    let key = emailKeys.get(mail);
+    let key = emailKeys?.get(mail);
     if (key === undefined) {
       key = `e-${sha(mail).slice(0, 24)}`;
-      // A bounded memo: a file's people come back comment after comment.
-      if (emailKeys.size > 100_000) emailKeys.clear();
-      emailKeys.set(mail, key);
+      // A copy, not `mail` itself: V8 may keep a substring as a view of the text it was cut
+      // from, and a memo of views would keep every chunk of the file it saw alive.
+      if (emailKeys && emailKeys.size < 1_000_000) emailKeys.set(ownString(mail), key);
     }
     return key;
   }
@@ -109,6 +119,7 @@ function decodeSlug(slug: string): string {
 export function parseWxr(chunks: AsyncIterable<string>, { includeSpam = false }: ParseOptions = {}): ParsedExport {
   const report = emptyReport();
   const otherTypes = new Map<string, number>();
+  const emailKeys = new Map<string, string>();
 
   async function* threads(): AsyncGenerator<ThreadRecord> {
     const authors = new Map<string, WordPressAuthor>();
@@ -124,12 +135,12 @@ export function parseWxr(chunks: AsyncIterable<string>, { includeSpam = false }:
       const wordpress = wpNamespace.test(element.uri);
       if (wordpress && element.name === 'author') {
         const login = childText(element, 'author_login');
-        authors.set(login, {
-          name: childText(element, 'author_display_name') || login,
-          email: childText(element, 'author_email'),
+        authors.set(ownString(login), {
+          name: ownString(childText(element, 'author_display_name') || login),
+          email: ownString(childText(element, 'author_email')),
         });
       } else if ((wordpress && element.name === 'base_blog_url') || (element.name === 'link' && element.uri === '' && site === '')) {
-        site = siteKey(element.text);
+        site = ownString(siteKey(element.text));
       } else if (element.name === 'item' && element.uri === '') {
         const thread = itemThread(element, site, authors);
         if (thread) yield thread;
@@ -157,7 +168,7 @@ export function parseWxr(chunks: AsyncIterable<string>, { includeSpam = false }:
       const status = statusOf(childText(element, 'comment_approved'));
       if (kind !== 'comment') {
         if (kind === 'pingback') report.pingbacks++;
-        else otherTypes.set(type, (otherTypes.get(type) ?? 0) + 1);
+        else otherTypes.set(ownString(type), (otherTypes.get(type) ?? 0) + 1);
         leftOut.set(id, parentKey);
         continue;
       }
@@ -168,7 +179,7 @@ export function parseWxr(chunks: AsyncIterable<string>, { includeSpam = false }:
       }
       const name = childText(element, 'comment_author');
       const author: AuthorRecord = {
-        handle: personKey(site, childText(element, 'comment_author_email'), name, `${postId}:${id}`),
+        handle: personKey(site, childText(element, 'comment_author_email'), name, `${postId}:${id}`, emailKeys),
         name: displayName(name),
         bio: null,
       };

@@ -1,11 +1,15 @@
 // The WordPress and Disqus importers, on the project's own original exports in
 // tests/fixtures/exports/ (every behaviour of each format), on both databases. The real exports
 // of ../shared/fixtures have their own file (shared-exports.test.ts).
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { parseDisqus } from '../../src/importers/disqus.js';
 import { htmlToText } from '../../src/importers/html.js';
+import { openExport } from '../../src/importers/input.js';
 import { importExport } from '../../src/importers/load.js';
 import { ImportFormatError, type ParsedExport } from '../../src/importers/records.js';
 import { parseWxr } from '../../src/importers/wxr.js';
@@ -47,6 +51,40 @@ describe('HTML bodies', () => {
     const { text, quotes } = htmlToText('<blockquote><p>Quoted one.</p><p>Quoted two.</p></blockquote><p>Mine.</p>', 'spaces');
     expect(text).toBe('Quoted one.\n\nQuoted two.\n\nMine.');
     expect(quotes.map((q) => text.slice(q.start, q.end))).toEqual(['Quoted one.\n\nQuoted two.']);
+  });
+});
+
+describe('reading files', () => {
+  const file = (name: string, bytes: Buffer) => {
+    const path = join(mkdtempSync(join(tmpdir(), 'threadline-input-')), name);
+    writeFileSync(path, bytes);
+    return path;
+  };
+
+  it('reads the encoding the XML declaration names, and gzip by its first bytes', async () => {
+    const latin = orchard.replace('encoding="UTF-8"', 'encoding="ISO-8859-1"').replace('Odile Brandt]]', 'Odile Brändt]]');
+    const input = await openExport(file('latin.xml.gz', gzipSync(Buffer.from(latin, 'latin1'))));
+    expect(input).toMatchObject({ detected: 'wxr', gzipped: true, encoding: 'iso-8859-1' });
+    const [post] = await collect(parseWxr(input.chunks));
+    expect(post!.comments[0]!.author.name).toBe('Odile Brändt');
+  });
+
+  it('fails on bytes that are not valid UTF-8, naming where, instead of importing replacement characters', async () => {
+    const bytes = Buffer.from(orchard, 'utf8');
+    const broken = Buffer.concat([bytes.subarray(0, 3000), Buffer.from([0xc3, 0x28]), bytes.subarray(3000)]);
+    const input = await openExport(file('broken.xml', broken));
+    const line = bytes.subarray(0, 3000).toString('utf8').split('\n').length;
+    await expect(collect(parseWxr(input.chunks))).rejects.toThrow(
+      new RegExp(`^line ${line}: the file is not valid UTF-8: byte 0xc3 at offset 3000 starts no character`),
+    );
+  });
+
+  it('tells the formats apart by their content', async () => {
+    expect((await openExport(file('a', Buffer.from(orchard)))).detected).toBe('wxr');
+    expect((await openExport(file('b', Buffer.from(lighthouse)))).detected).toBe('disqus');
+    expect((await openExport(file('c', Buffer.from('{"format":"threadline"}')))).detected).toBe('json');
+    expect((await openExport(file('d', Buffer.from('A title\n\nBody')))).detected).toBe('text');
+    expect((await openExport(file('e', Buffer.from('<feed xmlns="http://www.w3.org/2005/Atom"/>')))).detected).toBeNull();
   });
 });
 
