@@ -69,8 +69,7 @@ export async function* xmlRecords(chunks: AsyncIterable<string>, depth: number):
     const element: XmlElement = {
       name: tag.local ?? tag.name,
       uri: tag.uri ?? '',
-      attributes: new Map(
-        Object.values(tag.attributes).map((a) => [typeof a === 'string' ? a : a.local, typeof a === 'string' ? a : a.value]),
+      attributes: attributesOf(tag.attributes),
       ),
       children: [],
       text: '',
