@@ -70,7 +70,6 @@ export async function* xmlRecords(chunks: AsyncIterable<string>, depth: number):
       name: tag.local ?? tag.name,
       uri: tag.uri ?? '',
       attributes: attributesOf(tag.attributes),
-      ),
       children: [],
       text: '',
       line: parser.line,
