@@ -10,13 +10,12 @@ import v8 from 'node:v8';
 import { applyMigrations } from '../../prisma/migrate.js';
 import { ConfigError, loadConfig } from '../config.js';
 import { configureDatabase, openDatabase } from '../db.js';
-import { parseDisqus } from '../importers/disqus.js';
 import { type ExportFormat, type ExportInput, openExport } from '../importers/input.js';
 import { importJson } from '../importers/json.js';
 import { type ImportSummary, importExport } from '../importers/load.js';
+import { parseInWorker } from '../importers/parallel.js';
 import { emptyReport, ImportFormatError, type ParsedExport } from '../importers/records.js';
 import { parseTextThread } from '../importers/text.js';
-import { parseWxr } from '../importers/wxr.js';
 
 // An import's live data is small (one thread at a time) but it allocates fast, and V8 lets the
 // heap grow to several times the live data between collections: at 100,000 comments, peak RSS
@@ -37,19 +36,27 @@ async function readAll(chunks: AsyncIterable<string>): Promise<string> {
   return text;
 }
 
-/** A parser for a foreign format (our JSON export is restored, not parsed into threads). */
-function parserFor(format: Exclude<ExportFormat, 'json'>, input: ExportInput, includeSpam: boolean): ParsedExport {
+/**
+ * A parser for a foreign format (our JSON export is restored, not parsed into threads). XML
+ * exports are parsed in a worker thread, beside the writes (src/importers/parallel.ts).
+ */
+function parserFor(
+  format: Exclude<ExportFormat, 'json'>,
+  path: string,
+  input: ExportInput,
+  includeSpam: boolean,
+): ParsedExport & { bytesRead(): number } {
   switch (format) {
     case 'wxr':
-      return parseWxr(input.chunks, { includeSpam });
     case 'disqus':
-      return parseDisqus(input.chunks, { includeSpam });
+      return parseInWorker({ path, format, includeSpam });
     case 'text':
       return {
         threads: (async function* () {
           yield parseTextThread(await readAll(input.chunks));
         })(),
         report: emptyReport(),
+        bytesRead: () => input.bytesRead(),
       };
   }
 }
@@ -61,7 +68,7 @@ const duration = (seconds: number) =>
   seconds < 60 ? `${Math.ceil(seconds)} s` : `${Math.floor(seconds / 60)} min ${Math.round(seconds % 60)} s`;
 
 /** Bytes read, comments handled, their rate and the time left (by bytes), on a bar or in lines. */
-function progressReporter(stream: NodeJS.WriteStream, input: ExportInput) {
+function progressReporter(stream: NodeJS.WriteStream, input: { size: number; bytesRead(): number }) {
   const started = Date.now();
   let comments = 0;
   let articles = 0;
@@ -182,14 +189,12 @@ async function main(argv: string[]): Promise<number> {
   await applyMigrations(settings.url);
   await configureDatabase(db);
 
-  const progress = progressReporter(process.stderr, input);
+  const parsed = format === 'json' ? null : parserFor(format, file, input, values['include-spam']);
+  const progress = progressReporter(process.stderr, { size: input.size, bytesRead: () => parsed?.bytesRead() ?? input.bytesRead() });
   let summary: ImportSummary;
   try {
     const options = { dryRun: values['dry-run'], onProgress: (p: { done: number; articles: number }) => progress.update(p) };
-    summary =
-      format === 'json'
-        ? await importJson(db, input.chunks, options)
-        : await importExport(db, parserFor(format, input, values['include-spam']), options);
+    summary = parsed === null ? await importJson(db, input.chunks, options) : await importExport(db, parsed, options);
   } catch (error) {
     progress.stop();
     throw error;
