@@ -129,7 +129,12 @@ interface ThreadPlan {
   knownAuthors: Map<string, number>;
 }
 
-async function planThread(reader: DbTx, thread: ThreadRecord): Promise<ThreadPlan> {
+/**
+ * Plans a thread with reads only. `lock`, when writing, locks an article that exists before its
+ * comments are read: comments posted meanwhile (on PostgreSQL, by other writers) wait until the
+ * import has committed, so the numbers planned stay the article's.
+ */
+async function planThread(reader: DbTx, thread: ThreadRecord, lock?: (articleId: number) => Promise<void>): Promise<ThreadPlan> {
   const { article, comments, source } = thread;
   checkStorable(thread);
   const identities = new Map<string, { name: string; bio: string | null }>();
@@ -176,9 +181,14 @@ async function planThread(reader: DbTx, thread: ThreadRecord): Promise<ThreadPla
     return { thread, existing: null, slug, stored, fresh, identities, knownAuthors };
   }
 
+  if (lock) {
+    await lock(existing.id);
+    existing = await reader.article.findUniqueOrThrow({ where: { id: existing.id }, select });
+  }
   const rows = await reader.comment.findMany({
     where: { articleId: existing.id },
-    select: { id: true, number: true, path: true, depth: true, body: true, authorId: true, sourceKey: true },
+    // Bodies only where they are compared (the text format's numbered comments).
+    select: { id: true, number: true, path: true, depth: true, body: thread.numbering === 'file', authorId: true, sourceKey: true },
   });
   if (thread.numbering === 'file') {
     // The same thread again, or a longer export of it: the comments already here must be the
@@ -249,16 +259,6 @@ async function writeThread(db: Database, tx: DbTx, plan: ThreadPlan, now: Date, 
       select: { id: true, lastCommentNumber: true },
     }));
   if (fresh.length === 0) return { articleCreated: plan.existing == null, commentsCreated: 0, authorsCreated: newIdentities.length };
-
-  // Comments posted meanwhile (on PostgreSQL, by other writers) wait until this import has
-  // committed, so the numbers planned stay the article's.
-  await db.lockRow(tx, 'Article', target.id);
-  if (plan.existing) {
-    const current = await tx.article.findUniqueOrThrow({ where: { id: target.id }, select: { lastCommentNumber: true } });
-    if (current.lastCommentNumber !== plan.existing.lastCommentNumber && thread.numbering === 'append') {
-      throw new Error(`comments were posted to "${article.title}" while the import was planned; run it again`);
-    }
-  }
 
   const numberHere = new Map<number, number>();
   for (const { record, number } of fresh) numberHere.set(record.number, number);
@@ -379,7 +379,7 @@ export async function importThreads(
         started = true;
         const tags = new Set<string>();
         for await (const thread of threads) {
-          const plan = await planThread(tx, thread);
+          const plan = await planThread(tx, thread, (id) => db.lockRow(tx, 'Article', id));
           account(plan, await writeThread(db, tx, plan, now, tags));
         }
       },
