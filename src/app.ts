@@ -21,6 +21,7 @@ import type { Database } from './db.js';
 import { maskError } from './errors.js';
 import type { Logger } from './logger.js';
 import { type AnswerStore, MemoryAnswerStore, RedisAnswerStore } from './http/answer-store.js';
+import { useClientScript } from './http/client-script.js';
 import { usePersistedQueries } from './http/persisted-queries.js';
 import { useResponseCache } from './http/response-cache.js';
 import { redisEventBus } from './live/bus.js';
@@ -114,6 +115,8 @@ function buildYoga({
     healthCheckEndpoint: '/live',
     logging: logger.child({ component: 'yoga' }),
     plugins: [
+      // A static script: answered before anything GraphQL looks at the request.
+      useClientScript(),
       usePersistedQueries(responseCache.persistedQueryChars),
       useDeferStream(),
       ...requestLimitPlugins(requestLimits, { development }),

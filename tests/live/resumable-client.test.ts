@@ -1,7 +1,11 @@
 // The resumable WebSocket (src/client/resumable.ts) with a real graphql-ws client: a reconnect
 // re-sends the subscription, and the wrapper makes it resume after the last cursor received, so
 // the comments posted while the client was away arrive, once each, in order.
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { print } from 'graphql';
 import { createClient } from 'graphql-ws';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -14,6 +18,7 @@ import { db, demoSlug, globalId, post, testApp, tokenFor, viewer } from '../help
 
 let app: App;
 let url: string;
+let httpUrl: string;
 let articleId: string;
 let token: string;
 
@@ -24,6 +29,7 @@ beforeAll(async () => {
   app = testApp();
   const { port } = (await app.start(0, '127.0.0.1')) as AddressInfo;
   url = `ws://127.0.0.1:${port}/graphql`;
+  httpUrl = `http://127.0.0.1:${port}`;
 });
 afterAll(() => app.stop());
 
@@ -83,6 +89,23 @@ describe('the resumable WebSocket', () => {
   it('is needed: without it the same client loses what was posted while it was away', async () => {
     const { posted, received } = await cutOffWhilePosting(WebSocket);
     expect(received).toEqual([...posted.slice(0, 2), posted.at(-1)]);
+  });
+
+  it('is served as /client.js, an ES module that works as it is', async () => {
+    const response = await fetch(`${httpUrl}/client.js`);
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toBe('text/javascript; charset=utf-8');
+    const etag = response.headers.get('etag')!;
+    const script = await response.text();
+    expect(script).not.toMatch(/\bimport\b.*\bfrom\b/);
+    expect((await fetch(`${httpUrl}/client.js`, { headers: { 'if-none-match': etag } })).status).toBe(304);
+    expect((await fetch(`${httpUrl}/client.js`, { method: 'POST' })).status).toBe(405);
+
+    const file = join(mkdtempSync(join(tmpdir(), 'threadline-client-')), 'client.mjs');
+    writeFileSync(file, script);
+    const served = (await import(pathToFileURL(file).href)) as typeof import('../../src/client/resumable.js');
+    const { posted, received } = await cutOffWhilePosting(served.resumableWebSocket(WebSocket));
+    expect(received).toEqual(posted);
   });
 
   it('sets `after` only on subscriptions that declare it, and forgets a subscription its client completed', () => {
