@@ -6,6 +6,8 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { ApolloClient, InMemoryCache } from '@apollo/client';
+import { GraphQLWsLink } from '@apollo/client/link/subscriptions';
 import { print } from 'graphql';
 import { createClient } from 'graphql-ws';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -47,7 +49,7 @@ async function postComment(words: string): Promise<number> {
  * cut after two comments; it reconnects only once three more have been posted. Returns the
  * numbers posted and the numbers received.
  */
-async function cutOffWhilePosting(webSocketImpl: unknown) {
+async function cutOffWhilePosting(webSocketImpl: unknown, through: 'graphql-ws' | 'apollo' = 'graphql-ws') {
   let reconnect = () => {};
   const client = createClient({
     url,
@@ -58,10 +60,21 @@ async function cutOffWhilePosting(webSocketImpl: unknown) {
   });
   const received: number[] = [];
   const before = app.pubsub.listenerCount;
-  const stop = client.subscribe<CommentAddedSubscription>(
-    { query: print(CommentAddedDocument), variables: { articleId } },
-    { next: ({ data }) => data && received.push(data.commentAdded.comment.number), error: () => {}, complete: () => {} },
-  );
+  const onData = (data: CommentAddedSubscription | null | undefined) => data && received.push(data.commentAdded.comment.number);
+  let stop: () => void;
+  if (through === 'apollo') {
+    // Apollo Client's own transport over the same graphql-ws client, unmodified.
+    const apollo = new ApolloClient({ link: new GraphQLWsLink(client), cache: new InMemoryCache() });
+    const subscription = apollo
+      .subscribe<CommentAddedSubscription>({ query: CommentAddedDocument, variables: { articleId } })
+      .subscribe({ next: ({ data }) => onData(data), error: () => {} });
+    stop = () => subscription.unsubscribe();
+  } else {
+    stop = client.subscribe<CommentAddedSubscription>(
+      { query: print(CommentAddedDocument), variables: { articleId } },
+      { next: ({ data }) => onData(data), error: () => {}, complete: () => {} },
+    );
+  }
   await vi.waitFor(() => expect(app.pubsub.listenerCount).toBeGreaterThan(before));
   const posted = [await postComment('Resume one.'), await postComment('Resume two.')];
   await vi.waitFor(() => expect(received).toHaveLength(2));
@@ -83,6 +96,11 @@ async function cutOffWhilePosting(webSocketImpl: unknown) {
 describe('the resumable WebSocket', () => {
   it('makes a graphql-ws client resume after a reconnect: every comment once, in order', async () => {
     const { posted, received } = await cutOffWhilePosting(resumableWebSocket(WebSocket));
+    expect(received).toEqual(posted);
+  });
+
+  it("resumes Apollo Client's GraphQLWsLink, unmodified", async () => {
+    const { posted, received } = await cutOffWhilePosting(resumableWebSocket(WebSocket), 'apollo');
     expect(received).toEqual(posted);
   });
 
