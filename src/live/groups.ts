@@ -71,6 +71,8 @@ class Group {
   /** The event whose answer the pipeline is computing. */
   #executing = 0;
   #closed = false;
+  /** Whether the group knows where it stands in the log: until then it counts as no listener. */
+  #positioned = false;
 
   constructor(
     readonly spec: GroupSpec,
@@ -79,7 +81,8 @@ class Group {
     this.#source = groups.pubsub.subscribe(
       spec.articleId,
       () => this.fail(new SubscriberOverflowError(groups.pubsub.maxQueue)),
-      () => this.holders,
+      // Counted as listening once its position is fixed: an event committed after that reaches it.
+      () => (this.#positioned ? this.holders : 0),
     );
     this.ready = this.#start();
     // Members await `ready` themselves; a group nobody awaits must not crash the process.
@@ -90,6 +93,7 @@ class Group {
     try {
       await this.#source.ready;
       this.last = await currentSeq(this.groups.db, this.spec.articleId);
+      this.#positioned = true;
       if (this.#closed) return;
       const { document, operationName, variableValues, viewer } = this.spec;
       const result = await this.groups.run({ document, operationName, variableValues, viewer, source: this.#events() });

@@ -121,7 +121,11 @@ export class LivePubSub {
     return subscriber;
   }
 
-  /** Open subscriptions, all articles together; zero once every client has gone. */
+  /**
+   * Open subscriptions that are listening, all articles together: each counts once where it
+   * starts is fixed, so an event committed after it counts reaches it. Zero once every client
+   * has gone.
+   */
   get listenerCount(): number {
     let count = 0;
     for (const subscribers of this.#topics.values()) for (const subscriber of subscribers) count += subscriber.stands();

@@ -91,14 +91,17 @@ export function articleEvents(
   onOverflow?: () => void,
 ): AsyncIterableIterator<LiveEvent> {
   let live: LiveSubscription | undefined;
+  // Counted as a listener once where it starts is fixed: an event committed after that reaches it.
+  let positioned = afterSeq != null;
   const events = (async function* () {
-    live = pubsub.subscribe(articleId, onOverflow);
+    live = pubsub.subscribe(articleId, onOverflow, () => (positioned ? 1 : 0));
     try {
       // Read the log only once other instances' events reach us too: nothing falls between.
       await live.ready;
       let last: number;
       if (afterSeq == null) {
         last = await currentSeq(db, articleId);
+        positioned = true;
       } else {
         last = afterSeq;
         for await (const event of logged(db, articleId, last)) {

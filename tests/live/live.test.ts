@@ -349,6 +349,55 @@ describe('review findings', () => {
   });
 });
 
+describe('starting point', () => {
+  it('counts a subscription as listening only once where it starts is fixed; a comment posted after that arrives', async () => {
+    // Hold the read that fixes where a subscription without `after` starts (the article's last event).
+    let reached = false;
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const article = new Proxy(db.reader.article, {
+      get(target, property, receiver) {
+        const original = Reflect.get(target, property, receiver);
+        if (property !== 'findUnique') return original;
+        return async (args: { select?: { lastEventSeq?: boolean } }) => {
+          if (args.select?.lastEventSeq) {
+            reached = true;
+            await gate;
+          }
+          return original.call(target, args);
+        };
+      },
+    });
+    const reader = new Proxy(db.reader, {
+      get: (target, property, receiver) => (property === 'article' ? article : Reflect.get(target, property, receiver)),
+    });
+    const held = testApp({ database: { ...db, reader }, redisUrl: null });
+    const { port } = (await held.start(0, '127.0.0.1')) as AddressInfo;
+    const client = createClient({ url: `ws://127.0.0.1:${port}/graphql`, webSocketImpl: WebSocket, retryAttempts: 0 });
+    const received: number[] = [];
+    client.subscribe<{ commentAdded: { comment: { number: number } } }>(
+      { query: print(CommentAddedDocument), variables: { articleId } },
+      { next: ({ data }) => data && received.push(data.commentAdded.comment.number), error: () => {}, complete: () => {} },
+    );
+    await eventually(() => reached, 'the read of where the article’s events stand');
+    // Subscribed to the article, but not yet listening: a test (or a client) waiting for it must wait on.
+    expect(held.pubsub.listenerCount).toBe(0);
+    release();
+    await eventually(() => held.pubsub.listenerCount === 1, 'the subscription');
+    const { body: result } = await post(
+      held,
+      PostCommentDocument,
+      { input: { articleId, body: 'Right after' } },
+      { authorization: `Bearer ${token}` },
+    );
+    if (result.data?.postComment.__typename !== 'PostCommentSuccess') throw new Error(JSON.stringify(result));
+    await eventually(() => received.length >= 1, 'the comment');
+    expect(received).toEqual([result.data.postComment.comment.number]);
+    await client.dispose();
+    await held.stop();
+  });
+});
+
 describe('resync', () => {
   it('delivers a write that no message announced, found in the event log', async () => {
     // Another process's write (or one whose Redis message was lost): committed and logged,
