@@ -124,8 +124,11 @@ export class SocketOutlet extends Membership implements Outlet {
   }
 
   override end(error: Error): void {
-    super.end(error);
+    // A slow subscriber's socket closes (4499) before its operation is ended, so no error message
+    // goes out for it: graphql-ws clients then re-send the subscription after reconnecting, as
+    // they do after any close, where an error message would make them give it up.
     if (error instanceof SubscriberOverflowError) this.onSlow();
+    super.end(error);
   }
 }
 
