@@ -68,6 +68,17 @@ builder.prismaObjectField('Article', 'thread', (t) =>
   ),
 );
 
+builder.prismaObjectField('Article', 'comment', (t) =>
+  t.prismaField({
+    type: 'Comment',
+    nullable: true,
+    description: 'The comment with this number (a `#comment-N` link names it), or null when there is none.',
+    args: { number: t.arg.int({ required: true }) },
+    resolve: (query, article, { number }, { db }) =>
+      db.reader.comment.findUnique({ ...query, where: { articleId_number: { articleId: article.id, number } } }),
+  }),
+);
+
 builder.queryFields((t) => ({
   article: t.prismaField({
     type: 'Article',

@@ -58,6 +58,16 @@ export const Comment = builder.prismaNode('Comment', {
         'Deleted by its author or a moderator (or hidden, to all but moderators): a tombstone that keeps its number and replies.',
       resolve: (comment, _args, { viewer }) => !showsComment(comment, viewer),
     }),
+    editableUntil: t.field({
+      type: 'DateTime',
+      nullable: true,
+      description:
+        'Until when its author may edit it (while its thread takes comments); null for a tombstone and for an imported comment, which keeps the words of its archive.',
+      resolve: (comment, _args, { viewer, writeLimits }) =>
+        comment.imported || !showsComment(comment, viewer)
+          ? null
+          : new Date(comment.createdAt.getTime() + writeLimits.editWindowSeconds * 1000),
+    }),
     isHidden: t.boolean({
       description: 'Hidden by a moderator. Only moderators see true here; everyone else sees a deleted comment.',
       resolve: (comment, _args, { viewer }) => comment.hiddenAt != null && isModerator(viewer),

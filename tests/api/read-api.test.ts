@@ -3,6 +3,7 @@ import { loadThread } from '../../src/importers/load.js';
 import { parseTextThread } from '../../src/importers/text.js';
 import { seedDemoIfEmpty } from '../../src/seed.js';
 import {
+  CommentByNumberDocument,
   ArticleCommentsDocument,
   ArticlesDocument,
   ArticleThreadDocument,
@@ -313,6 +314,16 @@ describe('permalink', () => {
     expect(permalink.comments.edges.map((e) => e.node.number)).toEqual([22, 31, 34]);
     expect(permalink.comments.pageInfo).toMatchObject({ hasPreviousPage: true, hasNextPage: false });
     expect(permalink.comments.edges[1]!.node.replies.edges.map((e) => e.node.number)).toEqual([32]);
+  });
+
+  it('starts from a #comment-N link: Article.comment(number) names the comment, null for a number not posted', async () => {
+    const { article } = await query(CommentByNumberDocument, { slug: demoSlug, number: 30 });
+    expect(article!.comment).toMatchObject({ id: await commentId(demoSlug, 30), number: 30 });
+    // Imported comments keep the words of their archive: no edit window.
+    expect(article!.comment!.editableUntil).toBeNull();
+    for (const number of [0, -1, 424242]) {
+      expect((await query(CommentByNumberDocument, { slug: demoSlug, number })).article!.comment).toBeNull();
+    }
   });
 
   it('is null for a comment that does not exist, and refuses a page over 100', async () => {

@@ -6,6 +6,7 @@ import { loadThread } from '../../src/importers/load.js';
 import { parseTextThread } from '../../src/importers/text.js';
 import { seedDemoIfEmpty } from '../../src/seed.js';
 import {
+  CommentByNumberDocument,
   CreateArticleDocument,
   CreateTagDocument,
   DeleteCommentDocument,
@@ -371,6 +372,9 @@ describe('editComment', () => {
     if (result.editComment.__typename !== 'EditCommentSuccess') throw new Error(result.editComment.__typename);
     const edited = result.editComment.comment;
     expect(edited.body).toBe('First, I mean.');
+    const { article } = await query(CommentByNumberDocument, { slug: demoSlug, number: comment.number });
+    const { createdAt, editableUntil } = article!.comment!;
+    expect(new Date(editableUntil!).getTime() - new Date(createdAt).getTime()).toBe(15 * 60_000);
     expect(edited.editedAt).not.toBeNull();
     expect(edited.revisions).toEqual({ totalCount: 1, edges: [{ node: { body: 'Frist!', createdAt: expect.any(String) } }] });
     const { node } = await query(ReadCommentDocument, { id: quoter.id });
