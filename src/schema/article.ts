@@ -1,5 +1,6 @@
 import { builder } from '../builder.js';
 import type { Context } from '../context.js';
+import { encodeCursor } from '../domain/events.js';
 import { defaultPageSize, defaultThreadPageSize, maxPageSize, maxTagsPerArticle, maxThreadPageSize } from '../domain/limits.js';
 import { visibleArticles } from '../domain/visibility.js';
 import * as relations from '../read/relations.js';
@@ -29,6 +30,12 @@ export const Article = builder.prismaNode('Article', {
       query: { orderBy: { name: 'asc' }, take: maxTagsPerArticle },
     }),
     commentCount: t.exposeInt('commentCount', { description: 'All comments of the article, replies included.' }),
+    liveCursor: t.string({
+      description:
+        'Where the article’s events stood when it was read: pass it as `after` to commentAdded or commentChanged to hear of every change after this read, none missed (one made while the rest of the answer was read may arrive as well).',
+      select: { lastEventSeq: true },
+      resolve: (article) => encodeCursor(article.id, article.lastEventSeq),
+    }),
     commentsLocked: t.exposeBoolean('commentsLocked', {
       description: 'No new comments, and no edits of old ones (deleting stays possible); moderators lock and unlock.',
     }),

@@ -13,6 +13,7 @@ import { encodeCursor } from '../../src/domain/events.js';
 import { LivePubSub } from '../../src/live/pubsub.js';
 import { seedDemoIfEmpty } from '../../src/seed.js';
 import {
+  ArticleLiveCursorDocument,
   CommentAddedDocument,
   type CommentAddedSubscription,
   CommentChangedDocument,
@@ -108,6 +109,17 @@ describe('commentAdded', () => {
     expect(sub.received.map((e) => e.commentAdded.kind)).toEqual(['ADDED', 'ADDED', 'ADDED']);
     expect(new Set(sub.received.map((e) => e.commentAdded.cursor)).size).toBe(3);
     expect(sub.received[0]!.commentAdded.comment).toMatchObject({ body: 'Live one', author: { handle: 'live-writer' } });
+    await sub.close();
+  });
+
+  it('starts from an article read: with its liveCursor as after, a comment posted between the read and the subscription arrives', async () => {
+    const { body: read } = await post(app, ArticleLiveCursorDocument, { slug: demoSlug });
+    const between = await postComment('Posted between the read and the subscription');
+    const sub = await subscribe(CommentAddedDocument, { articleId, after: read.data!.article!.liveCursor });
+    await sub.until(1);
+    const live = await postComment('Posted once subscribed');
+    await sub.until(2);
+    expect(sub.received.map((e) => e.commentAdded.comment.number)).toEqual([between.number, live.number]);
     await sub.close();
   });
 
