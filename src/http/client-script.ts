@@ -1,7 +1,9 @@
 /**
- * `GET /client.js`: the resumable WebSocket (src/client/resumable.ts) as one ES module for
- * browsers, bundled and minified by esbuild the first time it is asked for and kept. Public and
- * the same for every origin (a module script is fetched with CORS); revalidated by its ETag.
+ * The browser scripts, each one ES module bundled and minified by esbuild the first time it is
+ * asked for, then kept: `GET /client.js`, the resumable WebSocket (src/client/resumable.ts), and
+ * `GET /widget.js`, the `<threadline-comments>` element (src/widget/), graphql-ws included.
+ * Public and the same for every origin (a module script is fetched with CORS); revalidated by
+ * their ETags.
  */
 import { createHash } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
@@ -9,35 +11,50 @@ import { build } from 'esbuild';
 import type { Plugin } from 'graphql-yoga';
 
 export const clientScriptPath = '/client.js';
-const source = fileURLToPath(new URL('../client/resumable.ts', import.meta.url));
+export const widgetScriptPath = '/widget.js';
 
-let bundled: Promise<{ body: string; etag: string }> | undefined;
+const entries: Record<string, string> = {
+  [clientScriptPath]: fileURLToPath(new URL('../client/resumable.ts', import.meta.url)),
+  [widgetScriptPath]: fileURLToPath(new URL('../widget/index.ts', import.meta.url)),
+};
 
-function clientScript() {
-  bundled ??= build({
-    entryPoints: [source],
-    bundle: true,
-    format: 'esm',
-    target: 'es2020',
-    minify: true,
-    write: false,
-    logLevel: 'silent',
-  }).then((result) => {
-    const body = result.outputFiles[0]!.text;
-    return { body, etag: `"${createHash('sha256').update(body).digest('base64url').slice(0, 22)}"` };
-  });
-  return bundled;
+interface Script {
+  body: string;
+  etag: string;
+}
+
+const bundled = new Map<string, Promise<Script>>();
+
+/** The bundle served at `path` (one of the paths above), built once per process. */
+export function browserScript(path: string): Promise<Script> {
+  let script = bundled.get(path);
+  if (!script) {
+    script = build({
+      entryPoints: [entries[path]!],
+      bundle: true,
+      format: 'esm',
+      target: 'es2022',
+      minify: true,
+      write: false,
+      logLevel: 'silent',
+    }).then((result) => {
+      const body = result.outputFiles[0]!.text;
+      return { body, etag: `"${createHash('sha256').update(body).digest('base64url').slice(0, 22)}"` };
+    });
+    bundled.set(path, script);
+  }
+  return script;
 }
 
 export function useClientScript(): Plugin {
   return {
     async onRequest({ request, url, endResponse, fetchAPI }) {
-      if (url.pathname !== clientScriptPath) return;
+      if (!Object.hasOwn(entries, url.pathname)) return;
       if (request.method !== 'GET' && request.method !== 'HEAD') {
         endResponse(new fetchAPI.Response(null, { status: 405, headers: { allow: 'GET, HEAD' } }));
         return;
       }
-      const { body, etag } = await clientScript();
+      const { body, etag } = await browserScript(url.pathname);
       const headers = {
         'content-type': 'text/javascript; charset=utf-8',
         etag,
