@@ -22,8 +22,10 @@ import { maskError } from './errors.js';
 import type { Logger } from './logger.js';
 import { type AnswerStore, MemoryAnswerStore, RedisAnswerStore } from './http/answer-store.js';
 import { useClientScript } from './http/client-script.js';
+import { useDemo } from './http/demo.js';
 import { usePersistedQueries } from './http/persisted-queries.js';
 import { useResponseCache } from './http/response-cache.js';
+import { useThreadPage } from './http/thread-page.js';
 import { redisEventBus } from './live/bus.js';
 import { atTime, useTokenExpiry } from './live/expiry.js';
 import { LiveGroups, type RunSubscription } from './live/groups.js';
@@ -66,6 +68,11 @@ export interface AppOptions {
    * back on, and what the tests and benchmarks compare groups with).
    */
   liveGroups?: boolean;
+  /**
+   * The demo page's "sign in as" picker (POST /demo/sign-in signs a token for any handle):
+   * for trying the server out, never in production. Off unless asked for.
+   */
+  demoSignIn?: boolean;
 }
 
 /** Close code for a subscriber that fell further behind than its queue: resubscribe with `after`. */
@@ -93,6 +100,7 @@ function buildYoga({
   answers,
   liveGroups,
   responseCache = defaultResponseCache,
+  demoSignIn = false,
 }: Omit<AppOptions, 'liveGroups'> & {
   pubsub: LivePubSub;
   origins: OriginPolicy;
@@ -117,6 +125,10 @@ function buildYoga({
     plugins: [
       // A static script: answered before anything GraphQL looks at the request.
       useClientScript(),
+      // The thread as HTML (GET /articles/<slug>/comments), read through this same pipeline.
+      useThreadPage(),
+      // An article page with the widget (GET /demo/<slug>), and outside production a "sign in as" picker.
+      useDemo({ signIn: demoSignIn, secret }),
       usePersistedQueries(responseCache.persistedQueryChars),
       useDeferStream(),
       ...requestLimitPlugins(requestLimits, { development }),

@@ -37,6 +37,8 @@ async function main() {
     resyncIntervalMs: config.resyncIntervalMs,
     graphiql: true,
     development: process.env.NODE_ENV === 'development',
+    // The demo page's sign-in picker mints tokens for anyone: never in production.
+    demoSignIn: !config.production,
   });
   const prune = () =>
     pruneEvents(database, config.liveLimits.retentionDays).then(

@@ -171,12 +171,14 @@ export class ThreadlineComments extends HTMLElement {
   connectedCallback(): void {
     document.addEventListener('selectionchange', this.#onSelection);
     window.addEventListener('hashchange', this.#onHash);
+    window.addEventListener('offline', this.#onOffline);
     void this.#start();
   }
 
   disconnectedCallback(): void {
     document.removeEventListener('selectionchange', this.#onSelection);
     window.removeEventListener('hashchange', this.#onHash);
+    window.removeEventListener('offline', this.#onOffline);
     this.#stopLive();
   }
 
@@ -673,8 +675,18 @@ export class ThreadlineComments extends HTMLElement {
       webSocketImpl: resumableWebSocket(),
       retryAttempts: Number.POSITIVE_INFINITY,
       shouldRetry: () => true,
-      // Backs off up to half a minute, with jitter, so a restarted server is not met by every reader at once.
-      retryWait: (retries) => new Promise((resolve) => setTimeout(resolve, Math.min(30_000, 500 * 2 ** retries) * (0.5 + Math.random()))),
+      // Backs off up to half a minute, with jitter, so a restarted server is not met by every
+      // reader at once; the network coming back cuts the wait short.
+      retryWait: (retries) =>
+        new Promise<void>((resolve) => {
+          const done = () => {
+            clearTimeout(timer);
+            window.removeEventListener('online', done);
+            resolve();
+          };
+          const timer = setTimeout(done, Math.min(30_000, 500 * 2 ** retries) * (0.5 + Math.random()));
+          window.addEventListener('online', done);
+        }),
     });
     this.#client = client;
     const listen = (query: string, onComment: (comment: CommentData) => void) =>
@@ -691,6 +703,12 @@ export class ThreadlineComments extends HTMLElement {
       listen(changedSubscription, (comment) => this.#onChanged(comment)),
     ];
   }
+
+  /**
+   * Gone offline, a socket may stay open without carrying anything until a keep-alive notices:
+   * it is given up at once, and the client reconnects (and resumes) when it can.
+   */
+  readonly #onOffline = () => this.#client?.terminate();
 
   #stopLive(): void {
     for (const stop of this.#unsubscribe) stop();

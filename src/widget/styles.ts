@@ -28,7 +28,8 @@ a { color: var(--accent); }
 blockquote { margin: .5em 0; padding: .25em .75em; border-left: 3px solid var(--border); color: var(--muted); }
 blockquote footer { font-size: .85em; }
 .deleted { color: var(--muted); font-style: italic; }
-.actions, .quoted-by { display: flex; flex-wrap: wrap; gap: .5em; align-items: center; font-size: .9em; color: var(--muted); }
+.actions { display: flex; flex-wrap: wrap; gap: .5em; align-items: center; font-size: .9em; color: var(--muted); }
+.quoted-by { margin: .4em 0; font-size: .9em; color: var(--muted); }
 button {
   font: inherit; font-size: .9em; cursor: pointer; border: 1px solid var(--border); border-radius: 6px;
   background: var(--threadline-button-background, #f6f8fa); color: var(--threadline-color, #1f2328); padding: .25em .75em;

@@ -1,0 +1,247 @@
+// <threadline-comments> on the demo page, in a real headless Chromium (Debian's package, through
+// playwright-core): two readers signed in as two authors, live updates across a lost network
+// and a server restart, quoting by selection, permalinks, accessibility (axe-core) and a
+// screenshot kept for a person to look at.
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, readFileSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { createRequire } from 'node:module';
+import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { App } from '../../src/app.js';
+import { LivePubSub } from '../../src/live/pubsub.js';
+import { seedDemoIfEmpty } from '../../src/seed.js';
+import { PostCommentDocument } from '../../schema/generated/graphql.js';
+import { db, demoSlug, globalId, post, testApp, tokenFor, viewer } from '../helpers.js';
+
+/** Where the screenshot of the demo page is kept (CI keeps the folder; nobody commits it). */
+const artifacts = join(import.meta.dirname, '..', '..', 'test-results');
+const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+
+let app: App;
+let port: number;
+let browser: Browser;
+let articleId: string;
+let writer: string;
+
+const serve = async (at: number) => {
+  const server = testApp({ demoSignIn: true });
+  const address = (await server.start(at, '127.0.0.1')) as AddressInfo;
+  return { server, port: address.port };
+};
+
+beforeAll(async () => {
+  await seedDemoIfEmpty(db);
+  articleId = globalId('Article', (await db.reader.article.findUniqueOrThrow({ where: { slug: demoSlug } })).id);
+  writer = await tokenFor(viewer('widget-writer', 'MODERATOR', 'Widget Writer'));
+  ({ server: app, port } = await serve(0));
+  const executablePath = execFileSync('which', ['chromium'], { encoding: 'utf8' }).trim();
+  browser = await chromium.launch({
+    executablePath,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking'],
+  });
+});
+
+afterAll(async () => {
+  await browser?.close();
+});
+
+let posts = 0;
+/** A comment posted through the API (not a page), through `through` (default: the server the pages use). */
+async function postComment(words: string, through: App = app): Promise<number> {
+  const body = `${words} (${++posts})`;
+  const { body: result } = await post(through, PostCommentDocument, { input: { articleId, body } }, { authorization: `Bearer ${writer}` });
+  if (result.data?.postComment.__typename !== 'PostCommentSuccess') throw new Error(JSON.stringify(result));
+  return result.data.postComment.comment.number;
+}
+
+/** A new reader's tab on the demo page, its widget drawn. */
+async function reader(path = `/demo/${demoSlug}`): Promise<{ page: Page; context: BrowserContext }> {
+  const context = await browser.newContext({ viewport: { width: 900, height: 900 } });
+  const page = await context.newPage();
+  page.on('pageerror', (error) => {
+    throw error;
+  });
+  await page.goto(`http://127.0.0.1:${port}${path}`);
+  await page.locator('threadline-comments h2').filter({ hasText: 'comments on' }).waitFor({ timeout: 30_000 });
+  return { page, context };
+}
+
+async function signIn(page: Page, handle: string, name: string) {
+  await page.fill('#demo-handle', handle);
+  await page.fill('#demo-name', name);
+  await page.click('#sign-in button[type=submit]');
+  await page
+    .locator('#signed-in')
+    .filter({ hasText: `Signed in as ${handle}` })
+    .waitFor();
+}
+
+/** How many times each comment number is shown in the widget (its `comment-N` ids). */
+const shownNumbers = (page: Page) =>
+  page.evaluate(() =>
+    [...(document.querySelector('threadline-comments')?.shadowRoot?.querySelectorAll('article[id^="comment-"]') ?? [])].map((element) =>
+      Number(element.id.slice('comment-'.length)),
+    ),
+  );
+
+/** Resolves once the server holds `count` more live subscriptions than `before` (each widget holds two). */
+const untilListening = async (server: App, count: number) => {
+  await expect.poll(() => server.pubsub.listenerCount, { timeout: 30_000 }).toBe(count);
+};
+
+describe('the widget on the demo page', () => {
+  it('shows one reader’s comment to another within a second', async () => {
+    const a = await reader();
+    const b = await reader();
+    await signIn(a.page, 'ada', 'Ada Reader');
+    await signIn(b.page, 'bo', 'Bo Reader');
+    await untilListening(app, 4);
+
+    await a.page.fill('threadline-comments textarea#threadline-post-new', 'Hello from Ada, live.');
+    await a.page.click('threadline-comments form[aria-label="Your comment"] button[type=submit]');
+    const mine = a.page.locator('threadline-comments article', { hasText: 'Hello from Ada, live.' });
+    await mine.waitFor({ timeout: 10_000 });
+    const shownAt = Date.now();
+    const number = Number((await mine.getAttribute('id'))!.slice('comment-'.length));
+    await b.page.locator(`threadline-comments #comment-${number}`).waitFor({ timeout: 10_000 });
+    expect(Date.now() - shownAt).toBeLessThan(1000);
+    expect(await b.page.locator(`threadline-comments #comment-${number} [part~=author]`).textContent()).toBe('Ada Reader');
+    // Bo may not edit or delete Ada's comment; Ada may.
+    expect(await b.page.locator(`threadline-comments #comment-${number} button`, { hasText: 'Edit' }).count()).toBe(0);
+    expect(await a.page.locator(`threadline-comments #comment-${number} button`, { hasText: 'Edit' }).count()).toBe(1);
+    await a.context.close();
+    await b.context.close();
+    await untilListening(app, 0);
+  });
+
+  it('shows each comment posted while the reader was offline exactly once when the network comes back', async () => {
+    const { page, context } = await reader();
+    await untilListening(app, 2);
+    await context.setOffline(true);
+    // Chromium ends the page's connections when it goes offline: the server sees the subscriptions go.
+    await untilListening(app, 0);
+    const posted = [
+      await postComment('While offline, one.'),
+      await postComment('While offline, two.'),
+      await postComment('While offline, three.'),
+    ];
+    await context.setOffline(false);
+    for (const number of posted) await page.locator(`threadline-comments #comment-${number}`).waitFor({ timeout: 60_000 });
+    const shown = await shownNumbers(page);
+    for (const number of posted) expect(shown.filter((n) => n === number)).toHaveLength(1);
+    expect(new Set(shown).size).toBe(shown.length);
+    await context.close();
+    await untilListening(app, 0);
+  });
+
+  it('survives a server restart: what was posted meanwhile is shown once each', async () => {
+    const { page, context } = await reader();
+    await untilListening(app, 2);
+    await app.stop();
+    const elsewhere = testApp({ pubsub: new LivePubSub(), redisUrl: null });
+    const posted = [await postComment('During the restart, one.', elsewhere), await postComment('During the restart, two.', elsewhere)];
+    ({ server: app } = await serve(port));
+    await untilListening(app, 2);
+    posted.push(await postComment('After the restart.'));
+    for (const number of posted) await page.locator(`threadline-comments #comment-${number}`).waitFor({ timeout: 60_000 });
+    const shown = await shownNumbers(page);
+    for (const number of posted) expect(shown.filter((n) => n === number)).toHaveLength(1);
+    await context.close();
+    await untilListening(app, 0);
+  });
+
+  it('quotes the words a reader selects, sending their exact offsets in the quoted body', async () => {
+    const source = 'Beta gamma, said one. The ferry leaves at nine, beta gamma again.';
+    const number = await postComment(source);
+    const { page, context } = await reader();
+    await signIn(page, 'cy', 'Cy Reader');
+    const quotedBody = (await db.reader.comment.findFirstOrThrow({ where: { number, article: { slug: demoSlug } } })).body;
+    // The reader selects the second "beta gamma" (not the first, which differs only in case).
+    await page.evaluate((n) => {
+      const paragraph = document.querySelector('threadline-comments')!.shadowRoot!.querySelector(`#comment-${n} [data-body] p`)!;
+      const text = paragraph.firstChild!;
+      const at = text.textContent!.lastIndexOf('beta gamma');
+      const range = document.createRange();
+      range.setStart(text, at);
+      range.setEnd(text, at + 'beta gamma'.length);
+      document.getSelection()!.removeAllRanges();
+      document.getSelection()!.addRange(range);
+    }, number);
+    await page.click(`threadline-comments button[aria-label="Quote comment ${number}"]`);
+    const form = page.locator(`threadline-comments form[aria-label="Your reply to #${number}"]`);
+    expect(await form.locator('.quoting').textContent()).toBe(`Quoting #${number}: “beta gamma”`);
+    await form.locator('textarea').fill('Quoting the second one.');
+    await form.locator('button[type=submit]').click();
+    await page.locator('threadline-comments article', { hasText: 'Quoting the second one.' }).waitFor({ timeout: 10_000 });
+    const quote = await db.reader.quote.findFirstOrThrow({ where: { comment: { body: 'Quoting the second one.' } } });
+    expect(quote).toMatchObject({
+      start: quotedBody.lastIndexOf('beta gamma'),
+      end: quotedBody.lastIndexOf('beta gamma') + 10,
+      text: 'beta gamma',
+    });
+    // The reply shows the quote linked to its source, and the source lists it under "Quoted by".
+    const reply = page.locator('threadline-comments article', { hasText: 'Quoting the second one.' });
+    expect(await reply.locator(`blockquote a[href="#comment-${number}"]`).count()).toBe(1);
+    await context.close();
+    await untilListening(app, 0);
+  });
+
+  it('opens a #comment-N link on the page of top-level comments that holds it, under its ancestors', async () => {
+    // Comment 30 replies to 26 → 21 → 14 → 11 → 7; three top-level comments a page put 7 on the second: 7, 10, 16.
+    const { page, context } = await reader(`/demo/${demoSlug}?page-size=3#comment-30`);
+    await page.locator('threadline-comments #comment-30').waitFor({ timeout: 10_000 });
+    const state = await page.evaluate(() => {
+      const root = document.querySelector('threadline-comments')!.shadowRoot!;
+      const ids = (selector: string) => [...root.querySelectorAll(selector)].map((element) => element.id);
+      return {
+        focused: root.activeElement?.id,
+        top: ids('ol.thread > li > article'),
+        chain: ids('#comment-7 ~ ol article'),
+      };
+    });
+    expect(state.focused).toBe('comment-30');
+    expect(state.top).toEqual(['comment-7', 'comment-10', 'comment-16']);
+    expect(state.chain).toEqual(['comment-11', 'comment-14', 'comment-21', 'comment-26', 'comment-30']);
+    expect(await page.locator('threadline-comments #comment-30').isVisible()).toBe(true);
+    await context.close();
+    await untilListening(app, 0);
+  });
+
+  it('shows the server-rendered thread without JavaScript, with the same comment ids', async () => {
+    const context = await browser.newContext({ javaScriptEnabled: false });
+    const page = await context.newPage();
+    await page.goto(`http://127.0.0.1:${port}/demo/${demoSlug}`);
+    expect(await page.locator('threadline-comments #comment-1').isVisible()).toBe(true);
+    expect(await page.locator('threadline-comments #comment-30').isVisible()).toBe(true);
+    expect(await page.locator('#sign-in').count()).toBe(1);
+    await context.close();
+  });
+
+  it('has no serious accessibility violations (axe-core), and leaves a screenshot to look at', async () => {
+    const context = await browser.newContext({ viewport: { width: 1000, height: 1400 }, bypassCSP: true });
+    const page = await context.newPage();
+    await page.goto(`http://127.0.0.1:${port}/demo/${demoSlug}`);
+    await page.locator('threadline-comments h2').filter({ hasText: 'comments on' }).waitFor({ timeout: 30_000 });
+    await page.evaluate(axeSource);
+    const violations = await page.evaluate(async () => {
+      const axe = (window as unknown as { axe: { run: (context: Document) => Promise<{ violations: AxeViolation[] }> } }).axe;
+      type AxeViolation = { id: string; impact: string | null; help: string; nodes: { target: unknown[] }[] };
+      const { violations } = await axe.run(document);
+      return violations.map(({ id, impact, help, nodes }) => ({
+        id,
+        impact,
+        help,
+        targets: nodes.map((node) => JSON.stringify(node.target)),
+      }));
+    });
+    expect(violations.filter((violation) => violation.impact === 'serious' || violation.impact === 'critical')).toEqual([]);
+    mkdirSync(artifacts, { recursive: true });
+    // The thread's first comments, under the heading and the form.
+    await page.evaluate(() => document.querySelector('threadline-comments')!.scrollIntoView());
+    await page.screenshot({ path: join(artifacts, 'widget-demo.png') });
+    await context.close();
+    await untilListening(app, 0);
+  });
+});
