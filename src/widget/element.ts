@@ -362,7 +362,7 @@ export class ThreadlineComments extends HTMLElement {
 
   #view(data: CommentData): View {
     const item = h('li');
-    const article = h('article', { id: `comment-${data.number}`, part: 'comment', tabindex: '-1' });
+    const article = h('article', { id: `comment-${data.number}`, part: 'comment', tabindex: '-1', 'data-comment-id': data.id });
     const replies = h('ol', { 'aria-label': `Replies to comment ${data.number}` });
     const more = h('button', { type: 'button', part: 'button', hidden: true });
     item.append(article, replies, more);

@@ -42,6 +42,6 @@ label { font-weight: 600; }
 textarea { font: inherit; min-height: 5em; padding: .5em; border: 1px solid var(--border); border-radius: 6px; resize: vertical; }
 .quoting { margin: 0; font-size: .9em; color: var(--muted); }
 .error { color: #a40e26; margin: .5em 0; }
-.notice { position: sticky; top: 0; z-index: 1; margin: .5em 0; }
+.notice { position: fixed; top: 1rem; left: 50%; transform: translateX(-50%); z-index: 1; box-shadow: 0 2px 8px rgb(0 0 0 / .25); }
 .visually-hidden { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap; }
 `;

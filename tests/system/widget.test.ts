@@ -8,7 +8,7 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { createRequire } from 'node:module';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { App } from '../../src/app.js';
 import { LivePubSub } from '../../src/live/pubsub.js';
 import { seedDemoIfEmpty } from '../../src/seed.js';
@@ -47,6 +47,13 @@ afterAll(async () => {
   await browser?.close();
 });
 
+/** Every reader's tab is closed after its test, passed or failed, and the server lets go of its subscriptions. */
+const contexts: BrowserContext[] = [];
+afterEach(async () => {
+  await Promise.all(contexts.splice(0).map((context) => context.close()));
+  await expect.poll(() => app.pubsub.listenerCount, { timeout: 30_000 }).toBe(0);
+});
+
 let posts = 0;
 /** A comment posted through the API (not a page), through `through` (default: the server the pages use). */
 async function postComment(words: string, through: App = app): Promise<number> {
@@ -59,6 +66,7 @@ async function postComment(words: string, through: App = app): Promise<number> {
 /** A new reader's tab on the demo page, its widget drawn. */
 async function reader(path = `/demo/${demoSlug}`): Promise<{ page: Page; context: BrowserContext }> {
   const context = await browser.newContext({ viewport: { width: 900, height: 900 } });
+  contexts.push(context);
   const page = await context.newPage();
   page.on('pageerror', (error) => {
     throw error;
@@ -111,17 +119,13 @@ describe('the widget on the demo page', () => {
     // Bo may not edit or delete Ada's comment; Ada may.
     expect(await b.page.locator(`threadline-comments #comment-${number} button`, { hasText: 'Edit' }).count()).toBe(0);
     expect(await a.page.locator(`threadline-comments #comment-${number} button`, { hasText: 'Edit' }).count()).toBe(1);
-    await a.context.close();
-    await b.context.close();
-    await untilListening(app, 0);
   });
 
   it('shows each comment posted while the reader was offline exactly once when the network comes back', async () => {
     const { page, context } = await reader();
     await untilListening(app, 2);
     await context.setOffline(true);
-    // Chromium ends the page's connections when it goes offline: the server sees the subscriptions go.
-    await untilListening(app, 0);
+    // The widget gives its socket up when the browser says it is offline: the server sees the subscriptions go.
     const posted = [
       await postComment('While offline, one.'),
       await postComment('While offline, two.'),
@@ -132,12 +136,10 @@ describe('the widget on the demo page', () => {
     const shown = await shownNumbers(page);
     for (const number of posted) expect(shown.filter((n) => n === number)).toHaveLength(1);
     expect(new Set(shown).size).toBe(shown.length);
-    await context.close();
-    await untilListening(app, 0);
   });
 
   it('survives a server restart: what was posted meanwhile is shown once each', async () => {
-    const { page, context } = await reader();
+    const { page } = await reader();
     await untilListening(app, 2);
     await app.stop();
     const elsewhere = testApp({ pubsub: new LivePubSub(), redisUrl: null });
@@ -148,14 +150,84 @@ describe('the widget on the demo page', () => {
     for (const number of posted) await page.locator(`threadline-comments #comment-${number}`).waitFor({ timeout: 60_000 });
     const shown = await shownNumbers(page);
     for (const number of posted) expect(shown.filter((n) => n === number)).toHaveLength(1);
-    await context.close();
-    await untilListening(app, 0);
+  });
+
+  it('takes over the server-rendered thread: its comments leave the page once the widget has drawn its own', async () => {
+    const { page } = await reader();
+    // The light DOM held the server's comment-N elements; the shadow root holds them now, once each.
+    expect(await page.evaluate(() => document.querySelectorAll('[id^="comment-"]').length)).toBe(0);
+    const shown = await shownNumbers(page);
+    expect(shown).toContain(1);
+    expect(new Set(shown).size).toBe(shown.length);
+  });
+
+  it('holds a new comment above the reader behind an announced button instead of moving the page', async () => {
+    const { page } = await reader();
+    await untilListening(app, 2);
+    // The reader has read down past comment 1 and its replies.
+    await page.evaluate(() => document.querySelector('threadline-comments')!.shadowRoot!.querySelector('#comment-10')!.scrollIntoView());
+    const top = () =>
+      page.evaluate(
+        () => document.querySelector('threadline-comments')!.shadowRoot!.querySelector('#comment-10')!.getBoundingClientRect().top,
+      );
+    const before = await top();
+    const { body: result } = await post(
+      app,
+      PostCommentDocument,
+      {
+        input: {
+          articleId,
+          body: 'A late reply to the first comment.',
+          replyToId: (await page.locator('threadline-comments #comment-1').getAttribute('data-comment-id'))!,
+        },
+      },
+      { authorization: `Bearer ${writer}` },
+    );
+    expect(result.data?.postComment.__typename).toBe('PostCommentSuccess');
+    const notice = page.locator('threadline-comments button[part~=notice]');
+    await notice.filter({ hasText: '1 new comment above' }).waitFor({ timeout: 10_000 });
+    await expect.poll(() => page.locator('threadline-comments [aria-live]').textContent()).toBe('1 new comment above.');
+    // Not moved (give or take the rounding of a sub-pixel layout).
+    expect(Math.abs((await top()) - before)).toBeLessThan(1);
+    expect(await page.locator('threadline-comments article', { hasText: 'A late reply to the first comment.' }).count()).toBe(0);
+    await notice.click();
+    const reply = page.locator('threadline-comments article', { hasText: 'A late reply to the first comment.' });
+    await reply.waitFor();
+    expect(
+      await reply.evaluate(
+        (element) => element.getRootNode() instanceof ShadowRoot && (element.getRootNode() as ShadowRoot).activeElement === element,
+      ),
+    ).toBe(true);
+  });
+
+  it('is usable from the keyboard alone: reaching Reply, writing and posting without a pointer', async () => {
+    const { page } = await reader();
+    await signIn(page, 'dee', 'Dee Keys');
+    const focusedLabel = () =>
+      page.evaluate(() => {
+        let element: Element | null = document.activeElement;
+        while (element?.shadowRoot?.activeElement) element = element.shadowRoot.activeElement;
+        return element?.getAttribute('aria-label') ?? element?.id ?? '';
+      });
+    let presses = 0;
+    while ((await focusedLabel()) !== 'Reply to comment 1') {
+      if (++presses > 80) throw new Error('Tab never reached "Reply to comment 1"');
+      await page.keyboard.press('Tab');
+    }
+    await page.keyboard.press('Enter');
+    expect(await focusedLabel()).toBe('threadline-reply-1');
+    await page.keyboard.type('Typed without a mouse.');
+    await page.keyboard.press('Tab');
+    await page.keyboard.press('Enter');
+    const reply = page.locator('threadline-comments article', { hasText: 'Typed without a mouse.' });
+    await reply.waitFor({ timeout: 10_000 });
+    expect(await reply.locator('header').textContent()).toContain('in reply to #1');
   });
 
   it('quotes the words a reader selects, sending their exact offsets in the quoted body', async () => {
     const source = 'Beta gamma, said one. The ferry leaves at nine, beta gamma again.';
     const number = await postComment(source);
-    const { page, context } = await reader();
+    const { page } = await reader();
     await signIn(page, 'cy', 'Cy Reader');
     const quotedBody = (await db.reader.comment.findFirstOrThrow({ where: { number, article: { slug: demoSlug } } })).body;
     // The reader selects the second "beta gamma" (not the first, which differs only in case).
@@ -184,13 +256,11 @@ describe('the widget on the demo page', () => {
     // The reply shows the quote linked to its source, and the source lists it under "Quoted by".
     const reply = page.locator('threadline-comments article', { hasText: 'Quoting the second one.' });
     expect(await reply.locator(`blockquote a[href="#comment-${number}"]`).count()).toBe(1);
-    await context.close();
-    await untilListening(app, 0);
   });
 
   it('opens a #comment-N link on the page of top-level comments that holds it, under its ancestors', async () => {
     // Comment 30 replies to 26 → 21 → 14 → 11 → 7; three top-level comments a page put 7 on the second: 7, 10, 16.
-    const { page, context } = await reader(`/demo/${demoSlug}?page-size=3#comment-30`);
+    const { page } = await reader(`/demo/${demoSlug}?page-size=3#comment-30`);
     await page.locator('threadline-comments #comment-30').waitFor({ timeout: 10_000 });
     const state = await page.evaluate(() => {
       const root = document.querySelector('threadline-comments')!.shadowRoot!;
@@ -205,22 +275,21 @@ describe('the widget on the demo page', () => {
     expect(state.top).toEqual(['comment-7', 'comment-10', 'comment-16']);
     expect(state.chain).toEqual(['comment-11', 'comment-14', 'comment-21', 'comment-26', 'comment-30']);
     expect(await page.locator('threadline-comments #comment-30').isVisible()).toBe(true);
-    await context.close();
-    await untilListening(app, 0);
   });
 
   it('shows the server-rendered thread without JavaScript, with the same comment ids', async () => {
     const context = await browser.newContext({ javaScriptEnabled: false });
+    contexts.push(context);
     const page = await context.newPage();
     await page.goto(`http://127.0.0.1:${port}/demo/${demoSlug}`);
     expect(await page.locator('threadline-comments #comment-1').isVisible()).toBe(true);
     expect(await page.locator('threadline-comments #comment-30').isVisible()).toBe(true);
     expect(await page.locator('#sign-in').count()).toBe(1);
-    await context.close();
   });
 
   it('has no serious accessibility violations (axe-core), and leaves a screenshot to look at', async () => {
     const context = await browser.newContext({ viewport: { width: 1000, height: 1400 }, bypassCSP: true });
+    contexts.push(context);
     const page = await context.newPage();
     await page.goto(`http://127.0.0.1:${port}/demo/${demoSlug}`);
     await page.locator('threadline-comments h2').filter({ hasText: 'comments on' }).waitFor({ timeout: 30_000 });
@@ -241,7 +310,5 @@ describe('the widget on the demo page', () => {
     // The thread's first comments, under the heading and the form.
     await page.evaluate(() => document.querySelector('threadline-comments')!.scrollIntoView());
     await page.screenshot({ path: join(artifacts, 'widget-demo.png') });
-    await context.close();
-    await untilListening(app, 0);
   });
 });
