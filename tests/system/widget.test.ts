@@ -63,6 +63,19 @@ async function postComment(words: string, through: App = app): Promise<number> {
   return result.data.postComment.comment.number;
 }
 
+/**
+ * Resolves once the widget has drawn the thread in its shadow root (the server-rendered copy in
+ * the light DOM has a heading of the same words, which a piercing locator would find first).
+ */
+const widgetDrawn = (page: Page) =>
+  page.waitForFunction(
+    () => document.querySelector('threadline-comments')?.shadowRoot?.querySelector('h2')?.textContent?.includes('comments on'),
+    null,
+    {
+      timeout: 30_000,
+    },
+  );
+
 /** A new reader's tab on the demo page, its widget drawn. */
 async function reader(path = `/demo/${demoSlug}`): Promise<{ page: Page; context: BrowserContext }> {
   const context = await browser.newContext({ viewport: { width: 900, height: 900 } });
@@ -72,7 +85,7 @@ async function reader(path = `/demo/${demoSlug}`): Promise<{ page: Page; context
     throw error;
   });
   await page.goto(`http://127.0.0.1:${port}${path}`);
-  await page.locator('threadline-comments h2').filter({ hasText: 'comments on' }).waitFor({ timeout: 30_000 });
+  await widgetDrawn(page);
   return { page, context };
 }
 
@@ -292,7 +305,7 @@ describe('the widget on the demo page', () => {
     contexts.push(context);
     const page = await context.newPage();
     await page.goto(`http://127.0.0.1:${port}/demo/${demoSlug}`);
-    await page.locator('threadline-comments h2').filter({ hasText: 'comments on' }).waitFor({ timeout: 30_000 });
+    await widgetDrawn(page);
     await page.evaluate(axeSource);
     const violations = await page.evaluate(async () => {
       const axe = (window as unknown as { axe: { run: (context: Document) => Promise<{ violations: AxeViolation[] }> } }).axe;
