@@ -37,8 +37,9 @@ async function main() {
     resyncIntervalMs: config.resyncIntervalMs,
     graphiql: true,
     development: process.env.NODE_ENV === 'development',
-    // The demo page's sign-in picker mints tokens for anyone: never in production.
-    demoSignIn: !config.production,
+    // The demo page's sign-in picker mints a token for any handle: only on a development set-up
+    // (not production, the secret generated beside the database, listening on loopback only).
+    demoSignIn: !config.production && !config.jwtSecret && isLoopback(config.host),
   });
   const prune = () =>
     pruneEvents(database, config.liveLimits.retentionDays).then(
@@ -79,3 +80,7 @@ main().catch((error: unknown) => {
   else logger.fatal({ err: error }, 'failed to start');
   process.exit(1);
 });
+
+function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host);
+}

@@ -42,24 +42,46 @@ export function browserScript(path: string): Promise<Script> {
       return { body, etag: `"${createHash('sha256').update(body).digest('base64url').slice(0, 22)}"` };
     });
     bundled.set(path, script);
+    // A failed build is tried again by the next request, not kept.
+    script.catch(() => bundled.delete(path));
   }
   return script;
 }
 
 export function useClientScript(): Plugin {
+  let logError: (error: unknown) => void = () => {};
   return {
+    onYogaInit({ yoga }) {
+      logError = (error) => yoga.logger.error('could not bundle a browser script', error);
+    },
     async onRequest({ request, url, endResponse, fetchAPI }) {
       if (!Object.hasOwn(entries, url.pathname)) return;
       if (request.method !== 'GET' && request.method !== 'HEAD') {
         endResponse(new fetchAPI.Response(null, { status: 405, headers: { allow: 'GET, HEAD' } }));
         return;
       }
-      const { body, etag } = await browserScript(url.pathname);
+      let script: Script;
+      try {
+        script = await browserScript(url.pathname);
+      } catch (error) {
+        // Thrown out of onRequest, the error would reach the client with its stack.
+        logError(error);
+        endResponse(
+          new fetchAPI.Response('The script could not be built; try again in a moment.', {
+            status: 503,
+            headers: { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store' },
+          }),
+        );
+        return;
+      }
+      const { body, etag } = script;
       const headers = {
         'content-type': 'text/javascript; charset=utf-8',
         etag,
         'cache-control': 'public, max-age=300, must-revalidate',
         'access-control-allow-origin': '*',
+        // With an origin allowlist, Yoga's CORS answers the asking origin: caches must keep one copy per origin.
+        vary: 'Origin',
       };
       if (request.headers.get('if-none-match') === etag) {
         endResponse(new fetchAPI.Response(null, { status: 304, headers }));

@@ -3,13 +3,15 @@
  * up: the widget's module script, and the server-rendered thread inside the element (the widget
  * takes it over). Outside production the page also has a "sign in as" picker, backed by
  * `POST /demo/sign-in`, which signs an author's token for any handle: a stand-in for the host
- * site's sign-in, so that anyone trying the server can post. In production neither exists
+ * site's sign-in, so that anyone trying the server can post. Only on a development set-up
+ * (src/server.ts: not production, no configured secret, loopback only); elsewhere neither exists
  * (404): a token that anyone can mint would let anyone write as anyone.
  */
 import { randomBytes } from 'node:crypto';
 import type { Plugin } from 'graphql-yoga';
 import { type Secret, signToken } from '../auth.js';
 import { siteHandlePattern } from '../domain/authors.js';
+import { unacceptableName } from '../domain/text.js';
 import { escapeHtml, publicRead, textParagraphs } from './html.js';
 import { threadFragment } from './thread-page.js';
 
@@ -108,6 +110,8 @@ const json = (status: number, body: unknown) =>
   });
 
 async function signIn(request: Request, secret: Secret): Promise<Response> {
+  // A form or a text/plain post from another site would be sent without a CORS preflight; JSON is not.
+  if (!request.headers.get('content-type')?.startsWith('application/json')) return json(415, { error: 'Send JSON.' });
   const text = await request.text();
   if (text.length > maxSignInBytes) return json(413, { error: 'Too long.' });
   let input: { handle?: unknown; name?: unknown };
@@ -119,7 +123,9 @@ async function signIn(request: Request, secret: Secret): Promise<Response> {
   const handle = typeof input?.handle === 'string' ? input.handle : '';
   const name = typeof input?.name === 'string' ? input.name.trim() : '';
   if (!siteHandlePattern.test(handle)) return json(400, { error: 'A handle is lowercase letters, digits, ".", "_" or "-".' });
-  if (name === '' || name.length > maxDemoName) return json(400, { error: `A name is 1 to ${maxDemoName} characters.` });
+  if (name === '') return json(400, { error: `A name is 1 to ${maxDemoName} characters.` });
+  const problem = unacceptableName(name, maxDemoName);
+  if (problem) return json(400, { error: `The name ${problem}` });
   const token = await signToken({ handle, name, role: 'AUTHOR', expiresAt: new Date() }, secret, '1d');
   return json(200, { token });
 }
@@ -143,13 +149,13 @@ export function useDemo(options: DemoOptions): Plugin {
         endResponse(new Response(null, { status: 405, headers: { allow: 'GET, HEAD' } }));
         return;
       }
-      const read = publicRead({ requestHandler, serverContext, fetchAPI }, graphqlEndpoint);
+      const read = publicRead({ request, requestHandler, serverContext, fetchAPI }, graphqlEndpoint);
       let article: DemoArticle | null | undefined;
       let fragment: string | null;
       try {
         const [answer, thread] = await Promise.all([
           read<{ article: DemoArticle | null }>(articleQuery, { slug }),
-          threadFragment(read, slug),
+          threadFragment(read, slug, url.origin),
         ]);
         article = answer.data?.article;
         fragment = thread;

@@ -29,7 +29,7 @@ export type ReadGraphQL = <T = unknown>(
  * and context of its own.
  */
 export function publicRead(
-  { requestHandler, serverContext, fetchAPI }: Pick<OnRequest, 'requestHandler' | 'serverContext' | 'fetchAPI'>,
+  { request, requestHandler, serverContext, fetchAPI }: Pick<OnRequest, 'request' | 'requestHandler' | 'serverContext' | 'fetchAPI'>,
   graphqlEndpoint: string,
 ): ReadGraphQL {
   return async (query, variables) => {
@@ -37,6 +37,8 @@ export function publicRead(
       method: 'POST',
       headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json' },
       body: JSON.stringify({ query, variables }),
+      // A reader who goes away stops the read.
+      signal: request.signal,
     });
     const response = await requestHandler(internal, { waitUntil: serverContext.waitUntil });
     const text = await response.text();

@@ -20,9 +20,22 @@ const threadPath = /^\/articles\/([^/]+)\/comments$/;
 
 /**
  * Pages of 200 (most threads in one); a page heavier than the response budget (200 comments
- * near the length limit) is read again in smaller pages, whose cursors are the same.
+ * near the length limit) is read again in smaller pages, whose cursors are the same. The size
+ * that fitted is remembered per article (a few thousand articles), so that the next reader's
+ * request does not pay for the read that did not fit, and is served from the response cache.
  */
-const pageSizes = [200, 50];
+const pageSizes = [200, 50, 10];
+const rememberedArticles = 5000;
+
+/** Per article slug, the page size that last fitted, when it was not the first (one per app). */
+type FittingSizes = Map<string, number>;
+
+function rememberFit(memory: FittingSizes, slug: string, size: number): void {
+  memory.delete(slug);
+  if (size === pageSizes[0]) return;
+  if (memory.size >= rememberedArticles) memory.delete(memory.keys().next().value!);
+  memory.set(slug, size);
+}
 
 const threadQuery = `query ThreadPage($slug: String!, $first: Int!, $after: String) {
   article(slug: $slug) {
@@ -82,11 +95,20 @@ function outcomeOf(answer: Answer, after: string | null): Outcome {
 }
 
 /** Reads a page, in a smaller page when the full one is over the response budget. */
-async function readPage<A extends Answer>(ask: (variables: Record<string, unknown>) => Promise<A>, slug: string, after: string | null) {
+async function readPage<A extends Answer>(
+  ask: (variables: Record<string, unknown>) => Promise<A>,
+  slug: string,
+  after: string | null,
+  memory: FittingSizes,
+) {
   let answer: A | undefined;
-  for (const first of pageSizes) {
+  const remembered = memory.get(slug);
+  for (const first of remembered === undefined ? pageSizes : pageSizes.filter((size) => size <= remembered)) {
     answer = await ask({ slug, first, after });
-    if (!codesOf(answer.errors).includes('RESPONSE_TOO_LARGE')) break;
+    if (!codesOf(answer.errors).includes('RESPONSE_TOO_LARGE')) {
+      if (!answer.errors?.length) rememberFit(memory, slug, first);
+      break;
+    }
   }
   return answer!;
 }
@@ -174,17 +196,17 @@ function jsonLd(article: ThreadArticle): string {
   return `<script type="application/ld+json">${scriptSafeJson(data)}</script>`;
 }
 
-function threadSection(article: ThreadArticle, form: Form, after: string | null): string {
+function threadSection(article: ThreadArticle, form: Form, after: string | null, origin: string): string {
   const slug = escapeHtml(article.slug);
   const headingId = `threadline-${slug}-heading`;
   const heading = form === 'page' ? 'h1' : 'h2';
   const count = article.commentCount === 1 ? '1 comment' : `${article.commentCount} comments`;
   const comments = article.thread.edges.map(({ node }) => node);
   const { hasNextPage, endCursor } = article.thread.pageInfo;
-  // A fragment lives in the host site's page, where a query string of ours means nothing.
-  const base = form === 'page' ? '' : pagePath(article.slug);
+  // A fragment lives in the host site's page, where a query string or a path of ours means nothing.
+  const base = form === 'page' ? '' : `${origin}${pagePath(article.slug)}`;
   const links = [
-    after !== null ? `<a href="${escapeHtml(pagePath(article.slug))}">First comments</a>` : '',
+    after !== null ? `<a href="${escapeHtml(`${form === 'page' ? '' : origin}${pagePath(article.slug)}`)}">First comments</a>` : '',
     hasNextPage && endCursor
       ? `<a rel="next" href="${escapeHtml(`${base}?after=${encodeURIComponent(endCursor)}`)}">Later comments</a>`
       : '',
@@ -251,7 +273,8 @@ const htmlHeaders = {
   // the page in an iframe, and it has nothing to click but links.
   'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'",
   'x-content-type-options': 'nosniff',
-  vary: 'Accept-Encoding',
+  // Yoga's CORS answers the asking origin when origins are listed: caches keep one copy per origin.
+  vary: 'Accept-Encoding, Origin',
 };
 
 const messages = {
@@ -277,14 +300,15 @@ function problem(fetchAPI: FetchAPI, kind: keyof typeof messages, form: Form, sl
  * The first page of a thread as the fragment the page's `?fragment` form serves, for a page
  * this server renders around `<threadline-comments>`; null when no published article has `slug`.
  */
-export async function threadFragment(read: ReadGraphQL, slug: string): Promise<string | null> {
-  const outcome = outcomeOf(await readPage((variables) => read(threadQuery, variables), slug, null), null);
-  if (outcome.kind === 'found') return threadSection(outcome.article, 'fragment', null);
+export async function threadFragment(read: ReadGraphQL, slug: string, origin: string): Promise<string | null> {
+  const outcome = outcomeOf(await readPage((variables) => read(threadQuery, variables), slug, null, new Map()), null);
+  if (outcome.kind === 'found') return threadSection(outcome.article, 'fragment', null, origin);
   if (outcome.kind === 'not-found') return null;
   throw new Error(`the thread of ${slug} could not be read (${outcome.kind})`);
 }
 
 export function useThreadPage(): Plugin {
+  const fitting: FittingSizes = new Map();
   let graphqlEndpoint = '/graphql';
   let logError: (error: unknown) => void = () => {};
   return {
@@ -309,8 +333,8 @@ export function useThreadPage(): Plugin {
       }
       const after = url.searchParams.get('after');
       try {
-        const read = publicRead({ requestHandler, serverContext, fetchAPI }, graphqlEndpoint);
-        const answer = await readPage((variables) => read(threadQuery, variables), slug, after);
+        const read = publicRead({ request, requestHandler, serverContext, fetchAPI }, graphqlEndpoint);
+        const answer = await readPage((variables) => read(threadQuery, variables), slug, after, fitting);
         const outcome = outcomeOf(answer, after);
         if (outcome.kind !== 'found') {
           if (outcome.kind === 'failed') logError(answer.errors);
@@ -323,7 +347,7 @@ export function useThreadPage(): Plugin {
           endResponse(new fetchAPI.Response(null, { status: 304, headers }));
           return;
         }
-        const section = threadSection(outcome.article, form, after);
+        const section = threadSection(outcome.article, form, after, url.origin);
         const body = form === 'fragment' ? section : documentOf(`Comments on ${outcome.article.title}`, section);
         endResponse(new fetchAPI.Response(request.method === 'HEAD' ? null : body, { headers }));
       } catch (error) {

@@ -78,6 +78,8 @@ describe('the sign-in picker', () => {
       [JSON.stringify({ handle: 'ok', name: '  ' }), 400, /1 to 100 characters/],
       ['not json', 400, /as JSON/],
       [JSON.stringify({ handle: 'ok', name: 'x'.repeat(2000) }), 413, /Too long/],
+      [JSON.stringify({ handle: 'ok', name: 'Bob <admin>' }), 400, /may not contain "<" or ">"/],
+      [JSON.stringify({ handle: 'ok', name: 'Bob\u202eevil' }), 400, /bidirectional control/],
     ];
     for (const [body, status, message] of cases) {
       const response = await signIn(app, body);
@@ -85,5 +87,12 @@ describe('the sign-in picker', () => {
       expect(((await response.json()) as { error: string }).error).toMatch(message);
     }
     expect((await signIn(app, '', 'GET')).status).toBe(405);
+    // Another site's form or text/plain post (sent without a preflight) is refused.
+    const plain = await app.yoga.fetch('http://localhost/demo/sign-in', {
+      method: 'POST',
+      headers: { 'content-type': 'text/plain' },
+      body: JSON.stringify({ handle: 'ok', name: 'Ok' }),
+    });
+    expect(plain.status).toBe(415);
   });
 });

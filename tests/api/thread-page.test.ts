@@ -261,6 +261,7 @@ describe('the thread page', () => {
     const etag = first.response.headers.get('etag');
     expect(etag).toMatch(/^"[A-Za-z0-9_-]{20,}"$/);
     expect(first.response.headers.get('cache-control')).toBe('public, max-age=0, must-revalidate');
+    expect(first.response.headers.get('vary')).toMatch(/\bOrigin\b/);
     const csp = first.response.headers.get('content-security-policy');
     expect(csp).toContain("default-src 'none'");
     expect(csp).not.toContain('script-src');
@@ -392,6 +393,13 @@ describe('pages of a long thread', () => {
     const thread = await publicThread(longSlug);
     expect(commentsOf(doc).map(numberOf)).toEqual(thread.slice(0, 50).map((node) => node.number));
     expect(elements(doc, (element) => element.attribs.rel === 'next')).toHaveLength(1);
+    // The next reader does not pay for the read that did not fit: the page that did is served from the cache.
+    const again = await statementsOf(async () => {
+      const repeat = await tight.yoga.fetch(`http://localhost/articles/${longSlug}/comments`);
+      expect(repeat.status).toBe(200);
+      await repeat.text();
+    });
+    expect(again).toHaveLength(1);
   });
 });
 
@@ -408,7 +416,7 @@ describe('the fragment for a host page', () => {
     expect(elements(doc, (element) => element.name === 'h2')).toHaveLength(1);
     expect(commentsOf(doc).map(numberOf)).toEqual(commentsOf(whole.doc).map(numberOf));
     const [next] = elements(doc, (element) => element.attribs.rel === 'next');
-    expect(next!.attribs.href).toMatch(new RegExp(`^/articles/${longSlug}/comments\\?after=`));
+    expect(next!.attribs.href).toMatch(new RegExp(`^http://localhost/articles/${longSlug}/comments\\?after=`));
     expect(jsonLdOf(doc).data.comment).toHaveLength(200);
   });
 
@@ -422,7 +430,7 @@ describe('the fragment for a host page', () => {
       return response.json();
     };
     const { text } = await page(`/articles/${desk.slug}/comments?fragment`);
-    expect(await threadFragment(read, desk.slug)).toBe(text);
-    expect(await threadFragment(read, 'no-such-article')).toBeNull();
+    expect(await threadFragment(read, desk.slug, 'http://localhost')).toBe(text);
+    expect(await threadFragment(read, 'no-such-article', 'http://localhost')).toBeNull();
   });
 });

@@ -184,6 +184,8 @@ describe('the resumable WebSocket', () => {
     const response = await fetch(`${httpUrl}/client.js`);
     expect(response.status).toBe(200);
     expect(response.headers.get('content-type')).toBe('text/javascript; charset=utf-8');
+    // Public, and CORS answers may name the asking origin: shared caches keep a copy per origin.
+    expect(response.headers.get('vary')).toMatch(/\bOrigin\b/);
     const etag = response.headers.get('etag')!;
     const script = await response.text();
     expect(script).not.toMatch(/\bimport\b.*\bfrom\b/);
