@@ -52,10 +52,11 @@ function quoteRanges(body: string, quotes: readonly QuoteMark[]) {
  * Renders a plain-text comment body as safe HTML: paragraphs, line breaks and links, with
  * pasted quotes as blockquotes that link to the quoted comment (`#comment-<number>`).
  */
-function blockquote(text: string, quotedNumber: number): string {
+function blockquote(text: string, quotedNumber: number, inBody: boolean): string {
   const anchor = escapeAttribute(`#comment-${quotedNumber}`);
+  // `quote-snapshot`: the words are the source's, not the body's (a widget counting offsets in the body skips them).
   return (
-    `<blockquote class="quote" cite="${anchor}">${paragraphs(text)}` +
+    `<blockquote class="${inBody ? 'quote' : 'quote quote-snapshot'}" cite="${anchor}">${paragraphs(text)}` +
     `<footer><a class="quote-source" href="${anchor}">#${quotedNumber}</a></footer></blockquote>`
   );
 }
@@ -64,12 +65,12 @@ export function renderBodyHtml(body: string, quotes: readonly QuoteMark[] = []):
   // Quotes the body does not hold come first, as a reply's quotes usually stand above it.
   let html = quotes
     .filter((quote) => quote.bodyStart == null && quote.text)
-    .map((quote) => blockquote(quote.text!, quote.quotedNumber))
+    .map((quote) => blockquote(quote.text!, quote.quotedNumber, false))
     .join('');
   let position = 0;
   for (const quote of quoteRanges(body, quotes)) {
     html += paragraphs(body.slice(position, quote.bodyStart));
-    html += blockquote(body.slice(quote.bodyStart, quote.bodyEnd), quote.quotedNumber);
+    html += blockquote(body.slice(quote.bodyStart, quote.bodyEnd), quote.quotedNumber, true);
     position = quote.bodyEnd;
   }
   html += paragraphs(body.slice(position));

@@ -179,6 +179,8 @@ export class ThreadlineComments extends HTMLElement {
     document.removeEventListener('selectionchange', this.#onSelection);
     window.removeEventListener('hashchange', this.#onHash);
     window.removeEventListener('offline', this.#onOffline);
+    // A load still on its way must neither draw nor open a socket for an element that is gone.
+    this.#loading++;
     this.#stopLive();
   }
 
@@ -250,7 +252,7 @@ export class ThreadlineComments extends HTMLElement {
     try {
       await this.#tokenFor(false).catch(() => null);
       const target = commentHash.exec(location.hash)?.[1];
-      const article = await this.#load(null);
+      const article = await this.#load(loading);
       if (loading !== this.#loading || !article) return;
       if (target) await this.#open(Number(target));
       this.#startLive(article);
@@ -259,18 +261,16 @@ export class ThreadlineComments extends HTMLElement {
     }
   }
 
-  /** Loads the article and a page of its top-level comments (`page` null: the first), replacing what is shown. */
-  async #load(
-    page: { first?: number; after?: string | null; last?: number; before?: string | null } | null,
-  ): Promise<ThreadArticle | null> {
+  /** Loads the article and its first page of top-level comments, replacing what is shown, unless another load (`loading`) began meanwhile. */
+  async #load(loading: number): Promise<ThreadArticle | null> {
     const { article } = await this.#request<{ article: ThreadArticle | null }>(threadQuery, {
       slug: this.#slug,
-      first: page ? page.first : this.#pageSize,
-      after: page?.after ?? null,
-      last: page?.last,
-      before: page?.before ?? null,
+      first: this.#pageSize,
       replies: 5,
     });
+    if (loading !== this.#loading || !this.isConnected) return null;
+    this.#pending = [];
+    this.#notice.hidden = true;
     if (!article) {
       this.#heading.textContent = 'Comments';
       this.#status.textContent = 'There is no published article with this address.';
@@ -545,16 +545,19 @@ export class ThreadlineComments extends HTMLElement {
     const whole = document.createRange();
     whole.setStart(range.startContainer, range.startOffset);
     whole.setEnd(range.endContainer, range.endOffset);
-    const before = document.createRange();
-    before.setStart(body, 0);
-    before.setEnd(range.startContainer, range.startOffset);
-    const span = quoteSpan(view.data.body, whole.toString(), before.toString());
+    const span = quoteSpan(view.data.body, whole.toString(), ownTextBefore(body, range.startContainer, range.startOffset));
     this.#selected = span ? { view, ...span } : null;
   };
 
-  /** Quote: the words selected in the comment, or, with nothing selected there (from the keyboard), the whole comment. */
+  /**
+   * Quote: the words selected in the comment, or, with nothing selected there (from the
+   * keyboard), its opening words, as many as a quote may hold, ending at a word's end.
+   */
   #quote(view: View): void {
-    const selected = this.#selected?.view === view ? this.#selected : { view, start: 0, end: view.data.body.length };
+    const { body } = view.data;
+    let end = Math.min(body.length, keyboardQuoteLength);
+    if (end < body.length) end = Math.max(body.lastIndexOf(' ', end), 1);
+    const selected = this.#selected?.view === view ? this.#selected : { view, start: 0, end: Math.min(body.trimEnd().length, end) };
     this.#openForm(view, selected);
   }
 
@@ -694,7 +697,7 @@ export class ThreadlineComments extends HTMLElement {
         { query, variables: { articleId: article.id, after: article.liveCursor } },
         {
           next: ({ data }) => data && onComment(data.event.comment),
-          error: () => {},
+          error: (error) => this.#liveFailed(error),
           complete: () => {},
         },
       );
@@ -709,6 +712,17 @@ export class ThreadlineComments extends HTMLElement {
    * it is given up at once, and the client reconnects (and resumes) when it can.
    */
   readonly #onOffline = () => this.#client?.terminate();
+
+  /** A subscription the server ended: a cursor too old to resume from means reading the thread again. */
+  #liveFailed(error: unknown): void {
+    const errors = Array.isArray(error) ? (error as { message?: string; extensions?: { code?: string } }[]) : [];
+    if (errors.some((e) => e.extensions?.code === 'CURSOR_EXPIRED')) {
+      this.#say('Reloading the comments to catch up.');
+      void this.#start();
+      return;
+    }
+    this.#status.textContent = `Live updates stopped: ${errors[0]?.message ?? 'the connection failed'}. Reload the page to resume them.`;
+  }
 
   #stopLive(): void {
     for (const stop of this.#unsubscribe) stop();
@@ -725,6 +739,13 @@ export class ThreadlineComments extends HTMLElement {
     }
     const parent = comment.parent ? this.#views.get(comment.parent.id) : undefined;
     if (comment.parent) {
+      const heldParent = this.#pending.find((pending) => pending.id === comment.parent!.id);
+      if (heldParent) {
+        // Its parent waits behind the button: it waits with it, and is shown under it.
+        heldParent.replyCount++;
+        this.#hold(comment);
+        return;
+      }
       if (!parent) return;
       if (parent.page === null || parent.page.hasNextPage || parent.partial) {
         // Its siblings are not all shown: it comes with them, when the reader asks.
@@ -736,18 +757,24 @@ export class ThreadlineComments extends HTMLElement {
     const anchor = parent ? parent.article : this.#later;
     if (anchor.getBoundingClientRect().bottom < 0) {
       // Above the reader: inserting it would move what they are reading.
-      this.#pending.push(comment);
-      const count = this.#pending.length;
-      this.#notice.textContent = `${plural(count, 'new comment')} above — show`;
-      this.#notice.hidden = false;
-      this.#say(`${plural(count, 'new comment')} above.`);
+      this.#hold(comment);
       return;
     }
     this.#place(comment, 'live');
     this.#say(`New comment from ${comment.author.name}, #${comment.number}.`);
   }
 
+  #hold(comment: CommentData): void {
+    this.#pending.push(comment);
+    const count = this.#pending.length;
+    this.#notice.textContent = `${plural(count, 'new comment')} above — show`;
+    this.#notice.hidden = false;
+    this.#say(`${plural(count, 'new comment')} above.`);
+  }
+
   #onChanged(comment: CommentData): void {
+    const held = this.#pending.findIndex((pending) => pending.id === comment.id);
+    if (held >= 0) this.#pending[held] = { ...comment, replyCount: this.#pending[held]!.replyCount };
     const view = this.#views.get(comment.id);
     if (view) {
       view.data = { ...comment, replies: undefined, replyCount: view.data.replyCount };
@@ -759,10 +786,32 @@ export class ThreadlineComments extends HTMLElement {
     const pending = this.#pending.sort((a, b) => a.number - b.number);
     this.#pending = [];
     this.#notice.hidden = true;
-    const views = pending.map((comment) => this.#place(comment, 'live'));
+    const views = pending.map((comment) => {
+      const view = this.#place(comment, 'live');
+      // Held with its replies, which follow it here (in number order): they are all shown.
+      view.page = { hasNextPage: false, endCursor: null };
+      return view;
+    });
     if (views[0]) this.#focus(views[0]);
     this.#say(`${plural(views.length, 'new comment')} shown.`);
   }
+}
+
+/** A quote made from the keyboard takes at most this much: the server's default limit for a quote. */
+const keyboardQuoteLength = 1000;
+
+/**
+ * The text of a comment's body up to a point, as far as it is the comment's own: the links
+ * under quotes ("#12") and the quotes the body does not repeat (posted through the API, shown
+ * from their source: `quote-snapshot`) are left out, so that occurrences count as in the body.
+ */
+function ownTextBefore(body: Element, container: Node, offset: number): string {
+  const range = document.createRange();
+  range.setStart(body, 0);
+  range.setEnd(container, offset);
+  const fragment = range.cloneContents();
+  for (const left of fragment.querySelectorAll('footer, blockquote.quote-snapshot')) left.remove();
+  return fragment.textContent ?? '';
 }
 
 /** Comments are shown in posting order, which is their numbers' order. */

@@ -106,7 +106,7 @@ describe('postComment', () => {
     ]);
     // Imported authors are mentioned by their key: `@ruth-okonjo-hale` names `import:text:ruth-okonjo-hale`.
     expect(comment.mentions.map((m) => m.handle)).toEqual(['import:text:ruth-okonjo-hale', 'import:text:old-spokes']);
-    expect(comment.bodyHtml).toContain(`<blockquote class="quote" cite="#comment-7"><p>${source.body.slice(0, 38)}</p>`);
+    expect(comment.bodyHtml).toContain(`<blockquote class="quote quote-snapshot" cite="#comment-7"><p>${source.body.slice(0, 38)}</p>`);
     const row = await db.reader.comment.findUniqueOrThrow({
       where: { id: Number(Buffer.from(comment.id, 'base64').toString().split(':')[1]) },
     });

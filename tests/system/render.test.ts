@@ -23,7 +23,7 @@ describe('renderBodyHtml', () => {
 
   it('puts quotes the body does not hold above it, with their links', () => {
     expect(renderBodyHtml('I agree.', [{ bodyStart: null, bodyEnd: null, quotedNumber: 3, text: 'Wheels are round.' }])).toBe(
-      '<blockquote class="quote" cite="#comment-3"><p>Wheels are round.</p>' +
+      '<blockquote class="quote quote-snapshot" cite="#comment-3"><p>Wheels are round.</p>' +
         '<footer><a class="quote-source" href="#comment-3">#3</a></footer></blockquote><p>I agree.</p>',
     );
     expect(renderBodyHtml('I agree.', [{ bodyStart: null, bodyEnd: null, quotedNumber: 3, text: '' }])).toBe('<p>I agree.</p>');

@@ -271,6 +271,37 @@ describe('the widget on the demo page', () => {
     expect(await reply.locator(`blockquote a[href="#comment-${number}"]`).count()).toBe(1);
   });
 
+  it('counts the selected words in the comment’s own text, not in a quote of another comment shown above it', async () => {
+    const source = await postComment('yes.');
+    const sourceId = (await db.reader.comment.findFirstOrThrow({ where: { number: source, article: { slug: demoSlug } } })).id;
+    // A comment whose body says "yes" twice, quoting the source's "yes" (shown above the body, not part of it).
+    const { body: result } = await post(
+      app,
+      PostCommentDocument,
+      { input: { articleId, body: 'yes, and yes again', quotes: [{ commentId: globalId('Comment', sourceId), start: 0, end: 3 }] } },
+      { authorization: `Bearer ${writer}` },
+    );
+    if (result.data?.postComment.__typename !== 'PostCommentSuccess') throw new Error(JSON.stringify(result));
+    const number = result.data.postComment.comment.number;
+    const { page } = await reader();
+    await signIn(page, 'eve', 'Eve Reader');
+    await page.evaluate((n) => {
+      const paragraph = document.querySelector('threadline-comments')!.shadowRoot!.querySelector(`#comment-${n} [data-body] > p`)!;
+      const range = document.createRange();
+      range.setStart(paragraph.firstChild!, 0);
+      range.setEnd(paragraph.firstChild!, 3);
+      document.getSelection()!.removeAllRanges();
+      document.getSelection()!.addRange(range);
+    }, number);
+    await page.click(`threadline-comments button[aria-label="Quote comment ${number}"]`);
+    const form = page.locator(`threadline-comments form[aria-label="Your reply to #${number}"]`);
+    await form.locator('textarea').fill('The first yes.');
+    await form.locator('button[type=submit]').click();
+    await page.locator('threadline-comments article', { hasText: 'The first yes.' }).waitFor({ timeout: 10_000 });
+    const quote = await db.reader.quote.findFirstOrThrow({ where: { comment: { body: 'The first yes.' } } });
+    expect(quote).toMatchObject({ start: 0, end: 3, text: 'yes' });
+  });
+
   it('opens a #comment-N link on the page of top-level comments that holds it, under its ancestors', async () => {
     // Comment 30 replies to 26 → 21 → 14 → 11 → 7; three top-level comments a page put 7 on the second: 7, 10, 16.
     const { page } = await reader(`/demo/${demoSlug}?page-size=3#comment-30`);
