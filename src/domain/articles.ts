@@ -5,6 +5,7 @@ import { slugify } from './slugs.js';
 import { ensureAuthor } from './authors.js';
 import { NotFoundError, ValidationError } from './errors.js';
 import { maxTagsPerArticle } from './limits.js';
+import { recordModeration } from './moderation-log.js';
 import { unacceptableProse } from './text.js';
 import { showsArticle } from './visibility.js';
 
@@ -38,10 +39,17 @@ async function tagExists(tx: DbTx, tagId: number) {
   if (!tag) throw new NotFoundError('The tag does not exist.');
 }
 
-export async function setArticleLocked(db: Database, viewer: Viewer, articleId: number, locked: boolean): Promise<number> {
+export async function setArticleLocked(
+  db: Database,
+  viewer: Viewer,
+  articleId: number,
+  locked: boolean,
+  now = new Date(),
+): Promise<number> {
   return db.writeTransaction(async (tx) => {
     await articleExists(tx, articleId, viewer);
-    await tx.article.update({ where: { id: articleId }, data: { commentsLocked: locked } });
+    const { count } = await tx.article.updateMany({ where: { id: articleId, commentsLocked: !locked }, data: { commentsLocked: locked } });
+    if (count > 0) await recordModeration(tx, viewer, { kind: locked ? 'LOCK' : 'UNLOCK', articleId }, now);
     return articleId;
   });
 }

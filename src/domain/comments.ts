@@ -18,6 +18,7 @@ import {
   ValidationError,
 } from './errors.js';
 import { maxQuotesPerComment, maxThreadDepth } from './limits.js';
+import { recordModeration } from './moderation-log.js';
 import { childPath } from './thread.js';
 import { unacceptableProse, unstorableText } from './text.js';
 import { isModerator, showsArticle } from './visibility.js';
@@ -505,6 +506,9 @@ export async function deleteComment(db: Database, viewer: Viewer, input: { comme
       throw new ForbiddenError('Only its author or a moderator may delete a comment.');
     }
     await tx.comment.update({ where: { id: comment.id }, data: { deletedAt: now } });
+    if (comment.author.handle !== viewer.handle) {
+      await recordModeration(tx, viewer, { kind: 'DELETE', articleId: comment.articleId, commentId: comment.id }, now);
+    }
     return { commentId: comment.id, replayed: false, events: [await logChange(tx, comment, 'DELETED')] };
   });
 }
@@ -520,6 +524,12 @@ export async function setCommentHidden(
     const comment = await findComment(db, tx, input.commentId, viewer, now);
     if (input.hidden === (comment.hiddenAt != null)) return { commentId: comment.id, replayed: false, events: [] };
     await tx.comment.update({ where: { id: comment.id }, data: { hiddenAt: input.hidden ? now : null } });
+    await recordModeration(
+      tx,
+      viewer,
+      { kind: input.hidden ? 'HIDE' : 'RESTORE', articleId: comment.articleId, commentId: comment.id },
+      now,
+    );
     return { commentId: comment.id, replayed: false, events: [await logChange(tx, comment, input.hidden ? 'HIDDEN' : 'RESTORED')] };
   });
 }
