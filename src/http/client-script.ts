@@ -9,6 +9,7 @@ import { createHash } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import type { Plugin } from 'graphql-yoga';
+import { matchesEtag } from './html.js';
 
 export const clientScriptPath = '/client.js';
 export const widgetScriptPath = '/widget.js';
@@ -83,7 +84,7 @@ export function useClientScript(): Plugin {
         // With an origin allowlist, Yoga's CORS answers the asking origin: caches must keep one copy per origin.
         vary: 'Origin',
       };
-      if (request.headers.get('if-none-match') === etag) {
+      if (matchesEtag(request.headers.get('if-none-match'), etag)) {
         endResponse(new fetchAPI.Response(null, { status: 304, headers }));
         return;
       }

@@ -12,7 +12,8 @@ import type { Plugin } from 'graphql-yoga';
 import { type Secret, signToken } from '../auth.js';
 import { siteHandlePattern } from '../domain/authors.js';
 import { unacceptableName } from '../domain/text.js';
-import { escapeHtml, publicRead, textParagraphs } from './html.js';
+import { renderBodyHtml } from '../domain/render.js';
+import { escapeHtml, pageRendering } from './html.js';
 import { threadFragment } from './thread-page.js';
 
 const demoPath = /^\/demo\/([a-z0-9][a-z0-9-]{0,199})$/;
@@ -131,13 +132,9 @@ async function signIn(request: Request, secret: Secret): Promise<Response> {
 }
 
 export function useDemo(options: DemoOptions): Plugin {
-  let graphqlEndpoint = '/graphql';
-  let logError: (error: unknown) => void = () => {};
+  const rendering = pageRendering('demo page');
   return {
-    onYogaInit({ yoga }) {
-      graphqlEndpoint = yoga.graphqlEndpoint;
-      logError = (error) => yoga.logger.error('demo page: could not render', error);
-    },
+    onYogaInit: rendering.onYogaInit,
     async onRequest({ request, url, endResponse, requestHandler, serverContext, fetchAPI }) {
       if (options.signIn && url.pathname === signInPath) {
         endResponse(request.method === 'POST' ? await signIn(request, options.secret) : json(405, { error: 'POST only.' }));
@@ -149,7 +146,7 @@ export function useDemo(options: DemoOptions): Plugin {
         endResponse(new Response(null, { status: 405, headers: { allow: 'GET, HEAD' } }));
         return;
       }
-      const read = publicRead({ request, requestHandler, serverContext, fetchAPI }, graphqlEndpoint);
+      const read = rendering.read({ request, requestHandler, serverContext, fetchAPI });
       let article: DemoArticle | null | undefined;
       let fragment: string | null;
       try {
@@ -161,7 +158,7 @@ export function useDemo(options: DemoOptions): Plugin {
         fragment = thread;
       } catch (error) {
         // Thrown out of onRequest, the error would reach the reader with its stack.
-        logError(error);
+        rendering.logError(error);
         endResponse(
           new Response('The demo page could not be rendered; try again in a moment.', {
             status: 503,
@@ -186,7 +183,7 @@ export function useDemo(options: DemoOptions): Plugin {
         : '';
       const main =
         `<article><h1>${escapeHtml(article.title)}</h1><p class="byline">By ${escapeHtml(article.author.name)}${published}</p>` +
-        `${textParagraphs(article.body)}</article>` +
+        `${renderBodyHtml(article.body)}</article>` +
         `<threadline-comments article="${escapeHtml(article.slug)}"${pageSizeAttribute(url)}>${fragment}</threadline-comments>`;
       const body = page(`${article.title} · Threadline demo`, nonce, main, options.signIn ? picker : '');
       endResponse(new Response(request.method === 'HEAD' ? null : body, { headers }));

@@ -8,14 +8,12 @@ const entities: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;
 /** Text made safe in HTML text and in quoted attribute values. */
 export const escapeHtml = (text: string) => text.replace(/[&<>"']/g, (character) => entities[character]!);
 
-/** Plain text as paragraphs (blank lines) with line breaks, escaped. */
-export const textParagraphs = (text: string) =>
-  text
-    .split(/\n[ \t]*\n+/)
-    .map((paragraph) => paragraph.trim())
-    .filter((paragraph) => paragraph !== '')
-    .map((paragraph) => `<p>${escapeHtml(paragraph).replace(/\n/g, '<br>')}</p>`)
-    .join('\n');
+/** Whether an `If-None-Match` header names `etag` (weakly compared, as RFC 9110 has it for GET and HEAD). */
+export function matchesEtag(header: string | null, etag: string): boolean {
+  if (!header) return false;
+  if (header.trim() === '*') return true;
+  return header.split(',').some((tag) => tag.trim().replace(/^W\//, '') === etag);
+}
 
 /** A GraphQL read as the public makes it, through the app's own pipeline (its limits, cache and masking); `text` is the answer's bytes. */
 export type ReadGraphQL = <T = unknown>(
@@ -47,5 +45,22 @@ export function publicRead(
     } catch {
       return { errors: [{ message: `not JSON (${response.status})` }], text };
     }
+  };
+}
+
+/**
+ * What a plugin that renders pages learns from Yoga when it starts: where GraphQL is served
+ * (for its public reads) and the logger (for what went wrong, which the reader is not shown).
+ */
+export function pageRendering(what: string) {
+  let graphqlEndpoint = '/graphql';
+  let log: (error: unknown) => void = () => {};
+  return {
+    onYogaInit: ({ yoga }: Parameters<NonNullable<Plugin['onYogaInit']>>[0]) => {
+      graphqlEndpoint = yoga.graphqlEndpoint;
+      log = (error) => yoga.logger.error(`${what}: could not render`, error);
+    },
+    read: (payload: Pick<OnRequest, 'request' | 'requestHandler' | 'serverContext' | 'fetchAPI'>) => publicRead(payload, graphqlEndpoint),
+    logError: (error: unknown) => log(error),
   };
 }

@@ -45,6 +45,7 @@ import type { Database } from '../db.js';
 import { currentEpoch, nextPublication, readVersions, type Versions } from '../domain/versions.js';
 import { isAdmin, isModerator } from '../domain/visibility.js';
 import type { AnswerStore, CachedAnswer } from './answer-store.js';
+import { matchesEtag } from './html.js';
 
 /**
  * Whether a field's answer is the viewer's own (`extensions: { threadline: { private: true } }`
@@ -361,7 +362,7 @@ export function useResponseCache({ store, db }: ResponseCacheOptions): Plugin<Co
       }
       response.headers.set('ETag', etag);
       response.headers.set('Cache-Control', 'public, max-age=0, must-revalidate');
-      if (request.method === 'GET' && matches(request.headers.get('if-none-match'), etag)) {
+      if (request.method === 'GET' && matchesEtag(request.headers.get('if-none-match'), etag)) {
         const headers = new fetchAPI.Headers();
         for (const [name, value] of response.headers) {
           if (/^(etag|cache-control|vary|access-control-.*)$/i.test(name)) headers.set(name, value);
@@ -373,8 +374,3 @@ export function useResponseCache({ store, db }: ResponseCacheOptions): Plugin<Co
 }
 
 /** If-None-Match: `*`, or a list of entity tags (weak ones compare by their opaque part). */
-function matches(header: string | null, etag: string): boolean {
-  if (!header) return false;
-  if (header.trim() === '*') return true;
-  return header.split(',').some((tag) => tag.trim().replace(/^W\//, '') === etag);
-}

@@ -11,7 +11,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { Plugin } from 'graphql-yoga';
-import { escapeHtml, publicRead, type ReadGraphQL } from './html.js';
+import { escapeHtml, matchesEtag, pageRendering, type ReadGraphQL } from './html.js';
 
 /** Changes whenever the same answer would render other bytes, so that no cached copy outlives it. */
 const rendererVersion = 1;
@@ -261,11 +261,6 @@ ${main}
 const sha256 = (text: string) => createHash('sha256').update(text).digest('base64url');
 
 /** If-None-Match: `*`, or a list of entity tags (weak ones compare by their opaque part). */
-function matches(header: string | null, etag: string): boolean {
-  if (!header) return false;
-  if (header.trim() === '*') return true;
-  return header.split(',').some((tag) => tag.trim().replace(/^W\//, '') === etag);
-}
 
 const htmlHeaders = {
   'content-type': 'text/html; charset=utf-8',
@@ -309,13 +304,9 @@ export async function threadFragment(read: ReadGraphQL, slug: string, origin: st
 
 export function useThreadPage(): Plugin {
   const fitting: FittingSizes = new Map();
-  let graphqlEndpoint = '/graphql';
-  let logError: (error: unknown) => void = () => {};
+  const rendering = pageRendering('thread page');
   return {
-    onYogaInit({ yoga }) {
-      graphqlEndpoint = yoga.graphqlEndpoint;
-      logError = (error) => yoga.logger.error('thread page: could not render', error);
-    },
+    onYogaInit: rendering.onYogaInit,
     async onRequest({ request, url, requestHandler, serverContext, endResponse, fetchAPI }) {
       const match = threadPath.exec(url.pathname);
       if (!match) return;
@@ -333,17 +324,17 @@ export function useThreadPage(): Plugin {
       }
       const after = url.searchParams.get('after');
       try {
-        const read = publicRead({ request, requestHandler, serverContext, fetchAPI }, graphqlEndpoint);
+        const read = rendering.read({ request, requestHandler, serverContext, fetchAPI });
         const answer = await readPage((variables) => read(threadQuery, variables), slug, after, fitting);
         const outcome = outcomeOf(answer, after);
         if (outcome.kind !== 'found') {
-          if (outcome.kind === 'failed') logError(answer.errors);
+          if (outcome.kind === 'failed') rendering.logError(answer.errors);
           endResponse(problem(fetchAPI, outcome.kind, form, slug));
           return;
         }
         const etag = `"${sha256(JSON.stringify([rendererVersion, form, after, answer.text])).slice(0, 32)}"`;
         const headers = { ...htmlHeaders, etag, 'cache-control': 'public, max-age=0, must-revalidate' };
-        if (matches(request.headers.get('if-none-match'), etag)) {
+        if (matchesEtag(request.headers.get('if-none-match'), etag)) {
           endResponse(new fetchAPI.Response(null, { status: 304, headers }));
           return;
         }
@@ -352,7 +343,7 @@ export function useThreadPage(): Plugin {
         endResponse(new fetchAPI.Response(request.method === 'HEAD' ? null : body, { headers }));
       } catch (error) {
         // Thrown out of onRequest, the error would reach the reader with its stack.
-        logError(error);
+        rendering.logError(error);
         endResponse(problem(fetchAPI, 'failed', form, slug));
       }
     },
