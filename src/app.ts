@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { GraphQLError, getOperationAST } from 'graphql';
 import { useDeferStream } from '@graphql-yoga/plugin-defer-stream';
 import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
-import { createYoga, useReadinessCheck } from 'graphql-yoga';
+import { createYoga, type Plugin, useReadinessCheck } from 'graphql-yoga';
 import { type WebSocket, WebSocketServer } from 'ws';
 import { AuthenticationError, type Secret, type Viewer, viewerFromAuthorization } from './auth.js';
 import {
@@ -16,7 +16,8 @@ import {
   type ResponseCacheSettings,
   type WriteLimits,
 } from './config.js';
-import { authorizationOf, type Context, contextFactory } from './context.js';
+import { ModerationFeed } from './live/moderation-feed.js';
+import { authorizationOf, type Context, contextFactory, type ModerationOptions } from './context.js';
 import type { Database } from './db.js';
 import { maskError } from './errors.js';
 import type { Logger } from './logger.js';
@@ -46,6 +47,8 @@ export interface AppOptions {
   logger: Logger;
   secret: Secret;
   writeLimits?: WriteLimits;
+  /** Reports that hold a comment, and the spam checkers (issue 14). */
+  moderation?: ModerationOptions;
   requestLimits?: RequestLimits;
   /** Shows GraphiQL at /graphql in a browser. */
   graphiql?: boolean;
@@ -75,6 +78,16 @@ export interface AppOptions {
   demoSignIn?: boolean;
 }
 
+/** After a mutation, which may have written to the moderation log: moderators hear of it at once. */
+function useModerationNudge(feed: ModerationFeed): Plugin<Context> {
+  return {
+    onExecute({ args }) {
+      if (getOperationAST(args.document, args.operationName)?.operation !== 'mutation') return;
+      return { onExecuteDone: () => feed.nudge() };
+    },
+  };
+}
+
 /** Close code for a subscriber that fell further behind than its queue: resubscribe with `after`. */
 export const slowSubscriberCloseCode = 4499;
 
@@ -93,12 +106,14 @@ function buildYoga({
   secret,
   pubsub,
   writeLimits = defaultWriteLimits,
+  moderation,
   requestLimits = defaultRequestLimits,
   graphiql = true,
   development = false,
   origins,
   answers,
   liveGroups,
+  moderationFeed,
   responseCache = defaultResponseCache,
   demoSignIn = false,
 }: Omit<AppOptions, 'liveGroups'> & {
@@ -106,11 +121,12 @@ function buildYoga({
   origins: OriginPolicy;
   answers: AnswerStore | null;
   liveGroups: LiveGroups | null;
+  moderationFeed: ModerationFeed;
 }) {
   return createYoga<object, Context>({
     schema,
     graphqlEndpoint: '/graphql',
-    context: contextFactory({ db: database, secret, writeLimits, pubsub, liveGroups: liveGroups ?? undefined }),
+    context: contextFactory({ db: database, secret, writeLimits, moderation, pubsub, liveGroups: liveGroups ?? undefined, moderationFeed }),
     cors: (request) => origins.cors(request),
     batching: false,
     graphiql: graphiql ? { title: 'Threadline', subscriptionsProtocol: 'WS' } : false,
@@ -136,6 +152,8 @@ function buildYoga({
       // before the heavy-request gate and the response budget, which wrap only what executes.
       useResponseCache({ store: answers, db: database }),
       useEventCursors(),
+      // A mutation here may have written to the moderation log: moderators hear of it at once.
+      useModerationNudge(moderationFeed),
       useTokenExpiry(),
       useReadinessCheck({
         endpoint: '/health',
@@ -221,7 +239,15 @@ export function buildApp(options: AppOptions): App {
     return envelope.subscribe({ schema: envelope.schema, document, operationName, variableValues, contextValue });
   };
   const liveGroups = new LiveGroups(options.database, pubsub, runGroup);
-  const yoga = buildYoga({ ...options, pubsub, origins, answers, liveGroups: options.liveGroups === false ? null : liveGroups });
+  const moderationFeed = new ModerationFeed(options.database);
+  const yoga = buildYoga({
+    ...options,
+    pubsub,
+    origins,
+    answers,
+    liveGroups: options.liveGroups === false ? null : liveGroups,
+    moderationFeed,
+  });
   const { maxBodyBytes } = options.requestLimits ?? defaultRequestLimits;
   const server = createServer(guard(limitBodySize(maxBodyBytes, yoga), { origins, streams, path: yoga.graphqlEndpoint }));
 
@@ -341,6 +367,7 @@ export function buildApp(options: AppOptions): App {
           });
           await yoga.dispose();
         } finally {
+          moderationFeed.close();
           await resyncer.stop();
           await bus?.close();
           await answers?.close();

@@ -4,8 +4,22 @@ import type { WriteLimits } from './config.js';
 import type { Database } from './db.js';
 import type { LiveEvent } from './domain/events.js';
 import type { LiveGroups } from './live/groups.js';
+import type { ModerationFeed } from './live/moderation-feed.js';
 import { type Outlet, StreamOutlet } from './live/outlets.js';
 import type { LivePubSub } from './live/pubsub.js';
+import type { SpamChecker } from './moderation/akismet.js';
+
+/** How comments are moderated beyond the rules in the database (issue 14). */
+export interface ModerationOptions {
+  /** Open reports that send a published comment back to review (`THREADLINE_REPORTS_TO_HOLD`). */
+  reportsToHold: number;
+  /** Asked about a new comment when the rules hold what spam checkers flag. */
+  spamCheckers: readonly SpamChecker[];
+  /** How long the checkers may take together; past it the comment is held. */
+  spamTimeoutMs: number;
+}
+
+export const defaultModeration: ModerationOptions = { reportsToHold: 3, spamCheckers: [], spamTimeoutMs: 3000 };
 
 /** What every resolver gets, for HTTP and WebSocket alike. */
 export interface Context {
@@ -18,6 +32,7 @@ export interface Context {
   /** The signed-in author from the bearer token; null for anonymous (read-only) requests. */
   viewer: Viewer | null;
   writeLimits: WriteLimits;
+  moderation: ModerationOptions;
   /** Where writes publish their committed events and subscriptions listen. */
   pubsub: LivePubSub;
   /** Set by a transport that can end a connection: called when a subscriber falls too far behind. */
@@ -32,6 +47,8 @@ export interface Context {
   liveGroups?: LiveGroups;
   /** Where a grouped subscription's shared answers are written: its socket or its event stream. */
   outlet?: Outlet;
+  /** The moderation log as it grows, for moderators' live feed (src/live/moderation-feed.ts). */
+  moderationFeed?: ModerationFeed;
   /** Set on a group's own execution: the events its subscription field answers. */
   liveSource?: AsyncIterableIterator<LiveEvent>;
 }
@@ -58,14 +75,18 @@ export function contextFactory({
   db,
   secret,
   writeLimits,
+  moderation = defaultModeration,
   pubsub,
   liveGroups,
+  moderationFeed,
 }: {
   db: Database;
   secret: Secret;
   writeLimits: WriteLimits;
+  moderation?: ModerationOptions;
   pubsub: LivePubSub;
   liveGroups?: LiveGroups;
+  moderationFeed?: ModerationFeed;
 }) {
   return async (initial: InitialContext): Promise<Context> => {
     try {
@@ -75,10 +96,12 @@ export function contextFactory({
         db,
         viewer: await viewerFromAuthorization(authorizationOf(initial), secret),
         writeLimits,
+        moderation,
         pubsub,
         lastEventId,
         transport: request ? 'http' : 'ws',
         liveGroups,
+        moderationFeed,
       };
       if (request && asksForEventStream(request)) {
         const outlet = new StreamOutlet(pubsub.maxQueue, context.viewer?.expiresAt);
@@ -93,4 +116,26 @@ export function contextFactory({
       throw error;
     }
   };
+}
+
+const viewerAuthorIds = new WeakMap<Context, Promise<number | null>>();
+
+/**
+ * The signed-in viewer's Author row id, read once per context when something needs it (an
+ * author's own unpublished comments show to them); null for an anonymous viewer or one who has
+ * not written yet. Known once the row exists: a write that creates it records it here.
+ */
+export function viewerAuthorId(context: Context): Promise<number | null> {
+  let id = viewerAuthorIds.get(context);
+  if (!id) {
+    const handle = context.viewer?.handle;
+    id =
+      handle === undefined
+        ? Promise.resolve(null)
+        : context.db.reader.author.findUnique({ where: { handle }, select: { id: true } }).then((row) => row?.id ?? null);
+    viewerAuthorIds.set(context, id);
+    // Not known yet: ask again next time (the viewer's first write may create the row).
+    id.then((found) => found === null && viewerAuthorIds.get(context) === id && viewerAuthorIds.delete(context));
+  }
+  return id;
 }

@@ -6,6 +6,7 @@ import { createHash } from 'node:crypto';
 import type { Viewer } from '../auth.js';
 import type { WriteLimits } from '../config.js';
 import type { BulkColumn, Database, DbTx } from '../db.js';
+import type { CommentStatus } from '../generated/prisma/client.js';
 import { appendEvent, appendEvents, type CommentEventKind, type LiveEvent } from './events.js';
 import { ensureAuthor, mentionedAuthors, replaceMentions } from './authors.js';
 import {
@@ -18,6 +19,9 @@ import {
   ValidationError,
 } from './errors.js';
 import { maxQuotesPerComment, maxThreadDepth } from './limits.js';
+import type { SpamVerdict } from '../moderation/akismet.js';
+import { assertNotBanned } from './bans.js';
+import { decideNewComment, wantsSpamCheck } from './moderation.js';
 import { recordModeration } from './moderation-log.js';
 import { childPath } from './thread.js';
 import { unacceptableProse, unstorableText } from './text.js';
@@ -90,7 +94,7 @@ async function checkQuotes(tx: DbTx, articleId: number, quotes: readonly QuoteIn
   if (quotes.length === 0) return [];
   const sources = await tx.comment.findMany({
     where: { id: { in: [...new Set(quotes.map((q) => q.commentId))] } },
-    select: { id: true, articleId: true, body: true, deletedAt: true, hiddenAt: true },
+    select: { id: true, articleId: true, body: true, deletedAt: true, hiddenAt: true, status: true },
   });
   const byId = new Map(sources.map((source) => [source.id, source]));
   const seen = new Map<string, number>();
@@ -100,6 +104,7 @@ async function checkQuotes(tx: DbTx, articleId: number, quotes: readonly QuoteIn
     if (!source) throw new NotFoundError(`${field}: the quoted comment does not exist.`);
     if (source.articleId !== articleId) throw new ValidationError(`${field}.commentId`, 'The quoted comment belongs to another article.');
     if (source.deletedAt || source.hiddenAt) throw new ValidationError(`${field}.commentId`, 'The quoted comment was removed.');
+    if (source.status !== 'PUBLISHED') throw new ValidationError(`${field}.commentId`, 'The quoted comment is not published.');
     if (!Number.isInteger(quote.start) || quote.start < 0) throw new ValidationError(`${field}.start`, '`start` must be 0 or more.');
     if (quote.end <= quote.start) throw new ValidationError(`${field}.end`, '`end` must be greater than `start`.');
     if (quote.end > source.body.length) {
@@ -161,6 +166,10 @@ export interface NewComment {
   editedAt?: Date | null;
   hiddenAt?: Date | null;
   deletedAt?: Date | null;
+  /** PUBLISHED unless moderation held or rejected it; a comment not published counts nowhere yet and logs no event. */
+  status?: CommentStatus;
+  /** What held it, one reason a line. */
+  heldBy?: string | null;
   quotes: readonly QuoteRow[];
   mentionIds: readonly number[];
 }
@@ -170,7 +179,8 @@ export interface InsertedComment {
   number: number;
   path: string;
   depth: number;
-  event: LiveEvent;
+  /** Its ADDED event; none for a comment not published. */
+  event: LiveEvent | null;
 }
 
 /** The columns a batch writes, in the order `rowOf` lists them. */
@@ -190,6 +200,9 @@ const commentColumns: readonly BulkColumn[] = [
   ['editedAt', 'datetime'],
   ['hiddenAt', 'datetime'],
   ['deletedAt', 'datetime'],
+  ['status', 'enum:CommentStatus'],
+  ['publishedAt', 'datetime'],
+  ['heldBy', 'text'],
 ];
 const quoteColumns: readonly BulkColumn[] = [
   ['commentId', 'int'],
@@ -229,6 +242,7 @@ export async function insertComments(
     if (byNumber.has(comment.number)) throw new Error(`comment ${comment.number} is in the batch twice`);
     byNumber.set(comment.number, comment);
   }
+  const isPublished = (comment: NewComment) => (comment.status ?? 'PUBLISHED') === 'PUBLISHED';
   const placed = new Map<number, { path: string; depth: number; level: number; replies: number }>();
   const storedReplies = new Map<number, number>();
   const place = (comment: NewComment, chain: number): { path: string; depth: number; level: number; replies: number } => {
@@ -240,14 +254,14 @@ export async function insertComments(
       at = { path: childPath(undefined, comment.number), depth: 0, level: 0, replies: 0 };
     } else if ('id' in parent) {
       at = { path: childPath(parent.path, comment.number), depth: parent.depth + 1, level: 0, replies: 0 };
-      storedReplies.set(parent.id, (storedReplies.get(parent.id) ?? 0) + 1);
+      if (isPublished(comment)) storedReplies.set(parent.id, (storedReplies.get(parent.id) ?? 0) + 1);
     } else {
       const above = byNumber.get(parent.number);
       if (!above || chain > maxThreadDepth)
         throw new Error(`comment ${comment.number} replies to ${parent.number}, which the batch does not place`);
       const up = place(above, chain + 1);
       at = { path: childPath(up.path, comment.number), depth: up.depth + 1, level: up.level + 1, replies: 0 };
-      up.replies++;
+      if (isPublished(comment)) up.replies++;
     }
     if (at.depth > maxThreadDepth) throw new Error(`comment ${comment.number} would nest ${at.depth} levels deep`);
     placed.set(comment.number, at);
@@ -274,6 +288,9 @@ export async function insertComments(
       editedAt: comment.editedAt ?? null,
       hiddenAt: comment.hiddenAt ?? null,
       deletedAt: comment.deletedAt ?? null,
+      status: comment.status ?? 'PUBLISHED',
+      publishedAt: isPublished(comment) ? comment.createdAt : null,
+      heldBy: comment.heldBy ?? null,
     };
   };
   const ids = new Map<number, number>();
@@ -313,23 +330,25 @@ export async function insertComments(
   if (mentions.length > 0) await db.insertRows(tx, 'Mention', mentionColumns, mentions);
 
   const lastNumber = Math.max(article.lastCommentNumber, ...comments.map((c) => c.number));
+  const published = comments.filter(isPublished);
   await tx.article.update({
     where: { id: article.id },
-    data: { commentCount: { increment: comments.length }, lastCommentNumber: lastNumber },
+    data: { commentCount: { increment: published.length }, lastCommentNumber: lastNumber },
     select: { id: true },
   });
   const events = await appendEvents(
     tx,
     article.id,
-    comments.map((comment) => ({ commentId: ids.get(comment.number)!, path: placed.get(comment.number)!.path, kind: 'ADDED' as const })),
+    published.map((comment) => ({ commentId: ids.get(comment.number)!, path: placed.get(comment.number)!.path, kind: 'ADDED' as const })),
     db,
   );
-  return comments.map((comment, index) => ({
+  const eventOf = new Map(events.map((event) => [event.commentId, event]));
+  return comments.map((comment) => ({
     id: ids.get(comment.number)!,
     number: comment.number,
     path: placed.get(comment.number)!.path,
     depth: placed.get(comment.number)!.depth,
-    event: events[index]!,
+    event: eventOf.get(ids.get(comment.number)!) ?? null,
   }));
 }
 
@@ -339,12 +358,19 @@ export async function insertComments(
  */
 const commentWrite = <T>(db: Database, work: (tx: DbTx) => Promise<T>) => db.writeTransaction(work, { scope: 'comments' });
 
+/** What posting needs from outside the database. */
+export interface PostingChecks {
+  /** Asks the spam checkers about the comment (src/moderation/check.ts); called before the write's transaction, only when the rules want it. */
+  spamCheck?: (body: string) => Promise<SpamVerdict>;
+}
+
 export async function postComment(
   db: Database,
   viewer: Viewer,
   limits: WriteLimits,
   input: PostCommentInput,
   now = new Date(),
+  checks: PostingChecks = {},
 ): Promise<WriteResult> {
   const body = checkBody(input.body, limits);
   const key = input.idempotencyKey ?? null;
@@ -361,9 +387,13 @@ export async function postComment(
     );
   }
   const hash = requestHash(input, body);
+  // Outside the transaction, which must not wait on another service: the verdict is one input
+  // of the rules inside it. A checker that fails or times out answers UNKNOWN, which holds.
+  const spam = checks.spamCheck && (await wantsSpamCheck(db, viewer, input.articleId)) ? await checks.spamCheck(body) : null;
 
   return commentWrite(db, async (tx) => {
     const author = await ensureAuthor(tx, viewer);
+    await assertNotBanned(tx, author.id, now);
 
     if (key !== null) {
       const earlier = await tx.idempotencyKey.findUnique({ where: { authorId_key: { authorId: author.id, key } } });
@@ -387,10 +417,11 @@ export async function postComment(
     if (input.replyToId != null) {
       const found = await tx.comment.findUnique({
         where: { id: input.replyToId },
-        select: { id: true, articleId: true, path: true, depth: true, deletedAt: true, hiddenAt: true },
+        select: { id: true, articleId: true, path: true, depth: true, deletedAt: true, hiddenAt: true, status: true },
       });
       if (!found) throw new NotFoundError('The comment to reply to does not exist.');
       if (found.deletedAt || found.hiddenAt) throw new ValidationError('replyToId', 'The comment to reply to was removed.');
+      if (found.status !== 'PUBLISHED') throw new ValidationError('replyToId', 'The comment to reply to is not published.');
       if (found.articleId !== article.id) throw new ValidationError('replyToId', 'The comment to reply to belongs to another article.');
       if (found.depth >= maxThreadDepth) {
         throw new ValidationError('replyToId', `Replies nest at most ${maxThreadDepth} levels deep; reply to a comment further up.`);
@@ -415,6 +446,7 @@ export async function postComment(
 
     if (viewer.role === 'AUTHOR') await checkRate(tx, author.id, limits, now);
 
+    const decision = await decideNewComment(tx, viewer, { articleId: article.id, authorId: author.id, body }, spam);
     const [comment] = await insertComments(db, tx, article, [
       {
         number: article.lastCommentNumber + 1,
@@ -422,17 +454,24 @@ export async function postComment(
         parent,
         body,
         createdAt: now,
+        status: decision.status,
+        heldBy: decision.heldBy,
         quotes: quoteRows,
         mentionIds: await mentionedAuthors(tx, body, author.id),
       },
     ]);
+    if (decision.status !== 'PUBLISHED') {
+      // Moderators hear of it through the log (moderationEvents); the public does not, yet.
+      const kind = decision.status === 'PENDING' ? 'HOLD' : 'REJECT';
+      await recordModeration(tx, null, { kind, articleId: article.id, commentId: comment!.id, reason: decision.heldBy }, now);
+    }
     if (key !== null) {
       // Keys are honoured for idempotencyKeySeconds; past that, the author's old ones go.
       const expired = new Date(now.getTime() - limits.idempotencyKeySeconds * 1000);
       await tx.idempotencyKey.deleteMany({ where: { authorId: author.id, createdAt: { lt: expired } } });
       await tx.idempotencyKey.create({ data: { authorId: author.id, key, requestHash: hash, commentId: comment!.id, createdAt: now } });
     }
-    return { commentId: comment!.id, replayed: false, events: [comment!.event] };
+    return { commentId: comment!.id, replayed: false, events: comment!.event ? [comment!.event] : [] };
   });
 }
 
@@ -454,6 +493,7 @@ async function findComment(db: Database, tx: DbTx, commentId: number, viewer: Vi
       editedAt: true,
       deletedAt: true,
       hiddenAt: true,
+      status: true,
       imported: true,
       author: { select: { handle: true } },
       article: { select: { publishedAt: true, commentsLocked: true } },
@@ -463,8 +503,18 @@ async function findComment(db: Database, tx: DbTx, commentId: number, viewer: Vi
   return comment;
 }
 
-const logChange = (tx: DbTx, comment: { id: number; articleId: number; path: string }, kind: CommentEventKind) =>
-  appendEvent(tx, { articleId: comment.articleId, commentId: comment.id, path: comment.path, kind });
+/**
+ * Logs a change for live subscribers, of a published comment only: a comment not published is
+ * nobody's news but its author's and the moderators' (who see it change when they read it).
+ */
+const logChange = async (
+  tx: DbTx,
+  comment: { id: number; articleId: number; path: string; status: CommentStatus },
+  kind: CommentEventKind,
+): Promise<LiveEvent[]> =>
+  comment.status === 'PUBLISHED'
+    ? [await appendEvent(tx, { articleId: comment.articleId, commentId: comment.id, path: comment.path, kind })]
+    : [];
 
 /**
  * A locked thread takes no new words: no comments and no edits (an edit could change what
@@ -482,6 +532,7 @@ export async function editComment(
     const comment = await findComment(db, tx, input.commentId, viewer, now);
     if (comment.deletedAt) throw new NotFoundError('The comment was deleted.');
     if (comment.author.handle !== viewer.handle) throw new ForbiddenError('Only its author may edit a comment.');
+    await assertNotBanned(tx, comment.authorId, now);
     if (comment.hiddenAt) throw new ForbiddenError('A moderator hid this comment; it cannot be edited.');
     if (comment.imported) throw new ForbiddenError('An imported comment keeps the words of its archive; it cannot be edited.');
     if (comment.article.commentsLocked) throw new ThreadLockedError();
@@ -494,7 +545,7 @@ export async function editComment(
     });
     await tx.comment.update({ where: { id: comment.id }, data: { body, editedAt: now } });
     await replaceMentions(tx, comment.id, comment.authorId, body);
-    return { commentId: comment.id, replayed: false, events: [await logChange(tx, comment, 'EDITED')] };
+    return { commentId: comment.id, replayed: false, events: await logChange(tx, comment, 'EDITED') };
   });
 }
 
@@ -505,11 +556,12 @@ export async function deleteComment(db: Database, viewer: Viewer, input: { comme
     if (comment.author.handle !== viewer.handle && !isModerator(viewer)) {
       throw new ForbiddenError('Only its author or a moderator may delete a comment.');
     }
+    if (comment.author.handle === viewer.handle) await assertNotBanned(tx, comment.authorId, now);
     await tx.comment.update({ where: { id: comment.id }, data: { deletedAt: now } });
     if (comment.author.handle !== viewer.handle) {
       await recordModeration(tx, viewer, { kind: 'DELETE', articleId: comment.articleId, commentId: comment.id }, now);
     }
-    return { commentId: comment.id, replayed: false, events: [await logChange(tx, comment, 'DELETED')] };
+    return { commentId: comment.id, replayed: false, events: await logChange(tx, comment, 'DELETED') };
   });
 }
 
@@ -530,6 +582,6 @@ export async function setCommentHidden(
       { kind: input.hidden ? 'HIDE' : 'RESTORE', articleId: comment.articleId, commentId: comment.id },
       now,
     );
-    return { commentId: comment.id, replayed: false, events: [await logChange(tx, comment, input.hidden ? 'HIDDEN' : 'RESTORED')] };
+    return { commentId: comment.id, replayed: false, events: await logChange(tx, comment, input.hidden ? 'HIDDEN' : 'RESTORED') };
   });
 }

@@ -58,3 +58,12 @@ export class IdempotencyKeyReusedError extends ThreadlineError {
     super('This idempotency key was already used for a different comment.');
   }
 }
+
+export class BannedError extends ThreadlineError {
+  override name = 'BannedError';
+  readonly code = 'BANNED';
+  /** When the ban ends; null for a ban without end. */
+  constructor(readonly until: Date | null) {
+    super(until ? `You are banned from commenting until ${until.toISOString()}.` : 'You are banned from commenting.');
+  }
+}

@@ -10,20 +10,27 @@ import { ensureAuthor } from './authors.js';
 
 export interface ModerationRecord {
   kind: ModerationActionKind;
-  articleId: number;
-  commentId?: number;
+  articleId?: number | null;
+  commentId?: number | null;
+  /** The author acted on: a ban's, an identity link's. */
+  authorId?: number | null;
   reason?: string | null;
+  /** What changed, for a rule change or an identity link. */
+  detail?: string | null;
 }
 
-export async function recordModeration(tx: DbTx, actor: Viewer, record: ModerationRecord, now: Date): Promise<void> {
-  const { id: actorId } = await ensureAuthor(tx, actor);
+/** Records an action; `actor` null stands for an operator's command on the server. */
+export async function recordModeration(tx: DbTx, actor: Viewer | null, record: ModerationRecord, now: Date): Promise<void> {
+  const actorId = actor ? (await ensureAuthor(tx, actor)).id : null;
   await tx.moderationAction.create({
     data: {
       actorId,
       kind: record.kind,
-      articleId: record.articleId,
+      articleId: record.articleId ?? null,
       commentId: record.commentId ?? null,
+      authorId: record.authorId ?? null,
       reason: record.reason ?? null,
+      detail: record.detail ?? null,
       createdAt: now,
     },
   });

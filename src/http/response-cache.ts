@@ -2,7 +2,8 @@
  * A cache of public answers that is never stale, and HTTP caching on top of it.
  *
  * Public answers are the ones anonymous readers and plain authors get alike: queries that ask
- * nothing about the viewer, from anyone but a moderator or an administrator. Each is stored
+ * nothing about the viewer, from anyone but a moderator, an administrator, or an author who has
+ * comments waiting for review or rejected (which show to their author alone). Each is stored
  * with the versions it was computed at (src/domain/versions.ts), read from the database after
  * it ran, and served again only while the database still holds those versions. A write moves
  * them before it commits, and a write is acknowledged only once it has committed, so no reader
@@ -214,6 +215,15 @@ function holds(answer: CachedAnswer, versions: Versions, now: number): boolean {
   return answer.articles.every(([id, seq]) => versions.articles.get(id) === seq);
 }
 
+/** Whether the author with this handle has comments only they (and moderators) see: one indexed lookup. */
+async function showsOwnUnpublished(db: Database, handle: string): Promise<boolean> {
+  const found = await db.reader.comment.findFirst({
+    where: { author: { handle }, status: { not: 'PUBLISHED' }, deletedAt: null, hiddenAt: null },
+    select: { id: true },
+  });
+  return found !== null;
+}
+
 const isAsyncIterable = (value: unknown): value is AsyncIterable<unknown> =>
   typeof value === 'object' && value !== null && Symbol.asyncIterator in value;
 
@@ -265,6 +275,9 @@ export function useResponseCache({ store, db }: ResponseCacheOptions): Plugin<Co
       if (!store || operation?.operation !== 'query' || isModerator(context.viewer) || isAdmin(context.viewer)) return;
       const shape = shapeOf(args.schema, args.document, args.operationName);
       if (shape.private || shape.incremental) return;
+      // An author's own comments that are not published show to them alone (src/domain/visibility.ts):
+      // while they have any, their answers are their own, neither served from the cache nor stored.
+      if (context.viewer && (await showsOwnUnpublished(db, context.viewer.handle))) return;
       const query = context.params?.query;
       if (!query) return;
       const serve = (answer: Computed) => {
@@ -372,5 +385,3 @@ export function useResponseCache({ store, db }: ResponseCacheOptions): Plugin<Co
     },
   };
 }
-
-/** If-None-Match: `*`, or a list of entity tags (weak ones compare by their opaque part). */

@@ -14,8 +14,11 @@ import { loadPageRows, type PagedRelation, type PageRequest, type PageRows } fro
 /** Marks a comment whose `author` was read with it. */
 export const withAuthor: unique symbol = Symbol('comment read with its author');
 
+/** The author columns a page reads: everything Author shows (bans are read where they are used). */
+export type AuthorColumns = Pick<Author, 'id' | 'handle' | 'name' | 'bio' | 'role' | 'createdAt'>;
+
 export interface CommentRow extends Comment {
-  author: Author;
+  author: AuthorColumns;
   [withAuthor]: true;
 }
 
@@ -38,6 +41,11 @@ const columns = [
   'c."deletedAt"',
   'c."hiddenAt"',
   'c."sourceKey"',
+  'c."status"',
+  'c."publishedAt"',
+  'c."heldBy"',
+  'c."openReports"',
+  'c."reportedAt"',
   'a."handle" AS "authorHandle"',
   'a."name" AS "authorName"',
   'a."bio" AS "authorBio"',
@@ -84,6 +92,11 @@ function toRow(raw: Raw): CommentRow {
     deletedAt: toOptionalDate(raw.deletedAt),
     hiddenAt: toOptionalDate(raw.hiddenAt),
     sourceKey: raw.sourceKey,
+    status: raw.status,
+    publishedAt: toOptionalDate(raw.publishedAt),
+    heldBy: raw.heldBy,
+    openReports: raw.openReports,
+    reportedAt: toOptionalDate(raw.reportedAt),
     author: {
       id: raw.authorId,
       handle: raw.authorHandle,

@@ -29,7 +29,9 @@ export const Article = builder.prismaNode('Article', {
       description: `The tags it is filed under, by name (at most ${maxTagsPerArticle}).`,
       query: { orderBy: { name: 'asc' }, take: maxTagsPerArticle },
     }),
-    commentCount: t.exposeInt('commentCount', { description: 'All comments of the article, replies included.' }),
+    commentCount: t.exposeInt('commentCount', {
+      description: 'Its published comments, replies and tombstones included (not those waiting for review or rejected).',
+    }),
     liveCursor: t.string({
       description:
         'Where the article’s events stood when it was read: pass it as `after` to commentAdded or commentChanged to hear of every change after this read, none missed (one made while the rest of the answer was read may arrive as well).',
@@ -56,8 +58,10 @@ builder.prismaObjectField('Article', 'comments', (t) =>
       ...pagedField({
         typeName: 'Comment',
         sizes: pageSizes,
-        relation: ({ orderBy, topLevelOnly }: { orderBy?: relations.CommentOrder | null; topLevelOnly?: boolean | null }) =>
-          relations.articleComments(orderBy, topLevelOnly ?? false),
+        relation: (
+          { orderBy, topLevelOnly }: { orderBy?: relations.CommentOrder | null; topLevelOnly?: boolean | null },
+          { viewer }: Context,
+        ) => relations.articleComments(orderBy, topLevelOnly ?? false, viewer),
       }),
     },
     CommentConnection,
@@ -69,7 +73,11 @@ builder.prismaObjectField('Article', 'thread', (t) =>
     {
       type: Comment,
       description: `The whole thread, flat and depth-first: each comment followed by its replies, with its \`depth\` and \`parent\`. Pages of at most ${maxThreadPageSize} (${defaultThreadPageSize} by default), so a widget loads a large thread in a request or two.`,
-      ...pagedField({ typeName: 'Comment', sizes: threadPageSizes, relation: () => relations.articleThread() }),
+      ...pagedField({
+        typeName: 'Comment',
+        sizes: threadPageSizes,
+        relation: (_args, { viewer }: Context) => relations.articleThread(viewer),
+      }),
     },
     CommentConnection,
   ),

@@ -16,6 +16,8 @@ const CommentEventKind = builder.enumType('CommentEventKind', {
     DELETED: { description: 'It was deleted: it stays as a tombstone.' },
     HIDDEN: { description: 'A moderator hid it.' },
     RESTORED: { description: 'A moderator showed it again.' },
+    HELD: { description: 'Sent back to review (reports held it). Only moderators and its author see this; everyone else sees DELETED.' },
+    REJECTED: { description: 'A moderator rejected it. Only moderators and its author see this; everyone else sees DELETED.' },
   } as const,
 });
 

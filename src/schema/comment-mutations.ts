@@ -1,8 +1,10 @@
 import { builder } from '../builder.js';
-import type { Context } from '../context.js';
+import { type Context, viewerAuthorId } from '../context.js';
 import type { Database } from '../db.js';
 import { deleteComment, editComment, postComment, setCommentHidden, type WriteResult } from '../domain/comments.js';
 import { maxQuotesPerComment } from '../domain/limits.js';
+import type { SpamVerdict } from '../moderation/akismet.js';
+import { checkComment } from '../moderation/check.js';
 import { writeErrors } from './errors.js';
 import { inputId } from './ids.js';
 import { writeMutation } from './write-mutation.js';
@@ -28,7 +30,7 @@ const PostCommentInput = builder.inputType('PostCommentInput', {
   }),
 });
 
-const commentIdInput = (name: string, description: string) =>
+export const commentIdInput = (name: string, description: string) =>
   builder.inputType(name, { description, fields: (t) => ({ commentId: t.id({ required: true }) }) });
 
 const EditCommentInput = builder.inputType('EditCommentInput', {
@@ -41,7 +43,7 @@ const RestoreCommentInput = commentIdInput('RestoreCommentInput', 'The hidden co
 const loadComment = (db: Database, query: object, id: number) => db.reader.comment.findUniqueOrThrow({ ...query, where: { id } });
 
 /** A comment write: once it has committed, its events go to live subscribers. */
-function commentMutation<Input extends object>(
+export function commentMutation<Input extends object>(
   name: string,
   input: Parameters<typeof writeMutation<Input, 'Comment'>>[2],
   options: Omit<Parameters<typeof writeMutation<Input, 'Comment'>>[3], 'dataField' | 'load' | 'write'> & {
@@ -64,19 +66,50 @@ commentMutation('postComment', PostCommentInput, {
   description: 'Post a comment, a reply (replyToId) or a quoting comment (quotes).',
   scope: 'signedIn',
   errors: writeErrors.post,
-  write: (input, { db, viewer, writeLimits }) =>
-    postComment(db, viewer!, writeLimits, {
-      articleId: inputId(input.articleId, 'Article', 'articleId'),
-      body: input.body,
-      replyToId: input.replyToId == null ? null : inputId(input.replyToId, 'Comment', 'replyToId'),
-      quotes: input.quotes?.map((quote, index) => ({
-        commentId: inputId(quote.commentId, 'Comment', `quotes.${index}.commentId`),
-        start: quote.start,
-        end: quote.end,
-      })),
-      idempotencyKey: input.idempotencyKey,
-    }),
+  write: (input, context) => {
+    const articleId = inputId(input.articleId, 'Article', 'articleId');
+    return postComment(
+      context.db,
+      context.viewer!,
+      context.writeLimits,
+      {
+        articleId,
+        body: input.body,
+        replyToId: input.replyToId == null ? null : inputId(input.replyToId, 'Comment', 'replyToId'),
+        quotes: input.quotes?.map((quote, index) => ({
+          commentId: inputId(quote.commentId, 'Comment', `quotes.${index}.commentId`),
+          start: quote.start,
+          end: quote.end,
+        })),
+        idempotencyKey: input.idempotencyKey,
+      },
+      new Date(),
+      { spamCheck: (body) => spamCheckOf(context, articleId, body) },
+    );
+  },
 });
+
+/** The spam checkers' verdict on a comment about to be posted, with what the request tells of its writer. */
+async function spamCheckOf(context: Context, articleId: number, body: string): Promise<SpamVerdict> {
+  const request = (context as { request?: Request }).request;
+  const origin = request ? new URL(request.url).origin : 'http://localhost';
+  return checkComment(
+    context.moderation.spamCheckers,
+    {
+      site: origin,
+      permalink: `${origin}/articles/${articleId}`,
+      authorName: context.viewer!.name,
+      body,
+      // No address: behind a proxy only X-Forwarded-For would name the writer, and with no
+      // trusted-proxy setting a writer could put any address there.
+      userIp: null,
+      userAgent: request?.headers.get('user-agent') ?? null,
+      authorId: await viewerAuthorId(context),
+      articleId,
+    },
+    { timeoutMs: context.moderation.spamTimeoutMs },
+  );
+}
 
 commentMutation('editComment', EditCommentInput, {
   description:

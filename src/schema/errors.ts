@@ -1,5 +1,6 @@
 import { builder } from '../builder.js';
 import {
+  BannedError,
   DuplicateCommentError,
   ForbiddenError,
   IdempotencyKeyReusedError,
@@ -43,6 +44,13 @@ builder.objectType(RateLimitedError, {
   fields: (t) => ({ retryAfterSeconds: t.exposeInt('retryAfterSeconds') }),
 });
 
+builder.objectType(BannedError, {
+  name: 'BannedError',
+  description: 'An administrator banned the viewer from writing; `until` is when the ban ends (null: no end).',
+  interfaces: [ErrorInterface],
+  fields: (t) => ({ until: t.expose('until', { type: 'DateTime', nullable: true }) }),
+});
+
 /** The errors each kind of write can answer with. */
 export const writeErrors = {
   post: [
@@ -53,8 +61,10 @@ export const writeErrors = {
     DuplicateCommentError,
     RateLimitedError,
     IdempotencyKeyReusedError,
+    BannedError,
   ],
-  edit: [ValidationError, NotFoundError, ForbiddenError, ThreadLockedError],
-  remove: [ValidationError, NotFoundError, ForbiddenError],
+  edit: [ValidationError, NotFoundError, ForbiddenError, ThreadLockedError, BannedError],
+  remove: [ValidationError, NotFoundError, ForbiddenError, BannedError],
+  report: [ValidationError, NotFoundError, ForbiddenError, RateLimitedError, BannedError],
   admin: [ValidationError, NotFoundError, ForbiddenError],
 };

@@ -11,7 +11,7 @@ export const Quote = builder.prismaObject('Quote', {
     text: t.string({
       description:
         "The quoted span as it stood when quoted. It stays when the source is deleted (it is the quoting author's text too), and reads empty while a moderator hides the source.",
-      select: { text: true, quotedComment: { select: { hiddenAt: true } } },
+      select: { text: true, quotedComment: { select: { hiddenAt: true, status: true } } },
       resolve: (quote, _args, { viewer }) => (showsQuotedText(quote.quotedComment, viewer) ? quote.text : ''),
     }),
     start: t.exposeInt('start', { description: 'UTF-16 offset where the span starts in the source body as it stood when quoted.' }),

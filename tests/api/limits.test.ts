@@ -244,7 +244,7 @@ describe('nested pages', () => {
   }, 120_000);
 
   it('load a page of each parent: the first 10 replies of 50 comments are at most 550 rows, not the hot comment’s 2,000', async () => {
-    const pages = await loadPages(db, relations.replies('OLDEST'), parents, { size: 10, forward: true, cursor: null });
+    const pages = await loadPages(db, relations.replies('OLDEST', null), parents, { size: 10, forward: true, cursor: null });
     const counts = [...pages.values()].map((ids) => ids.length);
     expect(counts[0]).toBe(11);
     expect(counts.slice(1).every((count) => count === 5)).toBe(true);

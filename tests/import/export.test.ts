@@ -21,6 +21,7 @@ import { parseWxr } from '../../src/importers/wxr.js';
 import { schema } from '../../src/schema/index.js';
 import { emptyDatabase } from '../database.js';
 import { db, readDemo, testPubSub, viewer } from '../helpers.js';
+import { defaultModeration } from '../../src/context.js';
 
 const fixture = (name: string) => readFileSync(fileURLToPath(new URL(`../fixtures/exports/${name}`, import.meta.url)), 'utf8');
 
@@ -69,7 +70,7 @@ async function thread(database: Database, slug: string) {
     schema,
     document: threadQuery,
     variableValues: { slug },
-    contextValue: { db: database, viewer: admin, writeLimits: defaultWriteLimits, pubsub: testPubSub },
+    contextValue: { db: database, viewer: admin, writeLimits: defaultWriteLimits, moderation: defaultModeration, pubsub: testPubSub },
   });
   expect(result.errors).toBeUndefined();
   return JSON.parse(JSON.stringify(result.data));
