@@ -103,6 +103,17 @@ export interface Config {
   /** Origins whose pages may call (CORS, Server-Sent Events, WebSockets); empty allows any. */
   allowedOrigins: string[];
   responseCache: ResponseCacheSettings;
+  moderation: ModerationConfig;
+}
+
+/** Moderation set by the environment (issue 14); the rules themselves live in the database. */
+export interface ModerationConfig {
+  /** `THREADLINE_REPORTS_TO_HOLD`: open reports that send a published comment back to review. */
+  reportsToHold: number;
+  /** An Akismet-compatible service (`THREADLINE_AKISMET_URL`, `THREADLINE_AKISMET_KEY`); null without one. */
+  akismet: { url: string; key: string } | null;
+  /** `THREADLINE_SPAM_CHECK_TIMEOUT_MS`: how long the spam checkers may take; past it the comment is held. */
+  spamTimeoutMs: number;
 }
 
 /** Public answers kept for reuse (src/http/response-cache.ts): in memory, or in Redis when REDIS_URL is set. */
@@ -179,6 +190,24 @@ export function databaseSettings(env: NodeJS.ProcessEnv = process.env): Database
     writePoolMax: integer(env, 'THREADLINE_PG_WRITE_POOL_MAX', 5, 1, 1000),
     connectTimeoutMs: integer(env, 'THREADLINE_PG_CONNECT_TIMEOUT_MS', 5000, 100, 600_000),
   };
+}
+
+function akismet(env: NodeJS.ProcessEnv): ModerationConfig['akismet'] {
+  const url = env.THREADLINE_AKISMET_URL || null;
+  const key = env.THREADLINE_AKISMET_KEY || null;
+  if (url === null && key === null) return null;
+  if (url === null || key === null)
+    throw new ConfigError('THREADLINE_AKISMET_URL and THREADLINE_AKISMET_KEY go together: set both, or neither');
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new ConfigError('THREADLINE_AKISMET_URL must be an http:// or https:// URL');
+  }
+  if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') {
+    throw new ConfigError(`THREADLINE_AKISMET_URL must be an http:// or https:// URL; got "${parsed.protocol}…"`);
+  }
+  return { url, key };
 }
 
 function redisUrl(env: NodeJS.ProcessEnv): string | null {
@@ -262,6 +291,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
         0,
         1024 * 1024 * 1024,
       ),
+    },
+    moderation: {
+      reportsToHold: integer(env, 'THREADLINE_REPORTS_TO_HOLD', 3, 1, 1000),
+      akismet: akismet(env),
+      spamTimeoutMs: integer(env, 'THREADLINE_SPAM_CHECK_TIMEOUT_MS', 3000, 100, 60_000),
     },
     requestLimits: {
       maxDepth: integer(env, 'THREADLINE_MAX_DEPTH', r.maxDepth, 1, 100),

@@ -1,13 +1,23 @@
 import { applyMigrations } from '../prisma/migrate.js';
 import { buildApp } from './app.js';
 import { loadSecret } from './auth.js';
-import { ConfigError, dataDirOf, loadConfig } from './config.js';
-import { configureDatabase, openDatabase } from './db.js';
+import { ConfigError, dataDirOf, loadConfig, type ModerationConfig } from './config.js';
+import type { ModerationOptions } from './context.js';
+import { configureDatabase, type Database, openDatabase } from './db.js';
+import { akismetChecker, type SpamChecker } from './moderation/akismet.js';
+import { builtinChecker } from './moderation/builtin.js';
 import { pruneEvents } from './domain/events.js';
 import { createLogger } from './logger.js';
 import { seedDemoIfEmpty } from './seed.js';
 
 const logger = createLogger();
+
+/** The spam checkers the configuration asks for, and the number of reports that holds a comment. */
+function moderationOptions(database: Database, config: ModerationConfig): ModerationOptions {
+  const spamCheckers: SpamChecker[] = [builtinChecker(database)];
+  if (config.akismet) spamCheckers.push(akismetChecker({ ...config.akismet, timeoutMs: config.spamTimeoutMs }));
+  return { reportsToHold: config.reportsToHold, spamCheckers, spamTimeoutMs: config.spamTimeoutMs };
+}
 
 async function main() {
   const config = loadConfig();
@@ -28,6 +38,7 @@ async function main() {
     logger,
     secret,
     writeLimits: config.writeLimits,
+    moderation: moderationOptions(database, config.moderation),
     requestLimits: config.requestLimits,
     liveLimits: config.liveLimits,
     allowedOrigins: config.allowedOrigins,

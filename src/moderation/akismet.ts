@@ -21,9 +21,15 @@ export interface SpamCheckInput {
   userAgent?: string | null;
 }
 
-export type SpamVerdict = { verdict: 'HAM' } | { verdict: 'SPAM'; discard: boolean } | { verdict: 'UNKNOWN'; reason: string };
+/** A checker's answer; `detail` says what made it SPAM, when the checker knows. */
+export type SpamVerdict =
+  | { verdict: 'HAM' }
+  | { verdict: 'SPAM'; discard: boolean; detail?: string }
+  | { verdict: 'UNKNOWN'; reason: string };
 
 export interface SpamChecker {
+  /** How verdicts name it ("akismet", "builtin"). */
+  readonly name?: string;
   check(input: SpamCheckInput): Promise<SpamVerdict>;
 }
 
@@ -41,6 +47,7 @@ const maxAnswerBytes = 1024;
 export function akismetChecker({ url, key, timeoutMs = 3000 }: AkismetOptions): SpamChecker {
   const endpoint = new URL('1.1/comment-check', url.endsWith('/') ? url : `${url}/`);
   return {
+    name: 'akismet',
     async check(input) {
       const form = new URLSearchParams({
         api_key: key,

@@ -14,11 +14,8 @@ import { loadPageRows, type PagedRelation, type PageRequest, type PageRows } fro
 /** Marks a comment whose `author` was read with it. */
 export const withAuthor: unique symbol = Symbol('comment read with its author');
 
-/** The author columns a page reads: everything Author shows (bans are read where they are used). */
-export type AuthorColumns = Pick<Author, 'id' | 'handle' | 'name' | 'bio' | 'role' | 'createdAt'>;
-
 export interface CommentRow extends Comment {
-  author: AuthorColumns;
+  author: Author;
   [withAuthor]: true;
 }
 
@@ -51,6 +48,9 @@ const columns = [
   'a."bio" AS "authorBio"',
   'a."role" AS "authorRole"',
   'a."createdAt" AS "authorCreatedAt"',
+  'a."bannedAt" AS "authorBannedAt"',
+  'a."bannedUntil" AS "authorBannedUntil"',
+  'a."banReason" AS "authorBanReason"',
 ].join(', ');
 
 const joinAuthor = 'JOIN "Author" AS a ON a."id" = c."authorId"';
@@ -64,6 +64,9 @@ type Raw = { [K in keyof Comment]: Stored<Comment[K]> } & {
   authorBio: string | null;
   authorRole: Author['role'];
   authorCreatedAt: Stored<Date>;
+  authorBannedAt: Stored<Date> | null;
+  authorBannedUntil: Stored<Date> | null;
+  authorBanReason: string | null;
 };
 
 /** A DateTime column's value as Prisma returns it: ISO text with its offset, or milliseconds. */
@@ -104,6 +107,9 @@ function toRow(raw: Raw): CommentRow {
       bio: raw.authorBio,
       role: raw.authorRole,
       createdAt: toDate(raw.authorCreatedAt),
+      bannedAt: toOptionalDate(raw.authorBannedAt),
+      bannedUntil: toOptionalDate(raw.authorBannedUntil),
+      banReason: raw.authorBanReason,
     },
     [withAuthor]: true,
   };

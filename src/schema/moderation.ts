@@ -106,7 +106,11 @@ function bulkDecision(name: 'approveComments' | 'rejectComments', decision: 'APP
         types: writeErrors.admin as never,
         union: { name: `${typeName}Payload` },
         result: { name: `${typeName}Success` },
-        dataField: { name: 'comments' },
+        dataField: {
+          name: 'comments',
+          description: `The comments decided on (at most ${maxBulkComments}).`,
+          extensions: { threadline: { maxItems: maxBulkComments } },
+        },
       },
       args: { input: t.arg({ type: decision === 'APPROVE' ? ApproveCommentsInput : RejectCommentsInput, required: true }) },
       resolve: async (query, _root, { input }, context) => {
@@ -145,6 +149,9 @@ interface ReportSummary {
   counts: { reason: ReportReasonValue; count: number }[];
   notes: { reason: ReportReasonValue; note: string; createdAt: Date }[];
 }
+
+/** What can hold one comment at once: PRE, a banned term, links, first comments, spam, reports. */
+const maxHoldReasons = 6;
 
 /** Notes shown per queue item: the latest. */
 export const maxReportNotes = 10;
@@ -228,7 +235,8 @@ const ModerationItem = builder.prismaObject('Comment', {
       resolve: (row) => (row.status === 'PUBLISHED' ? 'REPORTED' : row.status),
     }),
     heldBy: t.stringList({
-      description: 'What held it for review, or rejected it: each rule, spam check or report count that did, with its detail.',
+      extensions: { threadline: { maxItems: maxHoldReasons } },
+      description: `What held it for review, or rejected it: each rule, spam check or report count that did, with its detail (at most ${maxHoldReasons}).`,
       resolve: (row) => (row.heldBy ? row.heldBy.split('\n') : []),
     }),
     reportCount: t.exposeInt('openReports', { description: 'Reports no moderator has dealt with yet.' }),
@@ -236,7 +244,7 @@ const ModerationItem = builder.prismaObject('Comment', {
     reports: t.field({
       type: [ReportCount],
       extensions: { threadline: { maxItems: 4 } },
-      description: 'Open reports, counted by reason.',
+      description: 'Open reports, counted by reason (at most one entry per reason).',
       resolve: async (row, _args, context) => (await reportSummary(context, row.id)).counts,
     }),
     reportNotes: t.field({
