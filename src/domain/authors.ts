@@ -12,6 +12,7 @@ import type { BulkColumn, Database, DbTx } from '../db.js';
 import { NotFoundError, ValidationError } from './errors.js';
 import { siteChanged } from './versions.js';
 import { maxMentionsPerComment } from './limits.js';
+import { recordModeration } from './moderation-log.js';
 
 /** A site handle: what a token's `sub` must be. */
 export const siteHandlePattern = /^[a-z0-9][a-z0-9_.-]{0,63}$/;
@@ -159,8 +160,14 @@ export async function linkIdentity(tx: DbTx, identity: string, handle: string): 
   const from = found.author.id;
   const target = await tx.author.findUnique({ where: { handle }, select: { id: true } });
   const comments = await tx.comment.count({ where: { authorId: from } });
+  // An operator's command: no actor.
+  const linked = (authorId: number, how: string) => {
+    const detail = `identity "${identity}" linked to "${handle}" (${how})`;
+    return recordModeration(tx, null, { kind: 'IDENTITY_LINK', authorId, detail }, new Date());
+  };
   if (!target) {
     await tx.author.update({ where: { id: from }, data: { handle } });
+    await linked(from, `its author took the handle, with ${comments} comments`);
     return { identity, handle, merged: false, comments };
   }
   await tx.comment.updateMany({ where: { authorId: from }, data: { authorId: target.id } });
@@ -173,7 +180,10 @@ export async function linkIdentity(tx: DbTx, identity: string, handle: string): 
   await tx.mention.deleteMany({ where: { authorId: from, commentId: { in: both.map((m) => m.commentId) } } });
   await tx.mention.updateMany({ where: { authorId: from }, data: { authorId: target.id } });
   await tx.importedIdentity.updateMany({ where: { authorId: from }, data: { authorId: target.id } });
+  // The log's earlier entries about the merged author (its links) name the author it became.
+  await tx.moderationAction.updateMany({ where: { authorId: from }, data: { authorId: target.id } });
   await tx.author.delete({ where: { id: from } });
+  await linked(target.id, `merged into the existing author, ${comments} comments moved`);
   return { identity, handle, merged: true, comments };
 }
 
@@ -196,5 +206,7 @@ export async function unlinkIdentity(tx: DbTx, handle: string, identity: string)
   }
   await tx.author.update({ where: { id: author.id }, data: { handle: importedHandle(identity) } });
   if (!existing) await tx.importedIdentity.create({ data: { key: identity, authorId: author.id } });
+  const detail = `identity "${identity}" unlinked from "${handle}": the author is "${importedHandle(identity)}" now`;
+  await recordModeration(tx, null, { kind: 'IDENTITY_LINK', authorId: author.id, detail }, new Date());
   return { comments: await tx.comment.count({ where: { authorId: author.id } }) };
 }
