@@ -95,6 +95,8 @@ export interface App {
   yoga: ReturnType<typeof buildYoga>;
   pubsub: LivePubSub;
   liveGroups: LiveGroups;
+  /** What moderators hear live (moderationEvents). */
+  moderationFeed: ModerationFeed;
   server: Server;
   start(port: number, host: string): Promise<AddressInfo>;
   stop(): Promise<void>;
@@ -346,6 +348,7 @@ export function buildApp(options: AppOptions): App {
     yoga,
     pubsub,
     liveGroups,
+    moderationFeed,
     server,
     start: (port, host) =>
       new Promise((resolve, reject) => {

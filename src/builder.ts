@@ -27,6 +27,9 @@ export const builder = new SchemaBuilder<{
   plugins: [ErrorsPlugin, ScopeAuthPlugin, PrismaPlugin, RelayPlugin],
   defaultFieldNullability: false,
   scopeAuth: {
+    // A subscription's scopes are checked when it starts, not at each event: a reader must not
+    // even hold a listener on moderators' feed (moderationEvents).
+    authorizeOnSubscribe: true,
     authScopes: ({ viewer }) => ({
       signedIn: viewer != null,
       moderator: isModerator(viewer),

@@ -1,6 +1,7 @@
 import { PothosError } from '@pothos/core';
 import { GraphQLError } from 'graphql';
 import { maskError as yogaMaskError, type YogaServerOptions } from 'graphql-yoga';
+import { ThreadlineError } from './domain/errors.js';
 
 type MaskError = NonNullable<Exclude<YogaServerOptions<object, object>['maskedErrors'], boolean | undefined>['maskError']>;
 
@@ -40,10 +41,21 @@ export function isDatabaseUnavailable(error: unknown): boolean {
 
 /**
  * Pothos rejects bad client input (a malformed global ID, a negative `first`) with its own
- * errors; give them the code clients switch on. Everything else goes through Yoga's masking.
+ * errors; give them the code clients switch on. Our own errors outside a mutation's payload
+ * union (a query or a subscription a viewer's role does not allow) keep their message and
+ * code. Everything else goes through Yoga's masking.
  */
 export const maskError: MaskError = (error, message, isDev) => {
   const original = error instanceof GraphQLError ? error.originalError : undefined;
+  if (error instanceof GraphQLError && original instanceof ThreadlineError) {
+    return new GraphQLError(original.message, {
+      nodes: error.nodes,
+      source: error.source,
+      positions: error.positions,
+      path: error.path,
+      extensions: { code: original.code },
+    });
+  }
   if (error instanceof GraphQLError && original instanceof PothosError) {
     return new GraphQLError(original.message, {
       nodes: error.nodes,

@@ -16,8 +16,8 @@ const CommentEventKind = builder.enumType('CommentEventKind', {
     DELETED: { description: 'It was deleted: it stays as a tombstone.' },
     HIDDEN: { description: 'A moderator hid it.' },
     RESTORED: { description: 'A moderator showed it again.' },
-    HELD: { description: 'Sent back to review (reports held it). Only moderators and its author see this; everyone else sees DELETED.' },
-    REJECTED: { description: 'A moderator rejected it. Only moderators and its author see this; everyone else sees DELETED.' },
+    HELD: { description: 'Sent back to review (reports held it). Only moderators see this; everyone else sees DELETED.' },
+    REJECTED: { description: 'A moderator rejected it. Only moderators see this; everyone else sees DELETED.' },
   } as const,
 });
 
@@ -71,7 +71,8 @@ async function loadEvent(query: object, event: LiveEvent, context: Context) {
   return row as Awaited<ReturnType<Database['reader']['commentEvent']['findFirstOrThrow']>>;
 }
 
-const changes = new Set(['EDITED', 'DELETED', 'HIDDEN', 'RESTORED']);
+/** What commentChanged carries: every event but a new comment's (HELD and REJECTED read as DELETED to the public). */
+const changes = new Set(['EDITED', 'DELETED', 'HIDDEN', 'RESTORED', 'HELD', 'REJECTED']);
 const added = (event: LiveEvent) => event.kind === 'ADDED';
 const changed = (event: LiveEvent) => changes.has(event.kind);
 
@@ -127,7 +128,7 @@ builder.subscriptionFields((t) => ({
   }),
   commentChanged: t.prismaField({
     type: 'CommentEvent',
-    description: 'Edits, deletions, hides and restores of the article’s comments.',
+    description: 'Edits, deletions, hides, restores, holds and rejections of the article’s comments.',
     args: { articleId: t.arg.id({ required: true }), after: t.arg.string({ description: 'Resume after this cursor.' }) },
     subscribe: async (_root, { articleId, after }, context, info) => {
       const id = await visibleArticle(context.db, argumentId(articleId, 'Article', 'articleId'), context.viewer);

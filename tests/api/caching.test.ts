@@ -274,6 +274,58 @@ describe('a reader never sees a thread older than an acknowledged write', () => 
     }
   });
 
+  it("never shares an answer that shows somebody's own comment awaiting review, nor gives them a shared one", async () => {
+    const pending = await tokenFor(viewer('cache-pending'));
+    const asPending = { authorization: `Bearer ${pending}` };
+    const article = parseGlobalId(articleId)!.id;
+    await db.writer.article.update({ where: { id: article }, data: { moderation: 'PRE' } });
+    try {
+      // Cached before the comment exists, on both instances.
+      const before = await get(one);
+      await get(two);
+      const { result } = await mutate(
+        one,
+        pending,
+        'mutation ($input: PostCommentInput!) { postComment(input: $input) { __typename ... on PostCommentSuccess { comment { id } } } }',
+        { articleId, replyToId: firstCommentId, body: 'Mine, awaiting review.' },
+      );
+      const id = (result as { comment: { id: string } }).comment.id;
+
+      // Its author sees it, on either instance, in an answer nobody else gets or keeps.
+      for (const app of [one, two]) {
+        const own = await get(app, asPending);
+        expect(nodeOf(own.body!.data!, id)?.body).toBe('Mine, awaiting review.');
+        expect(own.response.headers.get('cache-control')).toBe('private, no-store');
+        expect(own.response.headers.get('etag')).toBeNull();
+      }
+      // Everyone else gets the public answer: the comment is not in it, nor counted.
+      for (const headers of [{}, { authorization: `Bearer ${reader}` }] as Record<string, string>[]) {
+        const seen = await get(two, headers);
+        expect(nodeOf(seen.body!.data!, id)).toBeUndefined();
+        expect(seen.text).not.toContain('Mine, awaiting review.');
+        expect(seen.body!.data!.article.commentCount).toBe(before.body!.data!.article.commentCount);
+      }
+      // A request first asked by its author is not stored for the next reader either.
+      const first = fresh('pending-first');
+      expect((await get(one, asPending, first)).text).toContain('Mine, awaiting review.');
+      const next = await get(one, {}, first);
+      expect(next.text).not.toContain('Mine, awaiting review.');
+      expect(next.response.headers.get('cache-control')).toBe('public, max-age=0, must-revalidate');
+
+      // Once approved it is everybody's: its author's answer is the shared one again.
+      await mutate(one, moderator, 'mutation ($input: ApproveCommentInput!) { approveComment(input: $input) { __typename } }', {
+        commentId: id,
+      });
+      const published = await get(two);
+      expect(nodeOf(published.body!.data!, id)?.body).toBe('Mine, awaiting review.');
+      const own = await get(two, asPending);
+      expect(own.text).toBe(published.text);
+      expect(own.response.headers.get('etag')).toBe(published.response.headers.get('etag'));
+    } finally {
+      await db.writer.article.update({ where: { id: article }, data: { moderation: null } });
+    }
+  });
+
   it("follows an author's new name on every article they wrote on", async () => {
     const renamed = viewer('cache-renamed', 'AUTHOR', 'Before Rename');
     await mutate(one, await tokenFor(renamed), 'mutation ($input: PostCommentInput!) { postComment(input: $input) { __typename } }', {

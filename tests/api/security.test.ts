@@ -318,3 +318,22 @@ describe('request limits', () => {
     await dev.stop();
   });
 });
+
+describe('what a role does not allow', () => {
+  it('answers a query beyond the viewer’s role with FORBIDDEN and a message saying why, never “Unexpected error.”', async () => {
+    const reader = await tokenFor(viewer('role-probe-reader'));
+    const moderatorToken = await tokenFor(viewer('role-probe-moderator', 'MODERATOR'));
+    const cases: [string, Record<string, string>, string][] = [
+      ['{ moderationQueue(first: 1) { totalCount } }', {}, 'Sign in to do this: send a bearer token.'],
+      ['{ moderationQueue(first: 1) { totalCount } }', { authorization: `Bearer ${reader}` }, 'Your role does not allow this.'],
+      ['{ moderationLog(first: 1) { totalCount } }', { authorization: `Bearer ${moderatorToken}` }, 'Your role does not allow this.'],
+      ['{ moderationSettings { mode } }', { authorization: `Bearer ${reader}` }, 'Your role does not allow this.'],
+    ];
+    for (const [document, headers, message] of cases) {
+      const { status, body } = await post(app, document, undefined, headers);
+      expect(status).toBe(200);
+      expect(body.data).toBeNull();
+      expect(body.errors).toEqual([expect.objectContaining({ message, extensions: { code: 'FORBIDDEN' } })]);
+    }
+  });
+});
