@@ -10,6 +10,13 @@ const comment = `fragment ThreadlineComment on Comment {
   quotedBy(first: 10) { totalCount edges { node { number } } }
 }`;
 
+/**
+ * The same operation asking each comment's moderation status as well: for a signed-in reader
+ * only. The status is theirs alone (their own comments awaiting review), so an answer that
+ * asks for it is private and never cached: anonymous readers keep the shared one.
+ */
+export const withStatus = (operation: string) => operation.replace('isDeleted body', 'isDeleted status body');
+
 const replies = `replies(first: $replies) { pageInfo { hasNextPage endCursor } edges { node { ...ThreadlineComment } } }`;
 
 export const threadQuery = `query ThreadlineThread($slug: String!, $first: Int, $after: String, $last: Int, $before: String, $replies: Int!) {
@@ -41,20 +48,25 @@ ${comment}`;
 
 const failure = '... on Error { __typename message }';
 
+// Writes are always signed in: their answers say whether the comment awaits review.
 export const postMutation = `mutation ThreadlinePost($input: PostCommentInput!) {
   result: postComment(input: $input) { ... on PostCommentSuccess { comment { ...ThreadlineComment } } ${failure} }
 }
-${comment}`;
+${withStatus(comment)}`;
 
 export const editMutation = `mutation ThreadlineEdit($input: EditCommentInput!) {
   result: editComment(input: $input) { ... on EditCommentSuccess { comment { ...ThreadlineComment } } ${failure} }
 }
-${comment}`;
+${withStatus(comment)}`;
 
 export const deleteMutation = `mutation ThreadlineDelete($input: DeleteCommentInput!) {
   result: deleteComment(input: $input) { ... on DeleteCommentSuccess { comment { ...ThreadlineComment } } ${failure} }
 }
-${comment}`;
+${withStatus(comment)}`;
+
+export const reportMutation = `mutation ThreadlineReport($input: ReportCommentInput!) {
+  result: reportComment(input: $input) { ... on ReportCommentSuccess { comment { id } } ${failure} }
+}`;
 
 export const addedSubscription = `subscription ThreadlineAdded($articleId: ID!, $after: String) {
   event: commentAdded(articleId: $articleId, after: $after) { cursor comment { ...ThreadlineComment } }
@@ -73,6 +85,8 @@ export interface CommentData {
   editedAt: string | null;
   editableUntil: string | null;
   isDeleted: boolean;
+  /** Asked for signed-in readers only: PENDING or REJECTED on their own comments not published. */
+  status?: 'PUBLISHED' | 'PENDING' | 'REJECTED' | 'HIDDEN' | 'DELETED' | null;
   body: string;
   bodyHtml: string;
   replyCount: number;
@@ -111,3 +125,11 @@ export interface Permalink {
 
 /** A write's answer: the comment, or one of the schema's typed errors in words. */
 export type WriteResult = { comment: CommentData } | { __typename: string; message: string };
+
+/** reportComment's reasons, as the widget offers them. */
+export const reportReasons = [
+  ['SPAM', 'Spam'],
+  ['ABUSE', 'Abuse or harassment'],
+  ['OFF_TOPIC', 'Off topic'],
+  ['OTHER', 'Something else'],
+] as const;

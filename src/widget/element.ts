@@ -30,9 +30,12 @@ import {
   permalinkQuery,
   postMutation,
   repliesQuery,
+  reportMutation,
+  reportReasons,
   type ThreadArticle,
   threadQuery,
   type WriteResult,
+  withStatus,
 } from './documents.js';
 import { quoteSpan } from './quote.js';
 import { styles } from './styles.js';
@@ -82,6 +85,8 @@ interface View {
   page: PageInfo | null;
   partial: boolean;
   form: HTMLFormElement | null;
+  /** The reader reported it (this visit). */
+  reported?: boolean;
 }
 
 interface Selected {
@@ -162,8 +167,18 @@ export class ThreadlineComments extends HTMLElement {
     return this.#token;
   }
 
+  /**
+   * Signing in, out, or as somebody else reloads the thread once it is shown: what a reader
+   * sees depends on who they are (their own comments awaiting review show to them alone).
+   */
   set token(value: string | null) {
+    const before = handleOf(this.#token);
     this.#token = value || null;
+    // A load under way (or done) was for the reader before: it starts again.
+    if (this.#loading > 0 && this.isConnected && handleOf(this.#token) !== before) {
+      void this.#start();
+      return;
+    }
     for (const view of this.#views.values()) this.#draw(view);
     this.#drawComposer();
   }
@@ -238,6 +253,14 @@ export class ThreadlineComments extends HTMLElement {
     return payload.data;
   }
 
+  /**
+   * A read: anonymous, the answer every reader shares through the cache, unless the reader is
+   * signed in; then it asks for each comment's status too, to show their own awaiting review.
+   */
+  #read<T>(query: string, variables: Record<string, unknown>): Promise<T> {
+    return this.#token ? this.#request<T>(withStatus(query), variables, this.#token) : this.#request<T>(query, variables);
+  }
+
   #say(message: string): void {
     // Emptied first, so that the same words twice are announced twice.
     this.#announcer.textContent = '';
@@ -249,6 +272,7 @@ export class ThreadlineComments extends HTMLElement {
   async #start(): Promise<void> {
     const loading = ++this.#loading;
     this.#status.textContent = '';
+    this.setAttribute('aria-busy', 'true');
     try {
       await this.#tokenFor(false).catch(() => null);
       const target = commentHash.exec(location.hash)?.[1];
@@ -258,12 +282,14 @@ export class ThreadlineComments extends HTMLElement {
       this.#startLive(article);
     } catch (error) {
       this.#status.textContent = `Comments could not be loaded: ${(error as Error).message}`;
+    } finally {
+      if (loading === this.#loading) this.removeAttribute('aria-busy');
     }
   }
 
   /** Loads the article and its first page of top-level comments, replacing what is shown, unless another load (`loading`) began meanwhile. */
   async #load(loading: number): Promise<ThreadArticle | null> {
-    const { article } = await this.#request<{ article: ThreadArticle | null }>(threadQuery, {
+    const { article } = await this.#read<{ article: ThreadArticle | null }>(threadQuery, {
       slug: this.#slug,
       first: this.#pageSize,
       replies: 5,
@@ -302,7 +328,7 @@ export class ThreadlineComments extends HTMLElement {
         ? { slug: this.#slug, first: size, after: this.#top.endCursor, replies: 5 }
         : { slug: this.#slug, last: size, before: this.#top.startCursor, replies: 5 };
     try {
-      const { article } = await this.#request<{ article: ThreadArticle | null }>(threadQuery, variables);
+      const { article } = await this.#read<{ article: ThreadArticle | null }>(threadQuery, variables);
       if (!article) return;
       const { pageInfo } = article.comments;
       for (const { node } of article.comments.edges) this.#place(node, null);
@@ -389,6 +415,8 @@ export class ThreadlineComments extends HTMLElement {
     const { data } = view;
     const own = !data.isDeleted && handleOf(this.#token) === data.author.handle;
     const editable = own && data.editableUntil !== null && Date.parse(data.editableUntil) > Date.now();
+    // Only its author (and moderators) see a comment that is not published: nobody can reply to it yet.
+    const unpublished = data.status === 'PENDING' || data.status === 'REJECTED';
     const locked = this.#article?.commentsLocked ?? false;
     const nameId = `comment-${data.number}-author`;
     view.article.setAttribute('aria-labelledby', nameId);
@@ -404,11 +432,23 @@ export class ThreadlineComments extends HTMLElement {
       ),
       data.editedAt && !data.isDeleted ? h('span', {}, '(edited)') : null,
       data.parent ? h('span', {}, 'in reply to ', h('a', { href: `#comment-${data.parent.number}` }, `#${data.parent.number}`)) : null,
+      unpublished ? h('span', { class: 'badge', part: 'status' }, data.status === 'PENDING' ? 'Awaiting review' : 'Not published') : null,
     );
     const body = h('div', { class: 'body', part: 'body', 'data-body': true });
     if (data.isDeleted) body.append(h('p', { class: 'deleted' }, 'This comment was deleted.'));
     // Sanitised by the server (src/domain/render.ts): paragraphs, links, and quotes linked to their source.
     else body.innerHTML = data.bodyHtml;
+    if (unpublished && !data.isDeleted) {
+      body.append(
+        h(
+          'p',
+          { class: 'note' },
+          data.status === 'PENDING'
+            ? 'Only you can see this comment until a moderator approves it.'
+            : 'A moderator did not publish this comment: only you can see it.',
+        ),
+      );
+    }
     const quotedBy =
       data.quotedBy.totalCount > 0
         ? h(
@@ -430,10 +470,14 @@ export class ThreadlineComments extends HTMLElement {
       element.addEventListener('click', onClick);
       actions.append(element);
     };
-    if (!locked) button('Reply', 'Reply to', () => this.#openForm(view, null));
-    if (!locked && !data.isDeleted) button('Quote', 'Quote', () => this.#quote(view));
+    if (!locked && !unpublished) button('Reply', 'Reply to', () => this.#openForm(view, null));
+    if (!locked && !unpublished && !data.isDeleted) button('Quote', 'Quote', () => this.#quote(view));
     if (editable && !locked) button('Edit', 'Edit', () => this.#openForm(view, null, true));
     if (own) button('Delete', 'Delete', () => void this.#delete(view));
+    if (!own && !data.isDeleted && !unpublished) {
+      if (view.reported) actions.append(h('span', { part: 'status' }, 'Reported'));
+      else button('Report', 'Report', () => this.#openReport(view));
+    }
     view.article.replaceChildren(header, body, quotedBy ?? '', actions);
     if (view.form) view.article.append(view.form);
   }
@@ -450,7 +494,7 @@ export class ThreadlineComments extends HTMLElement {
   async #loadReplies(view: View): Promise<void> {
     try {
       const after = view.partial ? null : (view.page?.endCursor ?? null);
-      const { node } = await this.#request<{ node: { replies: Page } | null }>(repliesQuery, {
+      const { node } = await this.#read<{ node: { replies: Page } | null }>(repliesQuery, {
         id: view.data.id,
         first: this.#pageSize,
         after,
@@ -476,7 +520,7 @@ export class ThreadlineComments extends HTMLElement {
       return;
     }
     try {
-      const { article } = await this.#request<{ article: { comment: { id: string } | null } | null }>(numberQuery, {
+      const { article } = await this.#read<{ article: { comment: { id: string } | null } | null }>(numberQuery, {
         slug: this.#slug,
         number,
       });
@@ -485,7 +529,7 @@ export class ThreadlineComments extends HTMLElement {
         this.#status.textContent = `There is no comment #${number} in this thread.`;
         return;
       }
-      const { article: permalink } = await this.#request<{ article: Permalink | null }>(permalinkQuery, { id, pageSize: this.#pageSize });
+      const { article: permalink } = await this.#read<{ article: Permalink | null }>(permalinkQuery, { id, pageSize: this.#pageSize });
       if (!permalink) return;
       this.#views.clear();
       this.#byNumber.clear();
@@ -559,6 +603,78 @@ export class ThreadlineComments extends HTMLElement {
     if (end < body.length) end = Math.max(body.lastIndexOf(' ', end), 1);
     const selected = this.#selected?.view === view ? this.#selected : { view, start: 0, end: Math.min(body.trimEnd().length, end) };
     this.#openForm(view, selected);
+  }
+
+  /** Asks why the reader reports the comment, then sends the report: one per reader and comment. */
+  #openReport(view: View): void {
+    view.form?.remove();
+    const { number } = view.data;
+    const error = h('p', { class: 'error', part: 'error', role: 'alert' });
+    const note = h('textarea', { id: `threadline-report-note-${number}`, name: 'note', part: 'textarea', maxlength: '1000' });
+    const submit = h('button', { type: 'submit', class: 'primary', part: 'button' }, 'Send report');
+    const cancel = h('button', { type: 'button', part: 'button' }, 'Cancel');
+    const form = h(
+      'form',
+      { part: 'form', 'aria-label': `Report comment #${number}` },
+      h(
+        'fieldset',
+        {},
+        h('legend', {}, `Why report comment #${number}?`),
+        ...reportReasons.map(([value, label], index) =>
+          h(
+            'label',
+            { class: 'choice' },
+            h('input', { type: 'radio', name: 'reason', value, required: true, checked: index === 0 }),
+            label,
+          ),
+        ),
+      ),
+      h('label', { for: note.id }, 'Anything moderators should know (optional)'),
+      note,
+      error,
+      h('div', { class: 'actions' }, submit, cancel),
+    );
+    const close = () => {
+      form.remove();
+      view.form = null;
+      view.article.focus();
+    };
+    cancel.addEventListener('click', close);
+    form.addEventListener('submit', (event) => {
+      event.preventDefault();
+      void (async () => {
+        error.textContent = '';
+        submit.disabled = true;
+        try {
+          const token = await this.#tokenFor(true);
+          if (!token) {
+            error.textContent = 'Sign in to report a comment.';
+            return;
+          }
+          const reason = new FormData(form).get('reason');
+          const { result } = await this.#request<{ result: WriteResult }>(
+            reportMutation,
+            { input: { commentId: view.data.id, reason, note: note.value.trim() || undefined } },
+            token,
+          );
+          if (!('comment' in result)) {
+            error.textContent = result.message;
+            return;
+          }
+          view.reported = true;
+          close();
+          this.#draw(view);
+          this.#say(`Thank you: moderators will look at comment #${number}.`);
+        } catch (failure) {
+          error.textContent = (failure as Error).message;
+        } finally {
+          submit.disabled = false;
+        }
+      })();
+    });
+    view.form = form;
+    view.article.append(form);
+    form.querySelector('input')?.focus();
   }
 
   #openForm(view: View, quote: Selected | null, edit = false): void {
@@ -638,12 +754,20 @@ export class ThreadlineComments extends HTMLElement {
           textarea.value = '';
           const isNew = !this.#views.has(result.comment.id);
           const view = this.#place(result.comment, 'live');
-          if (isNew && this.#article) {
+          const held = result.comment.status === 'PENDING';
+          // The count is the public's: a comment awaiting review is not in it yet.
+          if (isNew && !held && this.#article) {
             this.#article.commentCount++;
             this.#drawHeading();
           }
           close();
-          this.#say(purpose.kind === 'edit' ? 'Your comment was saved.' : 'Your comment was posted.');
+          this.#say(
+            purpose.kind === 'edit'
+              ? 'Your comment was saved.'
+              : held
+                ? 'Your comment was sent: others will see it once a moderator approves it.'
+                : 'Your comment was posted.',
+          );
           this.#focus(view);
         } catch (failure) {
           error.textContent = (failure as Error).message;
@@ -732,7 +856,18 @@ export class ThreadlineComments extends HTMLElement {
   }
 
   #onAdded(comment: CommentData): void {
-    if (this.#views.has(comment.id) || this.#pending.some((pending) => pending.id === comment.id)) return;
+    const shown = this.#views.get(comment.id);
+    if (shown && (shown.data.status === 'PENDING' || shown.data.status === 'REJECTED')) {
+      // The reader's own comment, approved: it is everybody's now, and counts.
+      this.#place(comment, null);
+      if (this.#article) {
+        this.#article.commentCount++;
+        this.#drawHeading();
+      }
+      this.#say(`Your comment #${comment.number} was approved.`);
+      return;
+    }
+    if (shown || this.#pending.some((pending) => pending.id === comment.id)) return;
     if (this.#article) {
       this.#article.commentCount++;
       this.#drawHeading();

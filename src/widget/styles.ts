@@ -41,6 +41,10 @@ form { display: grid; gap: .5em; margin: .75em 0; }
 label { font-weight: 600; }
 textarea { font: inherit; min-height: 5em; padding: .5em; border: 1px solid var(--border); border-radius: 6px; resize: vertical; }
 .quoting { margin: 0; font-size: .9em; color: var(--muted); }
+.badge { border: 1px solid var(--border); border-radius: 1em; padding: 0 .6em; font-size: .85em; }
+.note { color: var(--muted); font-size: .9em; font-style: italic; }
+fieldset { border: 1px solid var(--border); border-radius: 6px; display: grid; gap: .25em; }
+.choice { font-weight: normal; }
 .error { color: #a40e26; margin: .5em 0; }
 .notice { position: fixed; top: 1rem; left: 50%; transform: translateX(-50%); z-index: 1; box-shadow: 0 2px 8px rgb(0 0 0 / .25); }
 .visually-hidden { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap; }

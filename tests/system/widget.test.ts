@@ -12,7 +12,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { App } from '../../src/app.js';
 import { LivePubSub } from '../../src/live/pubsub.js';
 import { seedDemoIfEmpty } from '../../src/seed.js';
-import { PostCommentDocument } from '../../schema/generated/graphql.js';
+import { ApproveCommentDocument, PostCommentDocument } from '../../schema/generated/graphql.js';
 import { db, demoSlug, globalId, post, testApp, tokenFor, viewer } from '../helpers.js';
 
 /** Where the screenshot of the demo page is kept (CI keeps the folder; nobody commits it). */
@@ -97,6 +97,25 @@ async function signIn(page: Page, handle: string, name: string) {
     .locator('#signed-in')
     .filter({ hasText: `Signed in as ${handle}` })
     .waitFor();
+  // Signing in reloads the thread as the reader sees it (their own comments awaiting review).
+  await page.waitForFunction(() => !document.querySelector('threadline-comments')?.hasAttribute('aria-busy'), null, { timeout: 30_000 });
+}
+
+/** axe-core's serious and critical findings on the page as it is now (its context must bypass CSP). */
+async function seriousViolations(page: Page) {
+  await page.evaluate(axeSource);
+  const violations = await page.evaluate(async () => {
+    const axe = (window as unknown as { axe: { run: (context: Document) => Promise<{ violations: AxeViolation[] }> } }).axe;
+    type AxeViolation = { id: string; impact: string | null; help: string; nodes: { target: unknown[] }[] };
+    const { violations } = await axe.run(document);
+    return violations.map(({ id, impact, help, nodes }) => ({
+      id,
+      impact,
+      help,
+      targets: nodes.map((node) => JSON.stringify(node.target)),
+    }));
+  });
+  return violations.filter((violation) => violation.impact === 'serious' || violation.impact === 'critical');
 }
 
 /** How many times each comment number is shown in the widget (its `comment-N` ids). */
@@ -337,22 +356,108 @@ describe('the widget on the demo page', () => {
     const page = await context.newPage();
     await page.goto(`http://127.0.0.1:${port}/demo/${demoSlug}`);
     await widgetDrawn(page);
-    await page.evaluate(axeSource);
-    const violations = await page.evaluate(async () => {
-      const axe = (window as unknown as { axe: { run: (context: Document) => Promise<{ violations: AxeViolation[] }> } }).axe;
-      type AxeViolation = { id: string; impact: string | null; help: string; nodes: { target: unknown[] }[] };
-      const { violations } = await axe.run(document);
-      return violations.map(({ id, impact, help, nodes }) => ({
-        id,
-        impact,
-        help,
-        targets: nodes.map((node) => JSON.stringify(node.target)),
-      }));
-    });
-    expect(violations.filter((violation) => violation.impact === 'serious' || violation.impact === 'critical')).toEqual([]);
+    expect(await seriousViolations(page)).toEqual([]);
     mkdirSync(artifacts, { recursive: true });
     // The thread's first comments, under the heading and the form.
     await page.evaluate(() => document.querySelector('threadline-comments')!.scrollIntoView());
     await page.screenshot({ path: join(artifacts, 'widget-demo.png') });
+  });
+});
+
+describe('moderation where a reader meets it', () => {
+  /** The heading's count: the public's. */
+  const headingCount = async (page: Page) =>
+    Number(/^(\d+)/.exec((await page.locator('threadline-comments h2').textContent()) ?? '')?.[1] ?? Number.NaN);
+
+  it('shows the reader their own comment awaiting review, to nobody else, until a moderator approves it', async () => {
+    const demo = await db.reader.article.findUniqueOrThrow({ where: { slug: demoSlug } });
+    await db.writer.article.update({ where: { id: demo.id }, data: { moderation: 'PRE' } });
+    try {
+      const author = await reader();
+      const other = await reader();
+      await signIn(author.page, 'penny', 'Penny Pending');
+      await untilListening(app, 4);
+      const before = await headingCount(author.page);
+
+      await author.page.fill('threadline-comments textarea#threadline-post-new', 'Held until a moderator reads it.');
+      await author.page.click('threadline-comments form[aria-label="Your comment"] button[type=submit]');
+      const mine = author.page.locator('threadline-comments article', { hasText: 'Held until a moderator reads it.' });
+      await mine.waitFor({ timeout: 10_000 });
+      expect(await mine.locator('[part~=status]').textContent()).toBe('Awaiting review');
+      expect(await mine.textContent()).toContain('Only you can see this comment until a moderator approves it.');
+      // Nobody can reply to it or quote it yet; its author may still edit or delete it.
+      expect(await mine.locator('button', { hasText: /^(Reply|Quote|Report)$/ }).count()).toBe(0);
+      expect(await mine.locator('button', { hasText: 'Edit' }).count()).toBe(1);
+      expect(await mine.locator('button', { hasText: 'Delete' }).count()).toBe(1);
+      await expect
+        .poll(() => author.page.locator('threadline-comments [aria-live]').textContent())
+        .toContain('once a moderator approves it');
+      expect(await headingCount(author.page)).toBe(before);
+      const number = Number((await mine.getAttribute('id'))!.slice('comment-'.length));
+
+      // Back on the page later, by its link, signed in (the demo keeps the token for the tab):
+      // still there, still marked. By the same link, somebody else finds a tombstone.
+      const permalink = `/demo/${demoSlug}#comment-${number}`;
+      await author.page.goto(`http://127.0.0.1:${port}/demo/${demoSlug}`);
+      await author.page.goto(`http://127.0.0.1:${port}${permalink}`);
+      await author.page.locator(`threadline-comments #comment-${number} [part~=status]`).waitFor({ timeout: 10_000 });
+      expect(await author.page.locator('#signed-in').textContent()).toBe('Signed in as penny');
+      const stranger = await reader(permalink);
+      const tombstone = stranger.page.locator(`threadline-comments #comment-${number}`);
+      await tombstone.waitFor({ timeout: 10_000 });
+      expect(await tombstone.textContent()).toContain('This comment was deleted.');
+      expect(await stranger.page.locator('threadline-comments [part~=thread]').textContent()).not.toContain(
+        'Held until a moderator reads it.',
+      );
+      expect(await tombstone.locator('[part~=status]').count()).toBe(0);
+      expect(await shownNumbers(other.page)).not.toContain(number);
+
+      // Approved: it is everybody's, live, and counts.
+      const comment = await db.reader.comment.findFirstOrThrow({ where: { articleId: demo.id, number } });
+      const { body } = await post(
+        app,
+        ApproveCommentDocument,
+        { input: { commentId: globalId('Comment', comment.id) } },
+        { authorization: `Bearer ${writer}` },
+      );
+      expect(body.data?.approveComment.__typename).toBe('ApproveCommentSuccess');
+      await other.page.locator(`threadline-comments #comment-${number}`).waitFor({ timeout: 10_000 });
+      await expect.poll(() => author.page.locator(`threadline-comments #comment-${number} [part~=status]`).count()).toBe(0);
+      expect(await author.page.locator(`threadline-comments #comment-${number}`).textContent()).not.toContain('Only you can see');
+      expect(await headingCount(author.page)).toBe(before + 1);
+    } finally {
+      await db.writer.article.update({ where: { id: demo.id }, data: { moderation: null } });
+    }
+  });
+
+  it('lets a reader report a comment with a reason and a note, once', async () => {
+    const number = await postComment('A comment somebody will report');
+    const context = await browser.newContext({ viewport: { width: 900, height: 900 }, bypassCSP: true });
+    contexts.push(context);
+    const page = await context.newPage();
+    page.on('pageerror', (error) => {
+      throw error;
+    });
+    await page.goto(`http://127.0.0.1:${port}/demo/${demoSlug}`);
+    await widgetDrawn(page);
+    await signIn(page, 'rory', 'Rory Reporter');
+    const target = page.locator(`threadline-comments #comment-${number}`);
+    await target.locator('button', { hasText: 'Report' }).click();
+    const form = page.locator(`threadline-comments form[aria-label="Report comment #${number}"]`);
+    await form.waitFor();
+    // The form is as usable as the rest: labelled choices, no serious accessibility findings.
+    expect(await seriousViolations(page)).toEqual([]);
+    await form.getByLabel('Off topic').check();
+    await form.getByLabel('Anything moderators should know (optional)').fill('About another article entirely.');
+    await form.locator('button[type=submit]').click();
+    await target.locator('[part~=status]', { hasText: 'Reported' }).waitFor({ timeout: 10_000 });
+    expect(await form.count()).toBe(0);
+    expect(await target.locator('button', { hasText: 'Report' }).count()).toBe(0);
+
+    const comment = await db.reader.comment.findFirstOrThrow({ where: { number, article: { slug: demoSlug } }, select: { id: true } });
+    const reports = await db.reader.report.findMany({ where: { commentId: comment.id }, include: { author: true } });
+    expect(reports.map((report) => [report.author.handle, report.reason, report.note])).toEqual([
+      ['rory', 'OFF_TOPIC', 'About another article entirely.'],
+    ]);
   });
 });

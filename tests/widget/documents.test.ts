@@ -17,6 +17,7 @@ describe('the widget’s GraphQL operations', () => {
       'permalinkQuery',
       'postMutation',
       'repliesQuery',
+      'reportMutation',
       'threadQuery',
     ]);
   });
@@ -26,4 +27,22 @@ describe('the widget’s GraphQL operations', () => {
       expect(validate(schema, parse(source)).map((error) => error.message)).toEqual([]);
     });
   }
+
+  const { threadQuery, repliesQuery, permalinkQuery, postMutation, editMutation, deleteMutation, addedSubscription, changedSubscription } =
+    documents;
+  const reads = { threadQuery, repliesQuery, permalinkQuery };
+
+  for (const [name, source] of Object.entries(reads)) {
+    it(`${name}, as a signed-in reader sends it, asks each comment’s status and stays valid`, () => {
+      const signedIn = documents.withStatus(source);
+      expect(signedIn).not.toBe(source);
+      expect(signedIn).toContain('isDeleted status body');
+      expect(validate(schema, parse(signedIn)).map((error) => error.message)).toEqual([]);
+    });
+  }
+
+  it('asks the status in every write’s answer, and in no read an anonymous reader sends', () => {
+    for (const write of [postMutation, editMutation, deleteMutation]) expect(write).toContain(' status ');
+    for (const read of [...Object.values(reads), addedSubscription, changedSubscription]) expect(read).not.toContain(' status ');
+  });
 });
