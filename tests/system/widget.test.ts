@@ -438,10 +438,12 @@ describe('moderation where a reader meets it', () => {
     page.on('pageerror', (error) => {
       throw error;
     });
-    await page.goto(`http://127.0.0.1:${port}/demo/${demoSlug}`);
+    // By its link: however long the thread has grown, the comment is on the page.
+    await page.goto(`http://127.0.0.1:${port}/demo/${demoSlug}#comment-${number}`);
     await widgetDrawn(page);
     await signIn(page, 'rory', 'Rory Reporter');
     const target = page.locator(`threadline-comments #comment-${number}`);
+    await target.waitFor({ timeout: 10_000 });
     await target.locator('button', { hasText: 'Report' }).click();
     const form = page.locator(`threadline-comments form[aria-label="Report comment #${number}"]`);
     await form.waitFor();
