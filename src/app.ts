@@ -17,7 +17,9 @@ import {
   type WriteLimits,
 } from './config.js';
 import { ModerationFeed } from './live/moderation-feed.js';
-import { authorizationOf, type Context, contextFactory, type ModerationOptions } from './context.js';
+import { authorizationOf, type Context, contextFactory, type ModerationOptions, newReactionLimiter } from './context.js';
+import { defaultReactionKinds } from './domain/reactions.js';
+import { ReactionAnnouncer } from './live/reaction-announcer.js';
 import type { Database } from './db.js';
 import { maskError } from './errors.js';
 import type { Logger } from './logger.js';
@@ -49,6 +51,8 @@ export interface AppOptions {
   writeLimits?: WriteLimits;
   /** Reports that hold a comment, and the spam checkers (issue 14). */
   moderation?: ModerationOptions;
+  /** The site's reactions (THREADLINE_REACTIONS), `LIKE` alone by default. */
+  reactionKinds?: readonly string[];
   requestLimits?: RequestLimits;
   /** Shows GraphiQL at /graphql in a browser. */
   graphiql?: boolean;
@@ -116,6 +120,8 @@ function buildYoga({
   answers,
   liveGroups,
   moderationFeed,
+  announcer,
+  reactionKinds = defaultReactionKinds,
   responseCache = defaultResponseCache,
   demoSignIn = false,
 }: Omit<AppOptions, 'liveGroups'> & {
@@ -124,11 +130,22 @@ function buildYoga({
   answers: AnswerStore | null;
   liveGroups: LiveGroups | null;
   moderationFeed: ModerationFeed;
+  announcer: ReactionAnnouncer;
 }) {
+  const engagement = { reactionKinds, reactionLimiter: newReactionLimiter(), announcer };
   return createYoga<object, Context>({
     schema,
     graphqlEndpoint: '/graphql',
-    context: contextFactory({ db: database, secret, writeLimits, moderation, pubsub, liveGroups: liveGroups ?? undefined, moderationFeed }),
+    context: contextFactory({
+      db: database,
+      secret,
+      writeLimits,
+      moderation,
+      engagement,
+      pubsub,
+      liveGroups: liveGroups ?? undefined,
+      moderationFeed,
+    }),
     cors: (request) => origins.cors(request),
     batching: false,
     graphiql: graphiql ? { title: 'Threadline', subscriptionsProtocol: 'WS' } : false,
@@ -242,6 +259,7 @@ export function buildApp(options: AppOptions): App {
   };
   const liveGroups = new LiveGroups(options.database, pubsub, runGroup);
   const moderationFeed = new ModerationFeed(options.database);
+  const announcer = new ReactionAnnouncer(options.database, pubsub, logger);
   const yoga = buildYoga({
     ...options,
     pubsub,
@@ -249,6 +267,7 @@ export function buildApp(options: AppOptions): App {
     answers,
     liveGroups: options.liveGroups === false ? null : liveGroups,
     moderationFeed,
+    announcer,
   });
   const { maxBodyBytes } = options.requestLimits ?? defaultRequestLimits;
   const server = createServer(guard(limitBodySize(maxBodyBytes, yoga), { origins, streams, path: yoga.graphqlEndpoint }));
@@ -371,6 +390,7 @@ export function buildApp(options: AppOptions): App {
           await yoga.dispose();
         } finally {
           moderationFeed.close();
+          announcer.stop();
           await resyncer.stop();
           await bus?.close();
           await answers?.close();

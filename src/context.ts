@@ -8,6 +8,9 @@ import type { ModerationFeed } from './live/moderation-feed.js';
 import { type Outlet, StreamOutlet } from './live/outlets.js';
 import type { LivePubSub } from './live/pubsub.js';
 import type { SpamChecker } from './moderation/akismet.js';
+import type { ReactionAnnouncer } from './live/reaction-announcer.js';
+import { defaultReactionKinds } from './domain/reactions.js';
+import { WindowLimiter } from './security/rate.js';
 
 /** How comments are moderated beyond the rules in the database (issue 14). */
 export interface ModerationOptions {
@@ -21,6 +24,20 @@ export interface ModerationOptions {
 
 export const defaultModeration: ModerationOptions = { reportsToHold: 3, spamCheckers: [], spamTimeoutMs: 3000 };
 
+/** Reactions (issue 15): the site's kinds, and what keeps one reader's clicks from flooding the writer. */
+export interface Engagement {
+  reactionKinds: readonly string[];
+  /** Reactions and their withdrawals per author, in this process. */
+  reactionLimiter: WindowLimiter;
+  /** Tells live subscribers of reaction changes, coalesced; absent where nobody listens (tools). */
+  announcer?: ReactionAnnouncer;
+}
+
+/** 60 reactions or withdrawals a minute per author: far beyond a reader's clicks. */
+export const newReactionLimiter = () => new WindowLimiter(60, 60_000);
+
+export const defaultEngagement = (): Engagement => ({ reactionKinds: defaultReactionKinds, reactionLimiter: newReactionLimiter() });
+
 /** What every resolver gets, for HTTP and WebSocket alike. */
 export interface Context {
   /**
@@ -33,6 +50,7 @@ export interface Context {
   viewer: Viewer | null;
   writeLimits: WriteLimits;
   moderation: ModerationOptions;
+  engagement: Engagement;
   /** Where writes publish their committed events and subscriptions listen. */
   pubsub: LivePubSub;
   /** Set by a transport that can end a connection: called when a subscriber falls too far behind. */
@@ -76,6 +94,7 @@ export function contextFactory({
   secret,
   writeLimits,
   moderation = defaultModeration,
+  engagement = defaultEngagement(),
   pubsub,
   liveGroups,
   moderationFeed,
@@ -84,6 +103,7 @@ export function contextFactory({
   secret: Secret;
   writeLimits: WriteLimits;
   moderation?: ModerationOptions;
+  engagement?: Engagement;
   pubsub: LivePubSub;
   liveGroups?: LiveGroups;
   moderationFeed?: ModerationFeed;
@@ -97,6 +117,7 @@ export function contextFactory({
         viewer: await viewerFromAuthorization(authorizationOf(initial), secret),
         writeLimits,
         moderation,
+        engagement,
         pubsub,
         lastEventId,
         transport: request ? 'http' : 'ws',

@@ -6,7 +6,7 @@ import { afterAll, expect } from 'vitest';
 import { type App, type AppOptions, buildApp } from '../src/app.js';
 import { type Role, secretFrom, signToken, type Viewer } from '../src/auth.js';
 import { defaultWriteLimits, type WriteLimits } from '../src/config.js';
-import { type Context, defaultModeration, type ModerationOptions } from '../src/context.js';
+import { type Context, defaultEngagement, defaultModeration, type Engagement, type ModerationOptions } from '../src/context.js';
 import { type Database, openDatabase } from '../src/db.js';
 import { LivePubSub } from '../src/live/pubsub.js';
 import { createLogger } from '../src/logger.js';
@@ -37,15 +37,16 @@ export interface RunOptions {
   viewer?: Viewer | null;
   writeLimits?: WriteLimits;
   moderation?: ModerationOptions;
+  engagement?: Engagement;
 }
 
 /** Runs an operation in-process against the real schema and database, as `viewer`. */
 export async function run<TResult, TVariables extends Record<string, unknown>>(
   document: TypedDocumentNode<TResult, TVariables>,
   variables?: NoInfer<TVariables>,
-  { viewer = null, writeLimits = defaultWriteLimits, moderation = defaultModeration }: RunOptions = {},
+  { viewer = null, writeLimits = defaultWriteLimits, moderation = defaultModeration, engagement = defaultEngagement() }: RunOptions = {},
 ): Promise<ExecutionResult<TResult>> {
-  const contextValue: Context = { db, viewer, writeLimits, moderation, pubsub: testPubSub };
+  const contextValue: Context = { db, viewer, writeLimits, moderation, engagement, pubsub: testPubSub };
   const result = await execute({ schema, document, variableValues: variables, contextValue });
   // What a client receives: JSON (scalars such as DateTime serialise to strings on the wire).
   return JSON.parse(JSON.stringify(result)) as ExecutionResult<TResult>;

@@ -46,8 +46,11 @@ export class DuplicateCommentError extends ThreadlineError {
 export class RateLimitedError extends ThreadlineError {
   override name = 'RateLimitedError';
   readonly code = 'RATE_LIMITED';
-  constructor(readonly retryAfterSeconds: number) {
-    super(`You are commenting too fast; try again in ${retryAfterSeconds} s.`);
+  constructor(
+    readonly retryAfterSeconds: number,
+    what = 'commenting',
+  ) {
+    super(`You are ${what} too fast; try again in ${retryAfterSeconds} s.`);
   }
 }
 
@@ -65,5 +68,13 @@ export class BannedError extends ThreadlineError {
   /** When the ban ends; null for a ban without end. */
   constructor(readonly until: Date | null) {
     super(until ? `You are banned from commenting until ${until.toISOString()}.` : 'You are banned from commenting.');
+  }
+}
+
+export class PinLimitError extends ThreadlineError {
+  override name = 'PinLimitError';
+  readonly code = 'PIN_LIMIT';
+  constructor(readonly limit: number) {
+    super(`An article has at most ${limit} pinned comments; unpin one first.`);
   }
 }

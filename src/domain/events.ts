@@ -23,6 +23,7 @@ export interface LiveEvent {
 export async function appendEvent(
   tx: DbTx,
   event: { articleId: number; commentId: number; path: string; kind: CommentEventKind },
+  createdAt = new Date(),
 ): Promise<LiveEvent> {
   const { lastEventSeq: seq } = await tx.article.update({
     where: { id: event.articleId },
@@ -32,7 +33,7 @@ export async function appendEvent(
   await tx.commentEvent.create({
     // Stamped by this process's clock; pruning takes whole prefixes of seq, so instances whose
     // clocks disagree a little cannot cut a hole in an article's log.
-    data: { articleId: event.articleId, seq, commentId: event.commentId, kind: event.kind, createdAt: new Date() },
+    data: { articleId: event.articleId, seq, commentId: event.commentId, kind: event.kind, createdAt },
   });
   return { ...event, seq };
 }

@@ -24,7 +24,7 @@ export interface EventBus {
 type Envelope = { origin: string; event: LiveEvent };
 type BusEvent = CustomEvent<Envelope | null>;
 
-const kinds = new Set<string>(['ADDED', 'EDITED', 'DELETED', 'HIDDEN', 'RESTORED', 'HELD', 'REJECTED']);
+const kinds = new Set<string>(['ADDED', 'EDITED', 'DELETED', 'HIDDEN', 'RESTORED', 'HELD', 'REJECTED', 'REACTED', 'PINNED', 'UNPINNED']);
 const isCount = (value: unknown): value is number => Number.isInteger(value) && (value as number) > 0;
 
 /**

@@ -7,7 +7,7 @@ import type { Viewer } from '../auth.js';
 import { isAdmin, isModerator } from '../domain/visibility.js';
 import { type OrderKey, type PagedRelation, type Sql, sql } from './pages.js';
 
-export type CommentOrder = 'OLDEST' | 'NEWEST' | 'MOST_REPLIED';
+export type CommentOrder = 'OLDEST' | 'NEWEST' | 'MOST_REPLIED' | 'TOP';
 
 const byNumber: OrderKey = { expr: 'x."number"', cursorColumn: '"number"' };
 
@@ -17,6 +17,8 @@ function commentOrder(order: CommentOrder | null | undefined): OrderKey[] {
       return [{ ...byNumber, desc: true }];
     case 'MOST_REPLIED':
       return [{ expr: 'x."replyCount"', cursorColumn: '"replyCount"', desc: true }, byNumber];
+    case 'TOP':
+      return [{ expr: 'x."reactionCount"', cursorColumn: '"reactionCount"', desc: true }, byNumber];
     default:
       return [byNumber];
   }

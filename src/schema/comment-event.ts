@@ -18,6 +18,9 @@ const CommentEventKind = builder.enumType('CommentEventKind', {
     RESTORED: { description: 'A moderator showed it again.' },
     HELD: { description: 'Sent back to review (reports held it). Only moderators see this; everyone else sees DELETED.' },
     REJECTED: { description: 'A moderator rejected it. Only moderators see this; everyone else sees DELETED.' },
+    REACTED: { description: 'Its reactions changed: at most one such event a second per comment, however many readers react.' },
+    PINNED: { description: 'A moderator pinned it: show it first.' },
+    UNPINNED: { description: 'A moderator unpinned it.' },
   } as const,
 });
 
@@ -72,7 +75,7 @@ async function loadEvent(query: object, event: LiveEvent, context: Context) {
 }
 
 /** What commentChanged carries: every event but a new comment's (HELD and REJECTED read as DELETED to the public). */
-const changes = new Set(['EDITED', 'DELETED', 'HIDDEN', 'RESTORED', 'HELD', 'REJECTED']);
+const changes = new Set(['EDITED', 'DELETED', 'HIDDEN', 'RESTORED', 'HELD', 'REJECTED', 'REACTED', 'PINNED', 'UNPINNED']);
 const added = (event: LiveEvent) => event.kind === 'ADDED';
 const changed = (event: LiveEvent) => changes.has(event.kind);
 
@@ -128,7 +131,8 @@ builder.subscriptionFields((t) => ({
   }),
   commentChanged: t.prismaField({
     type: 'CommentEvent',
-    description: 'Edits, deletions, hides, restores, holds and rejections of the article’s comments.',
+    description:
+      'Edits, deletions, hides, restores, holds, rejections, reactions (at most one event a second per comment) and pins of the article’s comments.',
     args: { articleId: t.arg.id({ required: true }), after: t.arg.string({ description: 'Resume after this cursor.' }) },
     subscribe: async (_root, { articleId, after }, context, info) => {
       const id = await visibleArticle(context.db, argumentId(articleId, 'Article', 'articleId'), context.viewer);

@@ -18,7 +18,9 @@ import './moderation-events.js';
 import './moderation-log.js';
 import './moderation-settings.js';
 import './permalink.js';
+import './pin.js';
 import './quote.js';
+import './reaction.js';
 import './tag.js';
 import './tag-mutations.js';
 

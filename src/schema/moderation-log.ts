@@ -25,6 +25,8 @@ export const ModerationActionKind = builder.enumType('ModerationActionKind', {
     IDENTITY_LINK: { description: 'An operator linked or unlinked an imported identity.' },
     HOLD: { description: 'A rule, a spam check or readers’ reports held a comment for review.' },
     REPORT: { description: 'A reader reported a comment.' },
+    PIN: { description: 'A moderator pinned a comment.' },
+    UNPIN: { description: 'A moderator unpinned a comment.' },
   } as const,
 });
 

@@ -4,7 +4,7 @@ import { type ExecutionResult, parse, subscribe } from 'graphql';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { Viewer } from '../../src/auth.js';
 import { defaultWriteLimits } from '../../src/config.js';
-import { type Context, defaultModeration } from '../../src/context.js';
+import { type Context, defaultEngagement, defaultModeration } from '../../src/context.js';
 import { schema } from '../../src/schema/index.js';
 import { seedDemoIfEmpty } from '../../src/seed.js';
 import { db, rowCounts, run, testPubSub, viewer } from '../helpers.js';
@@ -96,7 +96,14 @@ describe('an unpublished article (a draft, or scheduled for later)', () => {
     });
 
     it.each(['draft', 'scheduled'] as const)('cannot be subscribed to as a %s', async (kind) => {
-      const contextValue: Context = { db, viewer: who, writeLimits: defaultWriteLimits, moderation: defaultModeration, pubsub: testPubSub };
+      const contextValue: Context = {
+        db,
+        viewer: who,
+        writeLimits: defaultWriteLimits,
+        moderation: defaultModeration,
+        engagement: defaultEngagement(),
+        pubsub: testPubSub,
+      };
       for (const [field, argument, id] of [
         ['commentAdded', 'articleId', articles[kind].id],
         ['commentChanged', 'articleId', articles[kind].id],
