@@ -17,7 +17,12 @@ import {
   type WriteLimits,
 } from './config.js';
 import { ModerationFeed } from './live/moderation-feed.js';
-import { authorizationOf, type Context, contextFactory, type ModerationOptions, newReactionLimiter } from './context.js';
+import { createTransport } from 'nodemailer';
+import { authorizationOf, type Context, contextFactory, type Engagement, type ModerationOptions, newReactionLimiter } from './context.js';
+import { useUnsubscribe } from './http/unsubscribe.js';
+import { defaultMailSettings, type MailSettings, unsubscribeKey } from './notify/mail.js';
+import { defaultWebhookSettings, type WebhookSettings } from './notify/webhooks.js';
+import { NotifyWorker } from './notify/worker.js';
 import { defaultReactionKinds } from './domain/reactions.js';
 import { ReactionAnnouncer } from './live/reaction-announcer.js';
 import type { Database } from './db.js';
@@ -53,6 +58,8 @@ export interface AppOptions {
   moderation?: ModerationOptions;
   /** The site's reactions (THREADLINE_REACTIONS), `LIKE` alone by default. */
   reactionKinds?: readonly string[];
+  /** Webhooks and reply emails (issue 15). */
+  notifications?: NotificationOptions;
   requestLimits?: RequestLimits;
   /** Shows GraphiQL at /graphql in a browser. */
   graphiql?: boolean;
@@ -82,12 +89,27 @@ export interface AppOptions {
   demoSignIn?: boolean;
 }
 
-/** After a mutation, which may have written to the moderation log: moderators hear of it at once. */
-function useModerationNudge(feed: ModerationFeed): Plugin<Context> {
+export interface NotificationOptions {
+  webhooks?: Partial<WebhookSettings>;
+  /** THREADLINE_SMTP_URL: without it, reply and quote emails wait unsent. */
+  smtpUrl?: string | null;
+  mail?: Partial<Omit<MailSettings, 'publicUrl'>>;
+  /** THREADLINE_PUBLIC_URL, for links in emails and payloads; the address the server listens on when left out. */
+  publicUrl?: string | null;
+  /** The outbox worker runs on every instance unless this is false (tools, some tests). */
+  worker?: boolean;
+  workerIntervalMs?: number;
+}
+
+/**
+ * After a mutation, which may have written to the moderation log and the outbox: moderators
+ * hear of it, and the outbox is handed on, at once.
+ */
+function useAfterMutation(wake: () => void): Plugin<Context> {
   return {
     onExecute({ args }) {
       if (getOperationAST(args.document, args.operationName)?.operation !== 'mutation') return;
-      return { onExecuteDone: () => feed.nudge() };
+      return { onExecuteDone: wake };
     },
   };
 }
@@ -101,6 +123,8 @@ export interface App {
   liveGroups: LiveGroups;
   /** What moderators hear live (moderationEvents). */
   moderationFeed: ModerationFeed;
+  /** Hands the outbox on: webhooks and emails (null when `notifications.worker` is false). */
+  worker: NotifyWorker | null;
   server: Server;
   start(port: number, host: string): Promise<AddressInfo>;
   stop(): Promise<void>;
@@ -121,7 +145,9 @@ function buildYoga({
   liveGroups,
   moderationFeed,
   announcer,
+  worker,
   reactionKinds = defaultReactionKinds,
+  notifications = {},
   responseCache = defaultResponseCache,
   demoSignIn = false,
 }: Omit<AppOptions, 'liveGroups'> & {
@@ -131,8 +157,15 @@ function buildYoga({
   liveGroups: LiveGroups | null;
   moderationFeed: ModerationFeed;
   announcer: ReactionAnnouncer;
+  worker: NotifyWorker | null;
 }) {
-  const engagement = { reactionKinds, reactionLimiter: newReactionLimiter(), announcer };
+  const engagement: Engagement = {
+    reactionKinds,
+    reactionLimiter: newReactionLimiter(),
+    announcer,
+    allowPrivateWebhooks: notifications.webhooks?.allowPrivate ?? false,
+    worker: worker ?? undefined,
+  };
   return createYoga<object, Context>({
     schema,
     graphqlEndpoint: '/graphql',
@@ -171,8 +204,13 @@ function buildYoga({
       // before the heavy-request gate and the response budget, which wrap only what executes.
       useResponseCache({ store: answers, db: database }),
       useEventCursors(),
-      // A mutation here may have written to the moderation log: moderators hear of it at once.
-      useModerationNudge(moderationFeed),
+      // A mutation here may have written to the moderation log and the outbox: on with them at once.
+      useAfterMutation(() => {
+        moderationFeed.nudge();
+        worker?.wake();
+      }),
+      // One-click unsubscribe from reply and quote emails (RFC 8058), by a signed link.
+      useUnsubscribe(database, unsubscribeKey(secret)),
       useTokenExpiry(),
       useReadinessCheck({
         endpoint: '/health',
@@ -260,6 +298,25 @@ export function buildApp(options: AppOptions): App {
   const liveGroups = new LiveGroups(options.database, pubsub, runGroup);
   const moderationFeed = new ModerationFeed(options.database);
   const announcer = new ReactionAnnouncer(options.database, pubsub, logger);
+  const notifications = options.notifications ?? {};
+  let listening = 'http://localhost:4000';
+  const publicUrl = () => notifications.publicUrl ?? listening;
+  const worker =
+    notifications.worker === false
+      ? null
+      : new NotifyWorker(options.database, {
+          webhooks: { ...defaultWebhookSettings, ...notifications.webhooks },
+          mail: notifications.smtpUrl
+            ? {
+                settings: { ...defaultMailSettings, ...notifications.mail },
+                transport: createTransport(notifications.smtpUrl),
+                key: unsubscribeKey(options.secret),
+              }
+            : null,
+          publicUrl,
+          logger: options.logger.child({ component: 'notifications' }),
+          intervalMs: notifications.workerIntervalMs,
+        });
   const yoga = buildYoga({
     ...options,
     pubsub,
@@ -268,6 +325,7 @@ export function buildApp(options: AppOptions): App {
     liveGroups: options.liveGroups === false ? null : liveGroups,
     moderationFeed,
     announcer,
+    worker,
   });
   const { maxBodyBytes } = options.requestLimits ?? defaultRequestLimits;
   const server = createServer(guard(limitBodySize(maxBodyBytes, yoga), { origins, streams, path: yoga.graphqlEndpoint }));
@@ -368,13 +426,17 @@ export function buildApp(options: AppOptions): App {
     pubsub,
     liveGroups,
     moderationFeed,
+    worker,
     server,
     start: (port, host) =>
       new Promise((resolve, reject) => {
         server.once('error', reject);
         server.listen(port, host, () => {
           server.off('error', reject);
-          resolve(server.address() as AddressInfo);
+          const address = server.address() as AddressInfo;
+          listening = `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`;
+          worker?.start();
+          resolve(address);
         });
       }),
     // Idempotent: the first call stops everything, later ones wait for it.
@@ -391,6 +453,7 @@ export function buildApp(options: AppOptions): App {
         } finally {
           moderationFeed.close();
           announcer.stop();
+          await worker?.stop();
           await resyncer.stop();
           await bus?.close();
           await answers?.close();

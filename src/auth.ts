@@ -14,6 +14,8 @@ export interface Viewer {
   handle: string;
   name: string;
   role: Role;
+  /** The author's email address, when the host site's token carries one (`email` claim): reply and quote emails go there. */
+  email?: string;
   /** When the token stops being valid: a subscription it started ends then. */
   expiresAt?: Date;
 }
@@ -56,7 +58,7 @@ export async function loadSecret(value: string | undefined, dataDir: string, pro
 }
 
 export async function signToken(viewer: Viewer, secret: Secret, expiresIn: string | number = '30d'): Promise<string> {
-  return new SignJWT({ name: viewer.name, role: viewer.role })
+  return new SignJWT({ name: viewer.name, role: viewer.role, ...(viewer.email ? { email: viewer.email } : {}) })
     .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
     .setSubject(viewer.handle)
     .setIssuedAt()
@@ -81,7 +83,7 @@ export async function viewerFromAuthorization(header: string | null | undefined,
     }
     throw new AuthenticationError('The token is not a valid JWT.');
   }
-  const { sub, name, role = 'AUTHOR', exp } = payload;
+  const { sub, name, role = 'AUTHOR', exp, email } = payload;
   if (typeof sub !== 'string' || !siteHandlePattern.test(sub)) {
     throw new AuthenticationError('The token\'s "sub" must be an author handle: lowercase letters, digits, ".", "_" or "-".');
   }
@@ -93,5 +95,20 @@ export async function viewerFromAuthorization(header: string | null | undefined,
   if (typeof role !== 'string' || !(roles as readonly string[]).includes(role)) {
     throw new AuthenticationError(`The token's "role" must be one of ${roles.join(', ')}.`);
   }
-  return { handle: sub, name: name.trim(), role: role as Role, expiresAt: new Date((exp as number) * 1000) };
+  if (email !== undefined && !isEmailAddress(email)) {
+    throw new AuthenticationError('The token\'s "email" must be an email address (at most 254 characters).');
+  }
+  return {
+    handle: sub,
+    name: name.trim(),
+    role: role as Role,
+    ...(email !== undefined ? { email: email as string } : {}),
+    expiresAt: new Date((exp as number) * 1000),
+  };
 }
+
+/** An address mail can go to: one @, no spaces or controls, a dotted domain; at most 254 characters. */
+export const isEmailAddress = (value: unknown): value is string =>
+  typeof value === 'string' &&
+  value.length <= 254 &&
+  /^[^\s@<>()",;:\\\x00-\x1f\x7f]+@[^\s@<>()",;:\\\x00-\x1f\x7f]+\.[^\s@<>()",;:\\\x00-\x1f\x7f.]+$/.test(value);

@@ -1,5 +1,6 @@
 import { dirname, resolve } from 'node:path';
 import { type Provider, providerOf, sqliteFilePath } from './db-url.js';
+import { parseReactionKinds } from './domain/reactions.js';
 
 export class ConfigError extends Error {
   override name = 'ConfigError';
@@ -104,6 +105,23 @@ export interface Config {
   allowedOrigins: string[];
   responseCache: ResponseCacheSettings;
   moderation: ModerationConfig;
+  engagement: EngagementConfig;
+}
+
+/** Reactions, webhooks and emails (issue 15). */
+export interface EngagementConfig {
+  /** THREADLINE_REACTIONS: the reactions offered, `LIKE` by default. */
+  reactionKinds: string[];
+  /** THREADLINE_WEBHOOK_ALLOW_PRIVATE=true: webhooks may reach private, loopback and link-local addresses. */
+  webhookAllowPrivate: boolean;
+  /** THREADLINE_WEBHOOK_TIMEOUT_MS: how long one delivery attempt may take. */
+  webhookTimeoutMs: number;
+  /** THREADLINE_SMTP_URL (`smtp://user:pass@host:587`, `smtps://…`); null: no emails are sent. */
+  smtpUrl: string | null;
+  /** THREADLINE_MAIL_FROM: the sender of notification emails. */
+  mailFrom: string;
+  /** THREADLINE_PUBLIC_URL: the site's address for links in emails and webhook payloads; null: the address the server listens on. */
+  publicUrl: string | null;
 }
 
 /** Moderation set by the environment (issue 14); the rules themselves live in the database. */
@@ -242,6 +260,37 @@ function allowedOrigins(env: NodeJS.ProcessEnv): string[] {
   return origins;
 }
 
+function engagement(env: NodeJS.ProcessEnv): EngagementConfig {
+  const kinds = parseReactionKinds(env.THREADLINE_REACTIONS);
+  if (typeof kinds === 'string') throw new ConfigError(`THREADLINE_REACTIONS ${kinds}`);
+  const smtpUrl = env.THREADLINE_SMTP_URL || null;
+  if (smtpUrl !== null && !/^smtps?:\/\/[^/]/.test(smtpUrl)) {
+    throw new ConfigError('THREADLINE_SMTP_URL must be an "smtp://host:port" or "smtps://…" URL');
+  }
+  const mailFrom = env.THREADLINE_MAIL_FROM || 'Threadline <threadline@localhost>';
+  if (/[\r\n]/.test(mailFrom) || !/@/.test(mailFrom))
+    throw new ConfigError('THREADLINE_MAIL_FROM must be an address such as "Comments <comments@news.example>"');
+  let publicUrl = env.THREADLINE_PUBLIC_URL || null;
+  if (publicUrl !== null) {
+    let parsed: URL | null = null;
+    try {
+      parsed = new URL(publicUrl);
+    } catch {}
+    if (!parsed || !/^https?:$/.test(parsed.protocol)) throw new ConfigError('THREADLINE_PUBLIC_URL must be an http:// or https:// URL');
+    publicUrl = publicUrl.replace(/\/+$/, '');
+  }
+  const allow = env.THREADLINE_WEBHOOK_ALLOW_PRIVATE ?? 'false';
+  if (allow !== 'true' && allow !== 'false') throw new ConfigError('THREADLINE_WEBHOOK_ALLOW_PRIVATE must be "true" or "false"');
+  return {
+    reactionKinds: kinds,
+    webhookAllowPrivate: allow === 'true',
+    webhookTimeoutMs: integer(env, 'THREADLINE_WEBHOOK_TIMEOUT_MS', 10_000, 100, 120_000),
+    smtpUrl,
+    mailFrom,
+    publicUrl,
+  };
+}
+
 /** Reads and checks the environment once, at start-up. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const w = defaultWriteLimits;
@@ -292,6 +341,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
         1024 * 1024 * 1024,
       ),
     },
+    engagement: engagement(env),
     moderation: {
       reportsToHold: integer(env, 'THREADLINE_REPORTS_TO_HOLD', 3, 1, 1000),
       akismet: akismet(env),

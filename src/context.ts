@@ -31,12 +31,20 @@ export interface Engagement {
   reactionLimiter: WindowLimiter;
   /** Tells live subscribers of reaction changes, coalesced; absent where nobody listens (tools). */
   announcer?: ReactionAnnouncer;
+  /** THREADLINE_WEBHOOK_ALLOW_PRIVATE: webhooks may point at private and loopback addresses. */
+  allowPrivateWebhooks: boolean;
+  /** Hands the outbox on; woken after each write here. Absent where no worker runs. */
+  worker?: { wake(): void };
 }
 
 /** 60 reactions or withdrawals a minute per author: far beyond a reader's clicks. */
 export const newReactionLimiter = () => new WindowLimiter(60, 60_000);
 
-export const defaultEngagement = (): Engagement => ({ reactionKinds: defaultReactionKinds, reactionLimiter: newReactionLimiter() });
+export const defaultEngagement = (): Engagement => ({
+  reactionKinds: defaultReactionKinds,
+  reactionLimiter: newReactionLimiter(),
+  allowPrivateWebhooks: false,
+});
 
 /** What every resolver gets, for HTTP and WebSocket alike. */
 export interface Context {

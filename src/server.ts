@@ -39,6 +39,13 @@ async function main() {
     secret,
     writeLimits: config.writeLimits,
     moderation: moderationOptions(database, config.moderation),
+    reactionKinds: config.engagement.reactionKinds,
+    notifications: {
+      webhooks: { allowPrivate: config.engagement.webhookAllowPrivate, timeoutMs: config.engagement.webhookTimeoutMs },
+      smtpUrl: config.engagement.smtpUrl,
+      mail: { from: config.engagement.mailFrom },
+      publicUrl: config.engagement.publicUrl,
+    },
     requestLimits: config.requestLimits,
     liveLimits: config.liveLimits,
     allowedOrigins: config.allowedOrigins,

@@ -68,6 +68,7 @@ const apps: App[] = [];
 /**
  * An app on the test file's database (and, on PostgreSQL, its Redis) unless `options` name
  * another; every app a test file builds is stopped after the file (stopping twice is harmless).
+ * Its outbox worker runs only when `notifications.worker` is true.
  */
 export function testApp(options: Partial<AppOptions> = {}): App {
   const app = buildApp({
@@ -77,6 +78,9 @@ export function testApp(options: Partial<AppOptions> = {}): App {
     redisUrl: testServices.redisUrl,
     redisPrefix: testServices.redisPrefix,
     ...options,
+    // No outbox worker unless a test asks for one: a worker's statements would run through
+    // other tests' statement counts.
+    notifications: { worker: false, ...options.notifications },
   });
   apps.push(app);
   return app;

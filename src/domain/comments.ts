@@ -24,6 +24,7 @@ import { assertNotBanned } from './bans.js';
 import { decideNewComment, wantsSpamCheck } from './moderation.js';
 import { recordModeration } from './moderation-log.js';
 import { childPath } from './thread.js';
+import { enqueue } from '../notify/outbox.js';
 import { unacceptableProse, unstorableText } from './text.js';
 import { isModerator, showsArticle } from './visibility.js';
 
@@ -460,6 +461,7 @@ export async function postComment(
         mentionIds: await mentionedAuthors(tx, body, author.id),
       },
     ]);
+    if (comment!.event) await enqueue(tx, [comment!.event], now);
     if (decision.status !== 'PUBLISHED') {
       // Moderators hear of it through the log (moderationEvents); the public does not, yet.
       const kind = decision.status === 'PENDING' ? 'HOLD' : 'REJECT';

@@ -1,6 +1,7 @@
 import type { BulkColumn, Database, DbTx } from '../db.js';
 import { decodeBase64Strict, parseDatabaseId } from './ids.js';
 import type { CommentEventKind } from '../generated/prisma/client.js';
+import { enqueue } from '../notify/outbox.js';
 
 export type { CommentEventKind };
 
@@ -18,7 +19,8 @@ export interface LiveEvent {
 /**
  * Logs an event inside the write's transaction. The sequence number comes from the article's
  * row, which the transaction holds locked from here to its commit, so an article's events
- * commit in sequence order and a subscriber resuming after seq N misses nothing.
+ * commit in sequence order and a subscriber resuming after seq N misses nothing. The event
+ * goes to the outbox too (webhooks, emails: src/notify/outbox.ts), in the same transaction.
  */
 export async function appendEvent(
   tx: DbTx,
@@ -35,12 +37,14 @@ export async function appendEvent(
     // clocks disagree a little cannot cut a hole in an article's log.
     data: { articleId: event.articleId, seq, commentId: event.commentId, kind: event.kind, createdAt },
   });
+  await enqueue(tx, [event], createdAt);
   return { ...event, seq };
 }
 
 /**
  * Logs several events of one article at once (an import's comments), in order: the same
- * sequence numbers, one after another, that as many `appendEvent` calls would hand out.
+ * sequence numbers, one after another, that as many `appendEvent` calls would hand out. Not
+ * to the outbox: an import's comments are history, not news (a post enqueues its own event).
  */
 export async function appendEvents(
   tx: DbTx,

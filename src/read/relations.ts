@@ -205,3 +205,14 @@ export function moderationLog(filter: { kind: string | null; articleId: number |
     weight: 'COALESCE(octet_length(x."reason"), 0) + COALESCE(octet_length(x."detail"), 0)',
   };
 }
+
+/** A webhook's deliveries, newest first. */
+export const webhookDeliveries = (webhookId: number): PagedRelation => ({
+  from: '"WebhookDelivery" AS x',
+  parent: null,
+  node: 'x."id"',
+  where: [sql('x."webhookId" = ?', webhookId)],
+  order: [{ expr: 'x."id"', cursorColumn: '"id"', desc: true }],
+  cursorTable: '"WebhookDelivery"',
+  weight: 'octet_length(x."payload")',
+});

@@ -24,7 +24,7 @@ import {
 import type { Context } from '../context.js';
 import type { Database } from '../db.js';
 import { defaultPageSize, defaultThreadPageSize, maxPageSize, maxThreadPageSize } from '../domain/limits.js';
-import type { Article, Comment, CommentRevision, ModerationAction } from '../generated/prisma/client.js';
+import type { Article, Comment, CommentRevision, ModerationAction, WebhookDelivery } from '../generated/prisma/client.js';
 import { loadCommentPages } from '../read/comments.js';
 import { countPages, loadPages, type PagedRelation, type PageRequest } from '../read/pages.js';
 import { budgetOf } from '../security/response-budget.js';
@@ -53,6 +53,7 @@ interface Rows {
   /** The moderation queue's items: comments, shown with their reports and holds. */
   ModerationItem: Comment;
   ModerationAction: ModerationAction;
+  WebhookDelivery: WebhookDelivery;
 }
 
 const loaders: { [T in keyof Rows]: (db: Database, ids: number[], query: object) => Promise<Rows[T][]> } = {
@@ -61,6 +62,7 @@ const loaders: { [T in keyof Rows]: (db: Database, ids: number[], query: object)
   CommentRevision: (db, ids, query) => db.reader.commentRevision.findMany({ ...query, where: { id: { in: ids } } }),
   ModerationItem: (db, ids, query) => db.reader.comment.findMany({ ...query, where: { id: { in: ids } } }),
   ModerationAction: (db, ids, query) => db.reader.moderationAction.findMany({ ...query, where: { id: { in: ids } } }),
+  WebhookDelivery: (db, ids, query) => db.reader.webhookDelivery.findMany({ ...query, where: { id: { in: ids } } }),
 };
 
 const badInput = (message: string) => new GraphQLError(message, { extensions: { code: 'BAD_USER_INPUT' } });

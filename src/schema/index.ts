@@ -17,12 +17,14 @@ import './moderation.js';
 import './moderation-events.js';
 import './moderation-log.js';
 import './moderation-settings.js';
+import './notification-preference.js';
 import './permalink.js';
 import './pin.js';
 import './quote.js';
 import './reaction.js';
 import './tag.js';
 import './tag-mutations.js';
+import './webhook.js';
 
 // @defer and @stream: Yoga's executor delivers them (useDeferStream adds their validation rules).
 export const schema = builder.toSchema({ directives: [...specifiedDirectives, GraphQLDeferDirective, GraphQLStreamDirective] });

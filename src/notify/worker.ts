@@ -1,0 +1,156 @@
+/**
+ * One per instance: hands the outbox on (src/notify/outbox.ts), makes webhook deliveries'
+ * attempts (src/notify/webhooks.ts) and sends emails (src/notify/mail.ts). It runs once a
+ * second, at once after a write on this instance (`wake`), and straight on while work remains.
+ *
+ * Every step claims its rows in the database first, so instances share the work and none is
+ * done twice. Attempts run side by side, at most `concurrency` here and `perWebhook` per
+ * endpoint, so one slow endpoint holds a few slots while the others' deliveries go on.
+ */
+import type { Transporter } from 'nodemailer';
+import type { Database } from '../db.js';
+import type { Logger } from '../logger.js';
+import { type MailSettings, sendDueEmails } from './mail.js';
+import { dispatch } from './outbox.js';
+import { type Agents, claimDelivery, deliver, dueDeliveries, newAgents, type WebhookSettings } from './webhooks.js';
+
+export interface WorkerOptions {
+  webhooks: WebhookSettings;
+  /** Null without THREADLINE_SMTP_URL: notifications then wait, unsent. */
+  mail: { settings: Omit<MailSettings, 'publicUrl'>; transport: Transporter; key: Buffer } | null;
+  /** The site's public origin, for links in payloads (known once the server listens, when not configured). */
+  publicUrl: () => string;
+  logger: Pick<Logger, 'warn' | 'info'>;
+  intervalMs?: number;
+  concurrency?: number;
+  perWebhook?: number;
+}
+
+export class NotifyWorker {
+  readonly #agents: Agents;
+  readonly #inFlight = new Map<number, number>();
+  readonly #running = new Set<Promise<void>>();
+  #total = 0;
+  #timer: NodeJS.Timeout | null = null;
+  #cycle: Promise<void> | null = null;
+  #again = false;
+  #stopped = false;
+  #refilling: Promise<void> | null = null;
+  #refillAgain = false;
+
+  constructor(
+    readonly db: Database,
+    readonly options: WorkerOptions,
+  ) {
+    this.#agents = newAgents(options.perWebhook ?? 4);
+  }
+
+  start(): void {
+    this.#schedule(0);
+  }
+
+  /** Something was written here: look now rather than at the next tick. */
+  wake(): void {
+    if (this.#stopped) return;
+    if (this.#cycle) this.#again = true;
+    else this.#schedule(0);
+  }
+
+  /** Resolves once the outbox is empty and no delivery is due or running (tests, benchmarks). */
+  async idle(): Promise<void> {
+    for (;;) {
+      await this.#cycle;
+      await this.#refilling;
+      await Promise.all(this.#running);
+      const [outbox, due] = await Promise.all([
+        this.db.reader.outboxEvent.count(),
+        dueDeliveries(this.db, new Date(), 1).then((rows) => rows.length),
+      ]);
+      if (outbox === 0 && due === 0 && this.#running.size === 0) return;
+      this.wake();
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+  }
+
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    if (this.#timer) clearTimeout(this.#timer);
+    await this.#cycle;
+    await this.#refilling;
+    await Promise.all(this.#running);
+    this.#agents.close();
+  }
+
+  #schedule(delayMs: number): void {
+    if (this.#stopped) return;
+    if (this.#timer) clearTimeout(this.#timer);
+    this.#timer = setTimeout(() => {
+      this.#timer = null;
+      this.#cycle = this.#run().finally(() => {
+        this.#cycle = null;
+        const again = this.#again;
+        this.#again = false;
+        this.#schedule(again ? 0 : (this.options.intervalMs ?? 1000));
+      });
+    }, delayMs);
+    this.#timer.unref();
+  }
+
+  async #run(): Promise<void> {
+    try {
+      // Whole batches mean more are waiting: go on at once.
+      if ((await dispatch(this.db, this.options.publicUrl())) === 200) this.#again = true;
+      this.#refill();
+      await this.#refilling;
+      if (this.options.mail) {
+        const { transport, settings, key } = this.options.mail;
+        await sendDueEmails(this.db, transport, { ...settings, publicUrl: this.options.publicUrl() }, key);
+      }
+    } catch (error) {
+      if (!this.#stopped) this.options.logger.warn({ err: error }, 'notifications: a round failed; retrying');
+    }
+  }
+
+  /** Starts due deliveries in freed slots; one such look at a time. */
+  #refill(): void {
+    if (this.#stopped) return;
+    if (this.#refilling) {
+      this.#refillAgain = true;
+      return;
+    }
+    this.#refilling = this.#startDeliveries()
+      .catch((error) => this.options.logger.warn({ err: error }, 'notifications: starting deliveries failed'))
+      .finally(() => {
+        this.#refilling = null;
+        if (this.#refillAgain) {
+          this.#refillAgain = false;
+          this.#refill();
+        }
+      });
+  }
+
+  async #startDeliveries(): Promise<void> {
+    const concurrency = this.options.concurrency ?? 16;
+    const perWebhook = this.options.perWebhook ?? 4;
+    if (this.#total >= concurrency) return;
+    const now = new Date();
+    const due = await dueDeliveries(this.db, now, concurrency * 4);
+    for (const { id, webhookId } of due) {
+      if (this.#stopped || this.#total >= concurrency) break;
+      if ((this.#inFlight.get(webhookId) ?? 0) >= perWebhook) continue;
+      if (!(await claimDelivery(this.db, id, now, this.options.webhooks))) continue;
+      this.#total++;
+      this.#inFlight.set(webhookId, (this.#inFlight.get(webhookId) ?? 0) + 1);
+      const running: Promise<void> = deliver(this.db, id, this.options.webhooks, this.#agents)
+        .catch((error) => this.options.logger.warn({ err: error, deliveryId: id }, 'notifications: recording an attempt failed'))
+        .finally(() => {
+          this.#total--;
+          this.#inFlight.set(webhookId, this.#inFlight.get(webhookId)! - 1);
+          this.#running.delete(running);
+          // A slot is free: the next due delivery need not wait for the tick.
+          this.#refill();
+        });
+      this.#running.add(running);
+    }
+  }
+}
