@@ -30,8 +30,7 @@ const Reactions = builder.objectRef<ReactionSummary>('ReactionCount').implement(
 builder.prismaObjectField('Comment', 'reactions', (t) =>
   t.field({
     type: [Reactions],
-    description:
-      'One entry per reaction of the site’s (`reactionKinds`), in that order, with its count; zeros while the comment is a tombstone.',
+    description: `One entry per reaction of the site’s (\`reactionKinds\`, at most ${maxReactionKinds}), in that order, with its count; zeros while the comment is a tombstone.`,
     extensions: { threadline: { maxItems: maxReactionKinds } },
     resolve: async (comment, _args, context) =>
       reactionsOf(context, (await ifShown(comment, context, () => true, false)) ? comment : { id: comment.id, reactionCount: 0 }),
@@ -40,7 +39,7 @@ builder.prismaObjectField('Comment', 'reactions', (t) =>
 
 builder.queryField('reactionKinds', (t) =>
   t.stringList({
-    description: 'The reactions this site offers (THREADLINE_REACTIONS), in the order to show them.',
+    description: `The reactions this site offers (THREADLINE_REACTIONS, at most ${maxReactionKinds}), in the order to show them.`,
     extensions: { threadline: { maxItems: maxReactionKinds } },
     resolve: (_root, _args, context) => [...context.engagement.reactionKinds],
   }),

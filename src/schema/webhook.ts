@@ -35,7 +35,12 @@ export const Webhook = builder.prismaNode('Webhook', {
   ...adminOnly,
   fields: (t) => ({
     url: t.exposeString('url'),
-    events: t.field({ type: [WebhookEventType], resolve: (hook) => hook.events.split(',') as EventType[] }),
+    events: t.field({
+      type: [WebhookEventType],
+      description: `The event types it receives (at most ${webhookEventTypes.length}).`,
+      extensions: { threadline: { maxItems: webhookEventTypes.length } },
+      resolve: (hook) => hook.events.split(',') as EventType[],
+    }),
     description: t.exposeString('description', { nullable: true }),
     active: t.exposeBoolean('active', {
       description: 'False while paused: events are still recorded, and their attempts fail until it is active again.',
@@ -79,7 +84,7 @@ export const WebhookDelivery = builder.prismaNode('WebhookDelivery', {
     createdAt: t.expose('createdAt', { type: 'DateTime' }),
     deliveredAt: t.expose('deliveredAt', { type: 'DateTime', nullable: true }),
     attempts: t.relation('attempts', {
-      description: `The attempts, newest first (the latest ${maxAttemptsShown}).`,
+      description: `The attempts, newest first: at most the latest ${maxAttemptsShown}.`,
       extensions: { threadline: { maxItems: maxAttemptsShown } },
       query: { orderBy: { id: 'desc' }, take: maxAttemptsShown },
     }),
