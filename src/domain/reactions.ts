@@ -15,7 +15,8 @@ import { appendEvent, type LiveEvent } from './events.js';
 import { showsArticle } from './visibility.js';
 
 export const defaultReactionKinds: readonly string[] = ['LIKE'];
-export const maxReactionKinds = 12;
+/** A few: each comment of a page lists every one, and the widget's page must stay within the node limit. */
+export const maxReactionKinds = 6;
 const kindPattern = /^[A-Z][A-Z0-9_]{0,31}$/;
 
 /** THREADLINE_REACTIONS: comma-separated names such as `LIKE,DISLIKE` or `HEART,LAUGH,THINKING`. */

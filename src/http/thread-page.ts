@@ -43,12 +43,14 @@ const threadQuery = `query ThreadPage($slug: String!, $first: Int!, $after: Stri
     title
     publishedAt
     commentCount
+    pinnedComments { ...ThreadPageComment }
     thread(first: $first, after: $after) {
       pageInfo { hasNextPage endCursor }
-      edges { node { id number depth body bodyHtml createdAt editedAt isDeleted author { name } parent { id number } } }
+      edges { node { ...ThreadPageComment } }
     }
   }
-}`;
+}
+fragment ThreadPageComment on Comment { id number depth body bodyHtml createdAt editedAt isDeleted author { name } parent { id number } }`;
 
 interface ThreadComment {
   id: string;
@@ -68,6 +70,8 @@ interface ThreadArticle {
   title: string;
   publishedAt: string | null;
   commentCount: number;
+  /** Shown first, on the first page; elsewhere in the thread their replies link back to them. */
+  pinnedComments: ThreadComment[];
   thread: { pageInfo: { hasNextPage: boolean; endCursor: string | null }; edges: { node: ThreadComment }[] };
 }
 
@@ -118,7 +122,7 @@ const readableTime = (iso: string) => `${iso.slice(0, 10)} ${iso.slice(11, 16)} 
 
 const pagePath = (slug: string) => `/articles/${encodeURIComponent(slug)}/comments`;
 
-function commentHtml(comment: ThreadComment): string {
+function commentHtml(comment: ThreadComment, pinned = false): string {
   const { number } = comment;
   const nameId = `comment-${number}-author`;
   const parts = [
@@ -127,6 +131,7 @@ function commentHtml(comment: ThreadComment): string {
     `<time datetime="${escapeHtml(comment.createdAt)}">${escapeHtml(readableTime(comment.createdAt))}</time>`,
   ];
   if (comment.editedAt && !comment.isDeleted) parts.push('<span class="edited">(edited)</span>');
+  if (pinned) parts.push('<span class="pinned">Pinned</span>');
   if (comment.parent) {
     parts.push(`<span class="reply-to">in reply to <a href="#comment-${comment.parent.number}">#${comment.parent.number}</a></span>`);
   }
@@ -172,9 +177,8 @@ const scriptSafeJson = (value: unknown) =>
  * for a thread that readers start. `@id`s are relative, so they name the `comment-N` element in
  * whichever document holds them (this page, or a host page that includes the fragment).
  */
-function jsonLd(article: ThreadArticle): string {
-  const comments = article.thread.edges
-    .map(({ node }) => node)
+function jsonLd(article: ThreadArticle, shown: readonly ThreadComment[]): string {
+  const comments = shown
     .filter((comment) => !comment.isDeleted)
     .map((comment) => ({
       '@type': 'Comment',
@@ -201,7 +205,10 @@ function threadSection(article: ThreadArticle, form: Form, after: string | null,
   const headingId = `threadline-${slug}-heading`;
   const heading = form === 'page' ? 'h1' : 'h2';
   const count = article.commentCount === 1 ? '1 comment' : `${article.commentCount} comments`;
-  const comments = article.thread.edges.map(({ node }) => node);
+  // Pinned comments show first, once: on the first page, above the thread, which leaves them out.
+  const pinned = after === null ? article.pinnedComments : [];
+  const pinnedNumbers = new Set(article.pinnedComments.map((comment) => comment.number));
+  const comments = article.thread.edges.map(({ node }) => node).filter((comment) => !pinnedNumbers.has(comment.number));
   const { hasNextPage, endCursor } = article.thread.pageInfo;
   // A fragment lives in the host site's page, where a query string or a path of ours means nothing.
   const base = form === 'page' ? '' : `${origin}${pagePath(article.slug)}`;
@@ -214,9 +221,12 @@ function threadSection(article: ThreadArticle, form: Form, after: string | null,
   return (
     `<section class="threadline-thread" data-article="${slug}" aria-labelledby="${headingId}">\n` +
     `<${heading} id="${headingId}">${count} on ${escapeHtml(article.title)}</${heading}>\n` +
-    (comments.length > 0 ? commentLists(comments, headingId) : '<p class="empty">No comments yet.</p>') +
+    (pinned.length > 0
+      ? `<ol class="comments pinned" aria-label="Pinned comments">${pinned.map((comment) => `<li>${commentHtml(comment, true)}</li>`).join('')}</ol>\n`
+      : '') +
+    (comments.length > 0 || pinned.length > 0 ? commentLists(comments, headingId) : '<p class="empty">No comments yet.</p>') +
     (links.length > 0 ? `\n<nav class="pages" aria-label="Comment pages">${links.join(' ')}</nav>` : '') +
-    `\n${jsonLd(article)}\n</section>`
+    `\n${jsonLd(article, [...pinned, ...comments])}\n</section>`
   );
 }
 
@@ -230,6 +240,8 @@ a { color: #0550ae; }
 .threadline-comment .author { color: #1f2328; font-size: 1rem; }
 .threadline-comment .body p { margin: .4rem 0; }
 .threadline-comment.deleted .body { font-style: italic; color: #57606a; }
+.threadline-thread .pinned { border-left: 3px solid #0550ae; padding-left: .9rem; margin-bottom: 1rem; }
+.threadline-comment .pinned { border: 1px solid #d0d7de; border-radius: 1em; padding: 0 .5em; }
 blockquote { margin: .5rem 0; padding: 0 0 0 .8rem; border-left: 3px solid #d0d7de; color: #424a53; }
 blockquote footer { font-size: .85rem; }
 .pages { display: flex; gap: 1.5rem; margin-top: 1.5rem; }

@@ -31,7 +31,7 @@ builder.prismaObjectField('Comment', 'reactions', (t) =>
   t.field({
     type: [Reactions],
     description: `One entry per reaction of the site’s (\`reactionKinds\`, at most ${maxReactionKinds}), in that order, with its count; zeros while the comment is a tombstone.`,
-    extensions: { threadline: { maxItems: maxReactionKinds } },
+    extensions: { threadline: { maxItems: maxReactionKinds, itemsFromSite: 'reactionKinds' } },
     resolve: async (comment, _args, context) =>
       reactionsOf(context, (await ifShown(comment, context, () => true, false)) ? comment : { id: comment.id, reactionCount: 0 }),
   }),

@@ -42,6 +42,13 @@ export interface FieldMeasure {
   maxItems?: number;
   /** The list's length is that of this argument (a list of IDs). */
   itemsFromArgument?: string;
+  /** The list has one item per entry of this site setting (at most `maxItems`): the reactions offered. */
+  itemsFromSite?: keyof SiteLists;
+}
+
+/** The lengths of lists the site's configuration sets, for the request being measured. */
+export interface SiteLists {
+  reactionKinds: number;
 }
 
 export const measureOf = (field: GraphQLField<unknown, unknown>): FieldMeasure | undefined =>
@@ -69,6 +76,7 @@ class Measurer {
     readonly operation: OperationDefinitionNode,
     document: DocumentNode,
     readonly variables: Record<string, unknown>,
+    readonly site: Partial<SiteLists> = {},
   ) {
     this.fragments = new Map(
       document.definitions.filter((d): d is FragmentDefinitionNode => d.kind === Kind.FRAGMENT_DEFINITION).map((d) => [d.name.value, d]),
@@ -145,7 +153,9 @@ class Measurer {
     } else if (name === 'edges' && parent.name.endsWith('Connection')) {
       items = edges;
     } else if (isListOutput(field.type)) {
-      if (measure?.itemsFromArgument) {
+      if (measure?.itemsFromSite && this.site[measure.itemsFromSite] !== undefined) {
+        items = Math.min(this.site[measure.itemsFromSite]!, measure.maxItems ?? unboundedListItems);
+      } else if (measure?.itemsFromArgument) {
         const given = this.argument(node, field, measure.itemsFromArgument);
         items = Array.isArray(given) ? given.length : unboundedListItems;
       } else {
@@ -168,11 +178,12 @@ export function measureOperation(
   document: DocumentNode,
   operationName: string | null | undefined,
   variables: Record<string, unknown> | null | undefined,
+  site: Partial<SiteLists> = {},
 ): Measure {
   const operation = operationOf(document, operationName);
   const root = operation && schema.getRootType(operation.operation);
   if (!operation || !root) return { cost: 0, nodes: 0 };
-  const measurer = new Measurer(schema, operation, document, variables ?? {});
+  const measurer = new Measurer(schema, operation, document, variables ?? {}, site);
   measurer.walk(operation.selectionSet, root, 1, 0, new Set());
   return { cost: measurer.cost, nodes: measurer.nodes };
 }

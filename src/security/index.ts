@@ -2,6 +2,7 @@ import { EnvelopArmorPlugin } from '@escape.tech/graphql-armor';
 import { type Plugin, useValidationRule } from '@envelop/core';
 import type { GraphQLError } from 'graphql';
 import type { RequestLimits } from '../config.js';
+import type { Context } from '../context.js';
 import { HeavyRequestGate } from './admission.js';
 import { measureOperation, refusalsFor } from './cost.js';
 import { useStorableText } from './text.js';
@@ -22,7 +23,9 @@ const coded = (code: string) => ({
 type ExecutionArgs = Parameters<NonNullable<Plugin['onExecute']>>[0]['args'];
 
 const measured = (args: ExecutionArgs) =>
-  measureOperation(args.schema, args.document, args.operationName, args.variableValues as Record<string, unknown> | undefined);
+  measureOperation(args.schema, args.document, args.operationName, args.variableValues as Record<string, unknown> | undefined, {
+    reactionKinds: (args.contextValue as Partial<Context> | undefined)?.engagement?.reactionKinds.length,
+  });
 
 /**
  * Cost and nodes (src/security/cost.ts), measured with the request's variables before it

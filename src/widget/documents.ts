@@ -4,24 +4,30 @@
  */
 
 const comment = `fragment ThreadlineComment on Comment {
-  id number createdAt editedAt editableUntil isDeleted body bodyHtml replyCount
+  id number createdAt editedAt editableUntil isDeleted body bodyHtml replyCount isPinned
+  reactions { kind count }
   author { handle name }
   parent { id number }
   quotedBy(first: 10) { totalCount edges { node { number } } }
 }`;
 
 /**
- * The same operation asking each comment's moderation status as well: for a signed-in reader
- * only. The status is theirs alone (their own comments awaiting review), so an answer that
- * asks for it is private and never cached: anonymous readers keep the shared one.
+ * The same operation asking each comment's moderation status, and whether the reader reacted,
+ * as well: for a signed-in reader only. Both are theirs alone (their own comments awaiting
+ * review, their own reactions), so an answer that asks for them is private and never cached:
+ * anonymous readers keep the shared one.
  */
-export const withStatus = (operation: string) => operation.replace('isDeleted body', 'isDeleted status body');
+export const withStatus = (operation: string) =>
+  operation
+    .replace('isDeleted body', 'isDeleted status body')
+    .replace('reactions { kind count }', 'reactions { kind count viewerHasReacted }');
 
 const replies = `replies(first: $replies) { pageInfo { hasNextPage endCursor } edges { node { ...ThreadlineComment } } }`;
 
 export const threadQuery = `query ThreadlineThread($slug: String!, $first: Int, $after: String, $last: Int, $before: String, $replies: Int!) {
   article(slug: $slug) {
     id title commentCount commentsLocked liveCursor
+    pinnedComments { ...ThreadlineComment ${replies} }
     comments(first: $first, after: $after, last: $last, before: $before, topLevelOnly: true) {
       pageInfo { hasNextPage hasPreviousPage startCursor endCursor }
       edges { node { ...ThreadlineComment ${replies.replace('...ThreadlineComment', `...ThreadlineComment ${replies}`)} } }
@@ -64,6 +70,11 @@ export const deleteMutation = `mutation ThreadlineDelete($input: DeleteCommentIn
 }
 ${withStatus(comment)}`;
 
+/** A reaction, or taking it back; the answer carries the counts as they are now. */
+export const reactMutation = (on: boolean) => `mutation ThreadlineReact($input: ${on ? 'React' : 'Unreact'}Input!) {
+  result: ${on ? 'react' : 'unreact'}(input: $input) { ... on ${on ? 'React' : 'Unreact'}Success { comment { id reactions { kind count viewerHasReacted } } } ${failure} }
+}`;
+
 export const reportMutation = `mutation ThreadlineReport($input: ReportCommentInput!) {
   result: reportComment(input: $input) { ... on ReportCommentSuccess { comment { id } } ${failure} }
 }`;
@@ -90,10 +101,19 @@ export interface CommentData {
   body: string;
   bodyHtml: string;
   replyCount: number;
+  isPinned: boolean;
+  /** `viewerHasReacted` is asked for signed-in readers only. */
+  reactions: Reaction[];
   author: { handle: string; name: string };
   parent: { id: string; number: number } | null;
   quotedBy: { totalCount: number; edges: { node: { number: number } }[] };
   replies?: Page;
+}
+
+export interface Reaction {
+  kind: string;
+  count: number;
+  viewerHasReacted?: boolean;
 }
 
 export interface PageInfo {
@@ -114,6 +134,7 @@ export interface ThreadArticle {
   commentCount: number;
   commentsLocked: boolean;
   liveCursor: string;
+  pinnedComments: CommentData[];
   comments: Page;
 }
 

@@ -30,6 +30,8 @@ import {
   permalinkQuery,
   postMutation,
   repliesQuery,
+  type Reaction,
+  reactMutation,
   reportMutation,
   reportReasons,
   type ThreadArticle,
@@ -111,6 +113,8 @@ export class ThreadlineComments extends HTMLElement {
   readonly #notice: HTMLButtonElement;
   readonly #earlier: HTMLButtonElement;
   readonly #list: HTMLOListElement;
+  /** Comments moderators pinned: shown first, and only here. */
+  readonly #pinned: HTMLOListElement;
   readonly #later: HTMLButtonElement;
   readonly #composer: HTMLDivElement;
   readonly #server: HTMLDivElement;
@@ -134,6 +138,7 @@ export class ThreadlineComments extends HTMLElement {
     this.#notice = h('button', { type: 'button', class: 'notice primary', part: 'notice button', hidden: true });
     this.#earlier = h('button', { type: 'button', part: 'button', hidden: true }, 'Earlier comments');
     this.#list = h('ol', { class: 'thread', 'aria-labelledby': 'threadline-heading' });
+    this.#pinned = h('ol', { class: 'thread pinned', 'aria-label': 'Pinned comments' });
     this.#later = h('button', { type: 'button', part: 'button', hidden: true }, 'More comments');
     this.#composer = h('div');
     // Server-rendered comments placed in the element show through here until the thread is drawn.
@@ -150,6 +155,7 @@ export class ThreadlineComments extends HTMLElement {
         this.#status,
         this.#composer,
         this.#notice,
+        this.#pinned,
         this.#earlier,
         this.#list,
         this.#later,
@@ -306,6 +312,8 @@ export class ThreadlineComments extends HTMLElement {
     this.#views.clear();
     this.#byNumber.clear();
     this.#list.replaceChildren();
+    this.#pinned.replaceChildren();
+    for (const pinned of article.pinnedComments) this.#place(pinned, null);
     this.#showTop(article.comments);
     this.#drawHeading();
     this.#drawComposer();
@@ -376,8 +384,9 @@ export class ThreadlineComments extends HTMLElement {
     }
     const view = this.#view(data);
     const parent = data.parent ? this.#views.get(data.parent.id) : undefined;
+    if (!parent && data.isPinned) this.#pinned.append(view.item);
+    else insertByNumber(parent ? parent.replies : this.#list, view.item, data.number);
     const list = parent ? parent.replies : this.#list;
-    insertByNumber(list, view.item, data.number);
     if (parent && before === 'live') {
       parent.data.replyCount = Math.max(parent.data.replyCount, list.children.length);
       this.#drawMore(parent);
@@ -433,6 +442,7 @@ export class ThreadlineComments extends HTMLElement {
       data.editedAt && !data.isDeleted ? h('span', {}, '(edited)') : null,
       data.parent ? h('span', {}, 'in reply to ', h('a', { href: `#comment-${data.parent.number}` }, `#${data.parent.number}`)) : null,
       unpublished ? h('span', { class: 'badge', part: 'status' }, data.status === 'PENDING' ? 'Awaiting review' : 'Not published') : null,
+      data.isPinned ? h('span', { class: 'badge', part: 'pinned' }, 'Pinned') : null,
     );
     const body = h('div', { class: 'body', part: 'body', 'data-body': true });
     if (data.isDeleted) body.append(h('p', { class: 'deleted' }, 'This comment was deleted.'));
@@ -470,6 +480,25 @@ export class ThreadlineComments extends HTMLElement {
       element.addEventListener('click', onClick);
       actions.append(element);
     };
+    if (!data.isDeleted && !unpublished) {
+      for (const reaction of data.reactions) {
+        const [symbol, name] = reactionLabel(reaction.kind);
+        const element = h(
+          'button',
+          {
+            type: 'button',
+            part: 'button reaction',
+            class: 'reaction',
+            'aria-pressed': String(reaction.viewerHasReacted === true),
+            'aria-label': `${name} comment ${data.number} (${reaction.count})`,
+            disabled: locked,
+          },
+          `${symbol} ${reaction.count}`,
+        );
+        element.addEventListener('click', () => void this.#react(view, reaction));
+        actions.append(element);
+      }
+    }
     if (!locked && !unpublished) button('Reply', 'Reply to', () => this.#openForm(view, null));
     if (!locked && !unpublished && !data.isDeleted) button('Quote', 'Quote', () => this.#quote(view));
     if (editable && !locked) button('Edit', 'Edit', () => this.#openForm(view, null, true));
@@ -603,6 +632,33 @@ export class ThreadlineComments extends HTMLElement {
     if (end < body.length) end = Math.max(body.lastIndexOf(' ', end), 1);
     const selected = this.#selected?.view === view ? this.#selected : { view, start: 0, end: Math.min(body.trimEnd().length, end) };
     this.#openForm(view, selected);
+  }
+
+  /** Adds the reader's reaction, or takes it back; the counts come back with the answer. */
+  async #react(view: View, reaction: Reaction): Promise<void> {
+    const token = await this.#tokenFor(true).catch(() => null);
+    const [, name] = reactionLabel(reaction.kind);
+    if (!token) {
+      this.#say(`Sign in to react to comment #${view.data.number}.`);
+      return;
+    }
+    try {
+      const on = reaction.viewerHasReacted !== true;
+      const { result } = await this.#request<{ result: { comment: Pick<CommentData, 'id' | 'reactions'> } | { message: string } }>(
+        reactMutation(on),
+        { input: { commentId: view.data.id, kind: reaction.kind } },
+        token,
+      );
+      if (!('comment' in result)) {
+        this.#say(result.message);
+        return;
+      }
+      view.data = { ...view.data, reactions: result.comment.reactions };
+      this.#draw(view);
+      view.article.querySelector<HTMLButtonElement>(`button[aria-label^="${name} comment"]`)?.focus();
+    } catch (error) {
+      this.#say((error as Error).message);
+    }
   }
 
   /** Asks why the reader reports the comment, then sends the report: one per reader and comment. */
@@ -912,8 +968,17 @@ export class ThreadlineComments extends HTMLElement {
     if (held >= 0) this.#pending[held] = { ...comment, replyCount: this.#pending[held]!.replyCount };
     const view = this.#views.get(comment.id);
     if (view) {
-      view.data = { ...comment, replies: undefined, replyCount: view.data.replyCount };
+      // An anonymous event carries no `viewerHasReacted`: the reader's own presses stay as they were.
+      const pressed = new Set(view.data.reactions.filter((r) => r.viewerHasReacted).map((r) => r.kind));
+      const reactions = comment.reactions.map((r) =>
+        r.viewerHasReacted === undefined ? { ...r, viewerHasReacted: pressed.has(r.kind) } : r,
+      );
+      view.data = { ...comment, reactions, replies: undefined, replyCount: view.data.replyCount };
       this.#draw(view);
+      if (!comment.parent && comment.isPinned !== (view.item.parentElement === this.#pinned)) {
+        if (comment.isPinned) this.#pinned.append(view.item);
+        else insertByNumber(this.#list, view.item, comment.number);
+      }
     }
   }
 
@@ -940,6 +1005,25 @@ const keyboardQuoteLength = 1000;
  * under quotes ("#12") and the quotes the body does not repeat (posted through the API, shown
  * from their source: `quote-snapshot`) are left out, so that occurrences count as in the body.
  */
+/** How a reaction shows: a symbol and a name, for the site's kinds the widget knows, else the name alone. */
+const knownReactions: Record<string, [string, string]> = {
+  LIKE: ['👍', 'Like'],
+  DISLIKE: ['👎', 'Dislike'],
+  HEART: ['❤️', 'Love'],
+  LOVE: ['❤️', 'Love'],
+  LAUGH: ['😄', 'Laugh'],
+  INSIGHTFUL: ['💡', 'Insightful'],
+  THANKS: ['🙏', 'Thanks'],
+  SAD: ['😢', 'Sad'],
+  ANGRY: ['😠', 'Angry'],
+  WOW: ['😮', 'Wow'],
+};
+
+function reactionLabel(kind: string): [string, string] {
+  const name = kind.charAt(0) + kind.slice(1).toLowerCase().replace(/_/g, ' ');
+  return knownReactions[kind] ?? ['', name];
+}
+
 function ownTextBefore(body: Element, container: Node, offset: number): string {
   const range = document.createRange();
   range.setStart(body, 0);

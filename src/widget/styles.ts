@@ -1,8 +1,8 @@
 /**
  * The widget's own styles, inside its shadow root. Sites restyle it through the custom
  * properties below (set on `threadline-comments` or any ancestor) and the parts it exposes
- * (`threadline-comments::part(comment)`, `author`, `body`, `actions`, `button`, `form`,
- * `textarea`, `error`, `notice`).
+ * (`threadline-comments::part(comment)`, `author`, `body`, `actions`, `button`, `reaction`,
+ * `pinned`, `form`, `textarea`, `error`, `notice`).
  */
 export const styles = `
 :host {
@@ -41,6 +41,8 @@ form { display: grid; gap: .5em; margin: .75em 0; }
 label { font-weight: 600; }
 textarea { font: inherit; min-height: 5em; padding: .5em; border: 1px solid var(--border); border-radius: 6px; resize: vertical; }
 .quoting { margin: 0; font-size: .9em; color: var(--muted); }
+.pinned > li { border-left: 3px solid var(--accent); padding-left: .75rem; margin-bottom: .5em; }
+.reaction[aria-pressed="true"] { border-color: var(--accent); background: var(--threadline-pressed-background, #ddf4ff); }
 .badge { border: 1px solid var(--border); border-radius: 1em; padding: 0 .6em; font-size: .85em; }
 .note { color: var(--muted); font-size: .9em; font-style: italic; }
 fieldset { border: 1px solid var(--border); border-radius: 6px; display: grid; gap: .25em; }

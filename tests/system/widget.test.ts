@@ -463,3 +463,63 @@ describe('moderation where a reader meets it', () => {
     ]);
   });
 });
+
+describe('reactions and pins where a reader meets them', () => {
+  it('counts a reader’s reaction, pressed for them, and shows it live to another reader', async () => {
+    const number = await postComment('A comment worth a like');
+    const liker = await reader(`/demo/${demoSlug}#comment-${number}`);
+    await signIn(liker.page, 'lee', 'Lee Liker');
+    const watcher = await reader(`/demo/${demoSlug}#comment-${number}`);
+    const likeOf = (page: Page) => page.locator(`threadline-comments #comment-${number} button.reaction`, { hasText: '👍' });
+    expect(await likeOf(watcher.page).textContent()).toBe('👍 0');
+    await likeOf(liker.page).click();
+    await expect.poll(() => likeOf(liker.page).getAttribute('aria-pressed')).toBe('true');
+    expect(await likeOf(liker.page).textContent()).toBe('👍 1');
+    // The other reader hears of it through one coalesced REACTED event, within a second or so.
+    await expect.poll(() => likeOf(watcher.page).textContent(), { timeout: 10_000 }).toBe('👍 1');
+    expect(await likeOf(watcher.page).getAttribute('aria-pressed')).toBe('false');
+    // Pressed again: taken back.
+    await likeOf(liker.page).click();
+    await expect.poll(() => likeOf(liker.page).getAttribute('aria-pressed')).toBe('false');
+    await expect.poll(() => likeOf(watcher.page).textContent(), { timeout: 10_000 }).toBe('👍 0');
+  });
+
+  it('shows a pinned comment first, live and on load, and in the server-rendered thread', async () => {
+    const number = await postComment('A comment a moderator will pin');
+    const { page } = await reader();
+    const pinnedFirst = (target: Page) =>
+      target.evaluate(() => {
+        const root = document.querySelector('threadline-comments')?.shadowRoot;
+        const first = root?.querySelector('ol.thread article');
+        return first ? { id: first.id, pinned: first.querySelector('[part~=pinned]')?.textContent ?? null } : null;
+      });
+    const comment = await db.reader.comment.findFirstOrThrow({ where: { number, article: { slug: demoSlug } }, select: { id: true } });
+    const pin = (mutation: 'pinComment' | 'unpinComment') =>
+      post(
+        app,
+        `mutation($id: ID!) { ${mutation}(input: { commentId: $id }) { __typename } }`,
+        { id: globalId('Comment', comment.id) },
+        {
+          authorization: `Bearer ${writer}`,
+        },
+      );
+    try {
+      expect((await pin('pinComment')).body.data).toEqual({ pinComment: { __typename: 'PinCommentSuccess' } });
+      // Live: the reader's thread moves it to the top.
+      await expect.poll(() => pinnedFirst(page), { timeout: 10_000 }).toEqual({ id: `comment-${number}`, pinned: 'Pinned' });
+      // On load: first, once.
+      const fresh = await reader();
+      expect(await pinnedFirst(fresh.page)).toEqual({ id: `comment-${number}`, pinned: 'Pinned' });
+      expect(await fresh.page.locator(`threadline-comments #comment-${number}`).count()).toBe(1);
+      // Without JavaScript: the server-rendered thread lists it first, once.
+      const html = await (await fetch(`http://127.0.0.1:${port}/articles/${demoSlug}/comments`)).text();
+      expect(html.indexOf(`id="comment-${number}"`)).toBeGreaterThan(-1);
+      expect(html.indexOf(`id="comment-${number}"`)).toBeLessThan(html.indexOf('id="comment-1"'));
+      expect(html.split(`id="comment-${number}"`).length).toBe(2);
+      expect((await pin('unpinComment')).body.data).toEqual({ unpinComment: { __typename: 'UnpinCommentSuccess' } });
+      await expect.poll(() => pinnedFirst(page), { timeout: 10_000 }).toEqual({ id: 'comment-1', pinned: null });
+    } finally {
+      await pin('unpinComment');
+    }
+  });
+});

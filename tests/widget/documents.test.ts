@@ -1,7 +1,10 @@
 // The widget's operations are strings in its bundle: each must stay valid against the schema.
 import { parse, validate } from 'graphql';
 import { describe, expect, it } from 'vitest';
+import { defaultRequestLimits } from '../../src/config.js';
+import { maxReactionKinds } from '../../src/domain/reactions.js';
 import { schema } from '../../src/schema/index.js';
+import { measureOperation } from '../../src/security/cost.js';
 import * as documents from '../../src/widget/documents.js';
 
 describe('the widget’s GraphQL operations', () => {
@@ -22,7 +25,11 @@ describe('the widget’s GraphQL operations', () => {
     ]);
   });
 
-  for (const [name, source] of operations) {
+  for (const [name, source] of [
+    ...operations,
+    ['reactMutation(true)', documents.reactMutation(true)],
+    ['reactMutation(false)', documents.reactMutation(false)],
+  ]) {
     it(`${name} is valid against the schema`, () => {
       expect(validate(schema, parse(source)).map((error) => error.message)).toEqual([]);
     });
@@ -44,5 +51,23 @@ describe('the widget’s GraphQL operations', () => {
   it('asks the status in every write’s answer, and in no read an anonymous reader sends', () => {
     for (const write of [postMutation, editMutation, deleteMutation]) expect(write).toContain(' status ');
     for (const read of [...Object.values(reads), addedSubscription, changedSubscription]) expect(read).not.toContain(' status ');
+  });
+
+  it('asks whether the reader reacted only when signed in: anonymous reads stay shareable', () => {
+    for (const read of [...Object.values(reads), addedSubscription, changedSubscription]) expect(read).not.toContain('viewerHasReacted');
+    for (const read of Object.values(reads)) expect(documents.withStatus(read)).toContain('reactions { kind count viewerHasReacted }');
+  });
+
+  it('keeps its largest page, pins and every reaction a site may offer, within the node limit', () => {
+    for (const source of [threadQuery, documents.withStatus(threadQuery)]) {
+      const measure = measureOperation(
+        schema,
+        parse(source),
+        undefined,
+        { slug: 'x', first: 20, replies: 5 },
+        { reactionKinds: maxReactionKinds },
+      );
+      expect(measure.nodes).toBeLessThanOrEqual(defaultRequestLimits.maxNodes);
+    }
   });
 });
