@@ -25,11 +25,11 @@ describe('the widget’s GraphQL operations', () => {
     ]);
   });
 
-  for (const [name, source] of [
-    ...operations,
+  const reactions: [string, string][] = [
     ['reactMutation(true)', documents.reactMutation(true)],
     ['reactMutation(false)', documents.reactMutation(false)],
-  ]) {
+  ];
+  for (const [name, source] of [...operations, ...reactions]) {
     it(`${name} is valid against the schema`, () => {
       expect(validate(schema, parse(source)).map((error) => error.message)).toEqual([]);
     });
