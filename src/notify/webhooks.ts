@@ -170,8 +170,12 @@ export function retryDelayMs(
   return Math.round(exact * (0.9 + 0.2 * random()));
 }
 
-/** How long a claimed delivery stays an instance's: well past an attempt's time limit. */
-const leaseMs = (settings: WebhookSettings) => settings.timeoutMs * 2 + 5000;
+/**
+ * How long `count` deliveries claimed together for one endpoint stay this instance's: long
+ * enough for all of them, `perWebhook` at a time, each up to the time limit, with room to spare.
+ */
+export const leaseMs = (settings: WebhookSettings, count: number, perWebhook: number) =>
+  settings.timeoutMs * (Math.ceil(count / perWebhook) + 1) + 5000;
 
 /** Due deliveries, oldest first, for the worker to claim. */
 export function dueDeliveries(db: Database, now: Date, take: number) {
@@ -183,27 +187,41 @@ export function dueDeliveries(db: Database, now: Date, take: number) {
   });
 }
 
-/** Takes a delivery for one attempt; false when another instance has it (or it is done). */
-export async function claimDelivery(db: Database, id: number, now: Date, settings: WebhookSettings): Promise<boolean> {
-  const { count } = await db.writer.webhookDelivery.updateMany({
-    where: { id, status: 'PENDING', nextAttemptAt: { lte: now }, OR: [{ lockedUntil: null }, { lockedUntil: { lt: now } }] },
-    data: { lockedUntil: new Date(now.getTime() + leaseMs(settings)) },
+/**
+ * Takes due deliveries for one attempt each, in one statement that answers which it took:
+ * another instance's claims are not due any more, so each delivery goes to one instance.
+ */
+export async function claimDeliveries(db: Database, ids: readonly number[], now: Date, lease: number): Promise<number[]> {
+  if (ids.length === 0) return [];
+  const claimed = await db.writer.webhookDelivery.updateManyAndReturn({
+    where: {
+      id: { in: [...ids] },
+      status: 'PENDING',
+      nextAttemptAt: { lte: now },
+      OR: [{ lockedUntil: null }, { lockedUntil: { lt: now } }],
+    },
+    data: { lockedUntil: new Date(now.getTime() + lease) },
+    select: { id: true },
   });
-  return count === 1;
+  return claimed.map((row) => row.id);
 }
 
-/** Makes one attempt at a claimed delivery and records it: delivered, retried later, or failed for good. */
-export async function deliver(
-  db: Database,
-  id: number,
-  settings: WebhookSettings,
-  agents: Agents,
-  clock = () => new Date(),
-): Promise<void> {
-  const delivery = await db.writer.webhookDelivery.findUnique({
-    where: { id },
+export interface ClaimedDelivery {
+  id: number;
+  webhookId: number;
+  payload: string;
+  eventType: string;
+  attemptCount: number;
+  createdAt: Date;
+  webhook: { url: string; secret: string; active: boolean };
+}
+
+export const loadDeliveries = (db: Database, ids: readonly number[]): Promise<ClaimedDelivery[]> =>
+  db.writer.webhookDelivery.findMany({
+    where: { id: { in: [...ids] } },
     select: {
       id: true,
+      webhookId: true,
       payload: true,
       eventType: true,
       attemptCount: true,
@@ -211,7 +229,22 @@ export async function deliver(
       webhook: { select: { url: true, secret: true, active: true } },
     },
   });
-  if (!delivery) return;
+
+/** One attempt's outcome, to record. */
+export interface Outcome {
+  delivery: ClaimedDelivery;
+  sentAt: Date;
+  finishedAt: Date;
+  result: AttemptResult;
+}
+
+/** Makes one attempt at a claimed delivery; never throws. */
+export async function attemptDelivery(
+  delivery: ClaimedDelivery,
+  settings: WebhookSettings,
+  agents: Agents,
+  clock = () => new Date(),
+): Promise<Outcome> {
   const sentAt = clock();
   const result = delivery.webhook.active
     ? await attempt(
@@ -226,33 +259,50 @@ export async function deliver(
         agents,
       )
     : { durationMs: 0, statusCode: null, responseBody: null, error: 'The webhook is paused.' };
-  const now = clock();
-  const attempts = delivery.attemptCount + 1;
-  const next = new Date(now.getTime() + retryDelayMs(attempts, settings));
-  const delivered = result.error === null;
-  const givenUp = !delivered && next.getTime() > delivery.createdAt.getTime() + settings.retryForMs;
-  // Not a writeTransaction: nothing a reader sees changes, so cached answers keep their versions.
-  // Two writes, the first an insert: on SQLite the batch takes the write lock at once.
+  return { delivery, sentAt, finishedAt: clock(), result };
+}
+
+/**
+ * Records attempts, many in one transaction: each attempt's row, and each delivery's new state:
+ * DELIVERED, retried after its backoff, or FAILED once the next try would fall past `retryForMs`.
+ * Not a writeTransaction: nothing a reader sees changes, so cached answers keep their versions.
+ */
+export async function recordOutcomes(db: Database, outcomes: readonly Outcome[], settings: WebhookSettings): Promise<void> {
+  if (outcomes.length === 0) return;
+  const delivered = outcomes.filter(({ result }) => result.error === null);
+  const failed = outcomes.filter(({ result }) => result.error !== null);
+  const now = new Date();
   await db.writer.$transaction([
-    db.writer.webhookAttempt.create({
-      data: {
-        deliveryId: id,
+    // An insert first: on SQLite the transaction takes the write lock at once.
+    db.writer.webhookAttempt.createMany({
+      data: outcomes.map(({ delivery, sentAt, result }) => ({
+        deliveryId: delivery.id,
         createdAt: sentAt,
         durationMs: result.durationMs,
         statusCode: result.statusCode,
         responseBody: result.responseBody,
         error: result.error,
-      },
-      select: { id: true },
+      })),
     }),
-    db.writer.webhookDelivery.update({
-      where: { id },
-      data: {
-        attemptCount: attempts,
-        lockedUntil: null,
-        ...(delivered ? { status: 'DELIVERED', deliveredAt: now } : givenUp ? { status: 'FAILED' } : { nextAttemptAt: next }),
-      },
-      select: { id: true },
+    db.writer.webhookDelivery.updateMany({
+      where: { id: { in: delivered.map(({ delivery }) => delivery.id) } },
+      data: { status: 'DELIVERED', deliveredAt: now, attemptCount: { increment: 1 }, lockedUntil: null },
+    }),
+    ...failed.map(({ delivery, finishedAt }) => {
+      const attempts = delivery.attemptCount + 1;
+      const next = new Date(finishedAt.getTime() + retryDelayMs(attempts, settings));
+      const givenUp = next.getTime() > delivery.createdAt.getTime() + settings.retryForMs;
+      return db.writer.webhookDelivery.update({
+        where: { id: delivery.id },
+        data: { attemptCount: attempts, lockedUntil: null, ...(givenUp ? { status: 'FAILED' as const } : { nextAttemptAt: next }) },
+        select: { id: true },
+      });
     }),
   ]);
+}
+
+/** Gives claimed deliveries back at once (an instance stopping), for another instance to take. */
+export async function releaseDeliveries(db: Database, ids: readonly number[]): Promise<void> {
+  if (ids.length > 0)
+    await db.writer.webhookDelivery.updateMany({ where: { id: { in: [...ids] }, status: 'PENDING' }, data: { lockedUntil: null } });
 }

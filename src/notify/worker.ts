@@ -12,7 +12,20 @@ import type { Database } from '../db.js';
 import type { Logger } from '../logger.js';
 import { type MailSettings, sendDueEmails } from './mail.js';
 import { dispatch } from './outbox.js';
-import { type Agents, claimDelivery, deliver, dueDeliveries, newAgents, type WebhookSettings } from './webhooks.js';
+import {
+  type Agents,
+  attemptDelivery,
+  type ClaimedDelivery,
+  claimDeliveries,
+  dueDeliveries,
+  leaseMs,
+  loadDeliveries,
+  newAgents,
+  type Outcome,
+  recordOutcomes,
+  releaseDeliveries,
+  type WebhookSettings,
+} from './webhooks.js';
 
 export interface WorkerOptions {
   webhooks: WebhookSettings;
@@ -26,6 +39,9 @@ export interface WorkerOptions {
   perWebhook?: number;
 }
 
+/** Outcomes finishing this close together are recorded in one transaction. */
+const recordEveryMs = 10;
+
 export class NotifyWorker {
   readonly #agents: Agents;
   readonly #inFlight = new Map<number, number>();
@@ -36,6 +52,10 @@ export class NotifyWorker {
   #again = false;
   #stopped = false;
   #refilling: Promise<void> | null = null;
+  #outcomes: Outcome[] = [];
+  /** Claimed deliveries waiting for a slot, per webhook. */
+  readonly #queues = new Map<number, ClaimedDelivery[]>();
+  #recording: Promise<void> | null = null;
   #refillAgain = false;
 
   constructor(
@@ -62,11 +82,12 @@ export class NotifyWorker {
       await this.#cycle;
       await this.#refilling;
       await Promise.all(this.#running);
+      await this.#recording?.catch(() => {});
       const [outbox, due] = await Promise.all([
         this.db.reader.outboxEvent.count(),
         dueDeliveries(this.db, new Date(), 1).then((rows) => rows.length),
       ]);
-      if (outbox === 0 && due === 0 && this.#running.size === 0) return;
+      if (outbox === 0 && due === 0 && this.#running.size === 0 && this.#recording === null && this.#queues.size === 0) return;
       this.wake();
       await new Promise((resolve) => setTimeout(resolve, 5));
     }
@@ -78,6 +99,10 @@ export class NotifyWorker {
     await this.#cycle;
     await this.#refilling;
     await Promise.all(this.#running);
+    await this.#recording?.catch(() => {});
+    const waiting = [...this.#queues.values()].flat().map((delivery) => delivery.id);
+    this.#queues.clear();
+    await releaseDeliveries(this.db, waiting).catch(() => {});
     this.#agents.close();
   }
 
@@ -129,28 +154,79 @@ export class NotifyWorker {
       });
   }
 
+  /**
+   * Starts attempts from the claimed queues in the free slots (at most `perWebhook` per
+   * endpoint), after claiming more when the queues run low: up to `batch` per endpoint in one
+   * statement, with a lease long enough for all of them.
+   */
   async #startDeliveries(): Promise<void> {
+    if (this.#stopped) return;
+    const perWebhook = this.options.perWebhook ?? 4;
+    const batch = perWebhook * 8;
+    const queued = [...this.#queues.values()].reduce((sum, queue) => sum + queue.length, 0);
+    if (queued < (this.options.concurrency ?? 16)) {
+      const now = new Date();
+      const byWebhook = new Map<number, number[]>();
+      for (const { id, webhookId } of await dueDeliveries(this.db, now, batch * 4)) {
+        const room = batch - (this.#queues.get(webhookId)?.length ?? 0);
+        const ids = byWebhook.get(webhookId) ?? [];
+        if (ids.length < room) byWebhook.set(webhookId, [...ids, id]);
+      }
+      for (const ids of byWebhook.values()) {
+        const claimed = await claimDeliveries(this.db, ids, now, leaseMs(this.options.webhooks, ids.length, perWebhook));
+        if (claimed.length === 0) continue;
+        for (const delivery of await loadDeliveries(this.db, claimed)) {
+          const queue = this.#queues.get(delivery.webhookId) ?? [];
+          this.#queues.set(delivery.webhookId, queue);
+          queue.push(delivery);
+        }
+      }
+    }
+    this.#launch();
+  }
+
+  /** Takes queued deliveries into free slots. */
+  #launch(): void {
     const concurrency = this.options.concurrency ?? 16;
     const perWebhook = this.options.perWebhook ?? 4;
-    if (this.#total >= concurrency) return;
-    const now = new Date();
-    const due = await dueDeliveries(this.db, now, concurrency * 4);
-    for (const { id, webhookId } of due) {
-      if (this.#stopped || this.#total >= concurrency) break;
-      if ((this.#inFlight.get(webhookId) ?? 0) >= perWebhook) continue;
-      if (!(await claimDelivery(this.db, id, now, this.options.webhooks))) continue;
-      this.#total++;
-      this.#inFlight.set(webhookId, (this.#inFlight.get(webhookId) ?? 0) + 1);
-      const running: Promise<void> = deliver(this.db, id, this.options.webhooks, this.#agents)
-        .catch((error) => this.options.logger.warn({ err: error, deliveryId: id }, 'notifications: recording an attempt failed'))
-        .finally(() => {
-          this.#total--;
-          this.#inFlight.set(webhookId, this.#inFlight.get(webhookId)! - 1);
-          this.#running.delete(running);
-          // A slot is free: the next due delivery need not wait for the tick.
-          this.#refill();
-        });
-      this.#running.add(running);
+    for (const [webhookId, queue] of this.#queues) {
+      while (queue.length > 0 && !this.#stopped && this.#total < concurrency && (this.#inFlight.get(webhookId) ?? 0) < perWebhook) {
+        const delivery = queue.shift()!;
+        this.#total++;
+        this.#inFlight.set(webhookId, (this.#inFlight.get(webhookId) ?? 0) + 1);
+        // The slot is free once the endpoint has answered; the outcome is recorded with others',
+        // well within the claim's lease.
+        const running: Promise<void> = attemptDelivery(delivery, this.options.webhooks, this.#agents)
+          .then((outcome) => {
+            this.#record(outcome).catch((error) =>
+              this.options.logger.warn({ err: error, deliveryId: delivery.id }, 'notifications: recording an attempt failed'),
+            );
+          })
+          .finally(() => {
+            this.#total--;
+            this.#inFlight.set(webhookId, this.#inFlight.get(webhookId)! - 1);
+            this.#running.delete(running);
+            if (queue.length > 0) this.#launch();
+            else this.#refill();
+          });
+        this.#running.add(running);
+      }
+      if (queue.length === 0) this.#queues.delete(webhookId);
     }
+  }
+
+  /**
+   * Attempts finishing together are recorded in one transaction: a write per attempt would
+   * make the database's write lock (SQLite's is one per file) the limit of delivery.
+   */
+  #record(outcome: Outcome): Promise<void> {
+    this.#outcomes.push(outcome);
+    // Within `recordEveryMs`: a commit per few milliseconds, not one per attempt.
+    this.#recording ??= new Promise<void>((resolve) => setTimeout(resolve, recordEveryMs)).then(async () => {
+      const batch = this.#outcomes.splice(0);
+      this.#recording = null;
+      await recordOutcomes(this.db, batch, this.options.webhooks);
+    });
+    return this.#recording;
   }
 }
