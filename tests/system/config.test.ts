@@ -60,6 +60,43 @@ describe('loadConfig', () => {
     ).toMatchObject({ maxNodes: 500, maxCost: 9000, maxResponseBytes: 65536, maxHeavyRequests: 3 });
   });
 
+  it('takes reactions, webhooks and mail settings, with defaults that send nothing anywhere private', () => {
+    expect(load({}).engagement).toEqual({
+      reactionKinds: ['LIKE'],
+      webhookAllowPrivate: false,
+      webhookTimeoutMs: 10_000,
+      smtpUrl: null,
+      mailFrom: 'Threadline <threadline@localhost>',
+      publicUrl: null,
+    });
+    expect(
+      load({
+        THREADLINE_REACTIONS: 'LIKE,DISLIKE',
+        THREADLINE_WEBHOOK_ALLOW_PRIVATE: 'true',
+        THREADLINE_SMTP_URL: 'smtps://mailer:secret@smtp.news.example:465',
+        THREADLINE_MAIL_FROM: 'Comments <comments@news.example>',
+        THREADLINE_PUBLIC_URL: 'https://comments.news.example/',
+      }).engagement,
+    ).toMatchObject({
+      reactionKinds: ['LIKE', 'DISLIKE'],
+      webhookAllowPrivate: true,
+      smtpUrl: 'smtps://mailer:secret@smtp.news.example:465',
+      publicUrl: 'https://comments.news.example',
+    });
+  });
+
+  it.each([
+    [{ THREADLINE_REACTIONS: 'like' }, /THREADLINE_REACTIONS names reactions in capitals/],
+    [{ THREADLINE_REACTIONS: 'A,B,C,D,E,F,G' }, /THREADLINE_REACTIONS names at most 6 reactions/],
+    [{ THREADLINE_WEBHOOK_ALLOW_PRIVATE: 'yes' }, /THREADLINE_WEBHOOK_ALLOW_PRIVATE must be "true" or "false"/],
+    [{ THREADLINE_SMTP_URL: 'mail.example:25' }, /THREADLINE_SMTP_URL must be an "smtp:\/\/host:port"/],
+    [{ THREADLINE_MAIL_FROM: 'nobody' }, /THREADLINE_MAIL_FROM must be an address/],
+    [{ THREADLINE_PUBLIC_URL: 'comments.example' }, /THREADLINE_PUBLIC_URL must be an http/],
+  ])('refuses the engagement setting %j with a ConfigError that says what is wrong', (env, message) => {
+    expect(() => load(env)).toThrow(ConfigError);
+    expect(() => load(env)).toThrow(message);
+  });
+
   it.each([
     [{ THREADLINE_ALLOWED_ORIGINS: 'news.example' }, /THREADLINE_ALLOWED_ORIGINS must list origins such as "https:\/\/news.example"/],
     [{ THREADLINE_ALLOWED_ORIGINS: 'https://news.example/comments' }, /no path\); got "https:\/\/news.example\/comments"/],

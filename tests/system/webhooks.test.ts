@@ -2,6 +2,9 @@
 // that answers, fails, hangs and recovers; claimed once across instances; private targets
 // refused unless allowed.
 import { createHmac, timingSafeEqual } from 'node:crypto';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -61,6 +64,17 @@ function verify(secret: string, header: string, body: string): boolean {
   const expected = createHmac('sha256', secret).update(`${parts.t}.${body}`).digest();
   const given = Buffer.from(parts.v1 ?? '', 'hex');
   return given.length === expected.length && timingSafeEqual(given, expected);
+}
+
+/** The signature check README.md shows, loaded from its code block. */
+async function readmeVerifier(): Promise<{ verifyThreadline: (body: string, header: string, secret: string) => boolean }> {
+  const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+  const code = /```js\n([\s\S]*?export function verifyThreadline[\s\S]*?)```/.exec(readme)?.[1];
+  if (!code) throw new Error('README.md has no verifyThreadline example');
+  expect(code.trim().split('\n').length).toBeLessThanOrEqual(10);
+  const file = join(mkdtempSync(join(tmpdir(), 'threadline-readme-')), 'verify.mjs');
+  writeFileSync(file, code);
+  return import(file);
 }
 
 const fast = { allowPrivate: true, timeoutMs: 300, retryBaseMs: 40, maxDelayMs: 200, retryForMs: 60_000 };
@@ -209,6 +223,10 @@ describe('deliveries', () => {
     expect(request!.headers['threadline-event']).toBe('COMMENT_ADDED');
     expect(verify(made.secret, String(request!.headers['threadline-signature']), request!.body)).toBe(true);
     expect(verify('whsec_wrong', String(request!.headers['threadline-signature']), request!.body)).toBe(false);
+    // The README's example, as a receiver would paste it, accepts it too and refuses a changed body.
+    const { verifyThreadline } = await readmeVerifier();
+    expect(verifyThreadline(request!.body, String(request!.headers['threadline-signature']), made.secret)).toBe(true);
+    expect(verifyThreadline(`${request!.body} `, String(request!.headers['threadline-signature']), made.secret)).toBe(false);
     const payload = JSON.parse(request!.body);
     expect(payload).toMatchObject({
       type: 'comment.added',
