@@ -233,6 +233,25 @@ describe('the thread page', () => {
     expect(orphan).toMatchObject({ parentItem: { '@id': id('hidden') } });
   });
 
+  it('shows pinned comments first on the first page, once, and their replies in place with their "in reply to" link', async () => {
+    const article = await createArticle('Pins first', new Date(Date.now() - 60_000).toISOString());
+    const ids: string[] = [];
+    for (let i = 1; i <= 4; i++) ids.push(await postComment(writer, article.id, `Top ${i}.`));
+    const reply = await postComment(writer, article.id, 'A reply to the third.', ids[2]);
+    await mutate(moderator, 'pinComment', { commentId: ids[2] });
+    const { doc } = await page(`/articles/${article.slug}/comments`);
+    const order = commentsOf(doc).map(numberOf);
+    expect(order).toEqual([3, 1, 2, 5, 4]);
+    const pinned = commentById(doc, 3);
+    expect(DomUtils.textContent(pinned)).toContain('Pinned');
+    expect(parentElement(parentElement(pinned)!)!.attribs['aria-label']).toBe('Pinned comments');
+    // Its reply stays in thread order, linked to it.
+    const orphan = commentById(doc, numbers[reply]!);
+    expect(enclosingComment(orphan)).toBeNull();
+    expect(DomUtils.textContent(orphan)).toContain('in reply to #3');
+    expect(jsonLdOf(doc).data.comment.map((comment) => comment['@id'])).toEqual(['#comment-3', '#comment-1', '#comment-2', '#comment-5', '#comment-4']);
+  });
+
   it('shows a hidden comment and a deleted one as tombstones that keep their number, their place and their replies', async () => {
     // A moderator's request too: the page is what the public sees, whoever asks.
     for (const headers of [{}, { authorization: `Bearer ${moderator}` }] as Record<string, string>[]) {
