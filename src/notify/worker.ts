@@ -12,6 +12,7 @@ import type { Database } from '../db.js';
 import type { Logger } from '../logger.js';
 import { type MailSettings, sendDueEmails } from './mail.js';
 import { dispatch } from './outbox.js';
+import { pruneNotifications } from './prune.js';
 import {
   type Agents,
   attemptDelivery,
@@ -39,6 +40,9 @@ export interface WorkerOptions {
   perWebhook?: number;
 }
 
+/** How often an instance drops deliveries and emails past their retention (src/notify/prune.ts). */
+const pruneEveryMs = 3_600_000;
+
 /** Outcomes finishing this close together are recorded in one transaction. */
 const recordEveryMs = 10;
 
@@ -53,6 +57,8 @@ export class NotifyWorker {
   #stopped = false;
   #refilling: Promise<void> | null = null;
   #outcomes: Outcome[] = [];
+  /** When this instance last pruned; 0: at its first round. */
+  #pruned = 0;
   /** Claimed deliveries waiting for a slot, per webhook. */
   readonly #queues = new Map<number, ClaimedDelivery[]>();
   #recording: Promise<void> | null = null;
@@ -127,6 +133,11 @@ export class NotifyWorker {
       if ((await dispatch(this.db, this.options.publicUrl())) === 200) this.#again = true;
       this.#refill();
       await this.#refilling;
+      if (Date.now() - this.#pruned > pruneEveryMs) {
+        this.#pruned = Date.now();
+        const dropped = await pruneNotifications(this.db);
+        if (dropped > 0) this.options.logger.info({ dropped }, 'notifications: dropped deliveries and emails past their retention');
+      }
       if (this.options.mail) {
         const { transport, settings, key } = this.options.mail;
         await sendDueEmails(this.db, transport, { ...settings, publicUrl: this.options.publicUrl() }, key);

@@ -249,7 +249,13 @@ describe('the thread page', () => {
     const orphan = commentById(doc, numbers[reply]!);
     expect(enclosingComment(orphan)).toBeNull();
     expect(DomUtils.textContent(orphan)).toContain('in reply to #3');
-    expect(jsonLdOf(doc).data.comment.map((comment) => comment['@id'])).toEqual(['#comment-3', '#comment-1', '#comment-2', '#comment-5', '#comment-4']);
+    expect(jsonLdOf(doc).data.comment.map((comment) => comment['@id'])).toEqual([
+      '#comment-3',
+      '#comment-1',
+      '#comment-2',
+      '#comment-5',
+      '#comment-4',
+    ]);
   });
 
   it('shows a hidden comment and a deleted one as tombstones that keep their number, their place and their replies', async () => {

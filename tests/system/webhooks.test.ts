@@ -10,6 +10,7 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { App } from '../../src/app.js';
 import { defaultWriteLimits } from '../../src/config.js';
+import { pruneNotifications } from '../../src/notify/prune.js';
 import { guardedLookup, isPrivateAddress } from '../../src/notify/targets.js';
 import {
   CreateWebhookDocument,
@@ -369,5 +370,28 @@ describe('deliveries', () => {
     const numbers = receiver.received.map((request) => JSON.parse(request.body).data.comment.number).sort((a, b) => a - b);
     expect(numbers).toEqual(Array.from({ length: count }, (_, i) => i + 1));
     for (const app of apps) await app.stop();
+  });
+
+  it('drops finished deliveries and their attempts after 30 days, and keeps the rest', async () => {
+    const hook = await db.writer.webhook.create({ data: { url: receiver.url, events: 'COMMENT_ADDED', secret: 'whsec_prune' } });
+    const days = (n: number) => new Date(Date.now() - n * 86_400_000);
+    const make = (status: 'DELIVERED' | 'FAILED' | 'PENDING', createdAt: Date) =>
+      db.writer.webhookDelivery.create({
+        data: {
+          webhookId: hook.id,
+          eventType: 'COMMENT_ADDED',
+          payload: '{}',
+          status,
+          createdAt,
+          nextAttemptAt: createdAt,
+          attempts: { create: { durationMs: 1, statusCode: 200 } },
+        },
+      });
+    const old = [await make('DELIVERED', days(31)), await make('FAILED', days(40))];
+    const kept = [await make('DELIVERED', days(29)), await make('PENDING', days(31))];
+    expect(await pruneNotifications(db)).toBe(2);
+    const left = await db.reader.webhookDelivery.findMany({ where: { webhookId: hook.id }, select: { id: true } });
+    expect(left.map((row) => row.id).sort()).toEqual(kept.map((row) => row.id).sort());
+    expect(await db.reader.webhookAttempt.count({ where: { deliveryId: { in: old.map((row) => row.id) } } })).toBe(0);
   });
 });
