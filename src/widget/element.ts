@@ -483,17 +483,21 @@ export class ThreadlineComments extends HTMLElement {
     if (!data.isDeleted && !unpublished) {
       for (const reaction of data.reactions) {
         const [symbol, name] = reactionLabel(reaction.kind);
+        // Named by its own text (the symbol is decoration): "Like comment 3: 2".
         const element = h(
           'button',
           {
             type: 'button',
             part: 'button reaction',
             class: 'reaction',
+            'data-kind': reaction.kind,
             'aria-pressed': String(reaction.viewerHasReacted === true),
-            'aria-label': `${name} comment ${data.number} (${reaction.count})`,
+            title: name,
             disabled: locked,
           },
-          `${symbol} ${reaction.count}`,
+          symbol ? h('span', { 'aria-hidden': 'true' }, `${symbol} `) : null,
+          h('span', { class: 'visually-hidden' }, `${name} comment ${data.number}: `),
+          h('span', { class: 'count' }, String(reaction.count)),
         );
         element.addEventListener('click', () => void this.#react(view, reaction));
         actions.append(element);
@@ -637,7 +641,6 @@ export class ThreadlineComments extends HTMLElement {
   /** Adds the reader's reaction, or takes it back; the counts come back with the answer. */
   async #react(view: View, reaction: Reaction): Promise<void> {
     const token = await this.#tokenFor(true).catch(() => null);
-    const [, name] = reactionLabel(reaction.kind);
     if (!token) {
       this.#say(`Sign in to react to comment #${view.data.number}.`);
       return;
@@ -655,7 +658,7 @@ export class ThreadlineComments extends HTMLElement {
       }
       view.data = { ...view.data, reactions: result.comment.reactions };
       this.#draw(view);
-      view.article.querySelector<HTMLButtonElement>(`button[aria-label^="${name} comment"]`)?.focus();
+      view.article.querySelector<HTMLButtonElement>(`button[data-kind="${reaction.kind}"]`)?.focus();
     } catch (error) {
       this.#say((error as Error).message);
     }
@@ -967,6 +970,11 @@ export class ThreadlineComments extends HTMLElement {
     const held = this.#pending.findIndex((pending) => pending.id === comment.id);
     if (held >= 0) this.#pending[held] = { ...comment, replyCount: this.#pending[held]!.replyCount };
     const view = this.#views.get(comment.id);
+    if (!view && comment.isPinned && !comment.parent) {
+      // Pinned from a page the reader has not opened: it shows first all the same.
+      this.#place(comment, null);
+      return;
+    }
     if (view) {
       // An anonymous event carries no `viewerHasReacted`: the reader's own presses stay as they were.
       const pressed = new Set(view.data.reactions.filter((r) => r.viewerHasReacted).map((r) => r.kind));
@@ -977,7 +985,12 @@ export class ThreadlineComments extends HTMLElement {
       this.#draw(view);
       if (!comment.parent && comment.isPinned !== (view.item.parentElement === this.#pinned)) {
         if (comment.isPinned) this.#pinned.append(view.item);
-        else insertByNumber(this.#list, view.item, comment.number);
+        else if (this.#top.hasNextPage && comment.number > lastNumberIn(this.#list)) {
+          // Its place is on a page the reader has not opened: it goes until they open it.
+          view.item.remove();
+          this.#views.delete(comment.id);
+          this.#byNumber.delete(comment.number);
+        } else insertByNumber(this.#list, view.item, comment.number);
       }
     }
   }
@@ -1022,6 +1035,12 @@ const knownReactions: Record<string, [string, string]> = {
 function reactionLabel(kind: string): [string, string] {
   const name = kind.charAt(0) + kind.slice(1).toLowerCase().replace(/_/g, ' ');
   return knownReactions[kind] ?? ['', name];
+}
+
+/** The number of the last comment a list shows at its own level; 0 when it shows none. */
+function lastNumberIn(list: HTMLOListElement): number {
+  const id = list.lastElementChild?.querySelector(':scope > article')?.id ?? '';
+  return Number(id.slice('comment-'.length)) || 0;
 }
 
 function ownTextBefore(body: Element, container: Node, offset: number): string {
