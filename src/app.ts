@@ -96,7 +96,7 @@ export interface NotificationOptions {
   mail?: Partial<Omit<MailSettings, 'publicUrl'>>;
   /** THREADLINE_PUBLIC_URL, for links in emails and payloads; the address the server listens on when left out. */
   publicUrl?: string | null;
-  /** The outbox worker runs on every instance unless this is false (tools, some tests). */
+  /** The outbox worker (and the sweep for unannounced reactions) runs on every instance unless this is false (tools, most tests). */
   worker?: boolean;
   workerIntervalMs?: number;
 }
@@ -436,6 +436,8 @@ export function buildApp(options: AppOptions): App {
           const address = server.address() as AddressInfo;
           listening = `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`;
           worker?.start();
+          // Background rounds go together: where no worker runs (tools, most tests), no sweep either.
+          if (worker) announcer.start();
           resolve(address);
         });
       }),

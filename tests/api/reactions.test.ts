@@ -240,4 +240,25 @@ describe('reaction events', () => {
       await Promise.all(listening);
     }
   });
+
+  it('announces a change whose instance stopped before announcing it, at the next sweep elsewhere', async () => {
+    const thread = await newThread();
+    const commentId = await post(thread.globalId, 'Left unannounced.');
+    const id = rowId(commentId);
+    const logger = createLogger('silent');
+    const stopped = new ReactionAnnouncer(db, new LivePubSub(), logger, 60_000);
+    await react(commentId, someone());
+    stopped.changed(id);
+    stopped.stop();
+    expect((await db.reader.comment.findUniqueOrThrow({ where: { id } })).reactionsDirty).toBe(true);
+    const pubsub = new LivePubSub();
+    const other = new ReactionAnnouncer(db, pubsub, logger, 10);
+    try {
+      await other.sweep();
+      await expect.poll(() => db.reader.comment.findUniqueOrThrow({ where: { id } }).then((c) => c.reactionsDirty)).toBe(false);
+      expect(await db.reader.commentEvent.count({ where: { commentId: id, kind: 'REACTED' } })).toBe(1);
+    } finally {
+      other.stop();
+    }
+  });
 });

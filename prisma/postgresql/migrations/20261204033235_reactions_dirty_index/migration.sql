@@ -1,0 +1,2 @@
+-- CreateIndex
+CREATE INDEX "Comment_reactionsDirty_idx" ON "Comment"("reactionsDirty");
