@@ -33,7 +33,7 @@ export async function setNotificationPreferences(db: Database, viewer: Viewer, c
       if (off.length > 0) await tx.emailNotification.deleteMany({ where: { recipientId: author.id, sentAt: null, kind: { in: off } } });
       return author.id;
     },
-    // The author's own settings: nothing any reader sees.
-    { scope: 'comments' },
+    // The author's own settings: nothing any cached answer shows.
+    { scope: 'none' },
   );
 }

@@ -20,13 +20,18 @@ export interface Versions {
   articles: Map<number, number>;
 }
 
-/** What a write changed, beyond its own article's comments (which move that article's seq). */
-export type WriteScope = 'comments' | 'site';
+/**
+ * What a write changed, beyond its own article's comments (which move that article's seq).
+ * `none`: nothing any cached answer shows (the outbox, deliveries, an author's own email
+ * settings, administrators' webhooks): the versions stay as they are.
+ */
+export type WriteScope = 'comments' | 'site' | 'none';
 
 const siteChanges = new WeakSet<DbTx>();
 
 /** The last statement of a write transaction. */
 export async function commitVersions(tx: DbTx, scope: WriteScope): Promise<void> {
+  if (scope === 'none' && !siteChanges.has(tx)) return;
   if (scope === 'site' || siteChanges.has(tx)) {
     await tx.$executeRaw`UPDATE "CacheVersion" SET "epoch" = "epoch" + 1, "site" = "site" + 1 WHERE "id" = 1`;
   } else await tx.$executeRaw`UPDATE "CacheVersion" SET "epoch" = "epoch" + 1 WHERE "id" = 1`;

@@ -77,7 +77,7 @@ export async function createWebhook(db: Database, viewer: Viewer, input: Webhook
       await recordModeration(tx, viewer, { kind: 'RULES_CHANGE', detail: `webhook ${webhook.id} created: ${url} (${events})` }, now);
       return { id: webhook.id, secret };
     },
-    { scope: 'comments' },
+    { scope: 'none' },
   );
 }
 
@@ -116,7 +116,7 @@ export async function updateWebhook(db: Database, viewer: Viewer, input: Webhook
       await recordModeration(tx, viewer, { kind: 'RULES_CHANGE', detail: `webhook ${input.id} changed: ${changed || 'nothing'}` }, now);
       return { id: input.id, secret: secret ?? null };
     },
-    { scope: 'comments' },
+    { scope: 'none' },
   );
 }
 
@@ -132,6 +132,6 @@ export async function deleteWebhook(db: Database, viewer: Viewer, id: number, no
       await recordModeration(tx, viewer, { kind: 'RULES_CHANGE', detail: `webhook ${id} deleted: ${existing.url}` }, now);
       return { id };
     },
-    { scope: 'comments' },
+    { scope: 'none' },
   );
 }

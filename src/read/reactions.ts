@@ -40,12 +40,17 @@ function batchOf(context: Context): Batch {
   const current = batches.get(context);
   if (current) return current;
   const ids = new Set<number>();
-  // Read once the tick's resolvers have all asked: a promise callback runs after them.
-  const ready = new Promise<number[]>((resolve) => setImmediate(() => resolve([...ids])));
+  // Read once the tick's resolvers have all asked. The batch closes as its ids are taken: a
+  // resolver that asks later starts a batch of its own instead of joining one already read.
+  const ready = new Promise<number[]>((resolve) =>
+    setImmediate(() => {
+      if (batches.get(context) === batch) batches.delete(context);
+      resolve([...ids]);
+    }),
+  );
   const { db } = context;
   const kinds = [...context.engagement.reactionKinds];
   const counts = ready.then(async (commentIds) => {
-    batches.delete(context);
     const rows = await db.reader.reactionCount.findMany({
       where: { commentId: { in: commentIds }, kind: { in: kinds }, count: { gt: 0 } },
       select: { commentId: true, kind: true, count: true },

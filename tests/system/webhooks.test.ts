@@ -394,4 +394,30 @@ describe('deliveries', () => {
     expect(left.map((row) => row.id).sort()).toEqual(kept.map((row) => row.id).sort());
     expect(await db.reader.webhookAttempt.count({ where: { deliveryId: { in: old.map((row) => row.id) } } })).toBe(0);
   });
+
+  it('moves no cache version: an idle worker takes no write lock, and handing the outbox on changes nothing readers see', async () => {
+    const epoch = async () => (await db.reader.cacheVersion.findUniqueOrThrow({ where: { id: 1 } })).epoch;
+    const app = workerApp();
+    await app.start(0, '127.0.0.1');
+    const made = await createHook(app, receiver.url, ['COMMENT_ADDED']);
+    if (made.__typename !== 'CreateWebhookSuccess') throw new Error(made.__typename);
+    const thread = await newThread();
+    const before = await epoch();
+    receiver.received.length = 0;
+    await postComment(app, thread.globalId, 'One write, one epoch.');
+    await expect.poll(() => receiver.received.length).toBe(1);
+    await app.worker!.idle();
+    // Rounds keep coming every 50 ms; ten of them, and the epoch is where the one write left it.
+    let rounds = 0;
+    const stop = db.onQuery((sql) => {
+      if (sql.includes('OutboxEvent')) rounds++;
+    });
+    try {
+      await expect.poll(() => rounds, { timeout: 5000 }).toBeGreaterThanOrEqual(10);
+    } finally {
+      stop();
+    }
+    expect(await epoch()).toBe(before + 1);
+    await app.stop();
+  });
 });
