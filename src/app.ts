@@ -102,6 +102,23 @@ export interface NotificationOptions {
 }
 
 /**
+ * Nodemailer over THREADLINE_SMTP_URL, whose query parameters are nodemailer's options. Waits are
+ * bounded unless the URL says otherwise: a mail server that hangs must not hold the worker's
+ * rounds, and the outbox with them, for nodemailer's default of minutes.
+ */
+function smtpTransport(url: string) {
+  const parsed = new URL(url);
+  for (const [option, ms] of [
+    ['connectionTimeout', '10000'],
+    ['greetingTimeout', '10000'],
+    ['socketTimeout', '30000'],
+  ] as const) {
+    if (!parsed.searchParams.has(option)) parsed.searchParams.set(option, ms);
+  }
+  return createTransport(parsed.href);
+}
+
+/**
  * After a mutation, which may have written to the moderation log and the outbox: moderators
  * hear of it, and the outbox is handed on, at once.
  */
@@ -309,7 +326,7 @@ export function buildApp(options: AppOptions): App {
           mail: notifications.smtpUrl
             ? {
                 settings: { ...defaultMailSettings, ...notifications.mail },
-                transport: createTransport(notifications.smtpUrl),
+                transport: smtpTransport(notifications.smtpUrl),
                 key: unsubscribeKey(options.secret),
               }
             : null,

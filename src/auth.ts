@@ -95,14 +95,15 @@ export async function viewerFromAuthorization(header: string | null | undefined,
   if (typeof role !== 'string' || !(roles as readonly string[]).includes(role)) {
     throw new AuthenticationError(`The token's "role" must be one of ${roles.join(', ')}.`);
   }
-  if (email !== undefined && !isEmailAddress(email)) {
+  // Identity providers send `"email": null` for an account without one: no email, not a bad token.
+  if (email !== undefined && email !== null && !isEmailAddress(email)) {
     throw new AuthenticationError('The token\'s "email" must be an email address (at most 254 characters).');
   }
   return {
     handle: sub,
     name: name.trim(),
     role: role as Role,
-    ...(email !== undefined ? { email: email as string } : {}),
+    ...(typeof email === 'string' ? { email } : {}),
     expiresAt: new Date((exp as number) * 1000),
   };
 }

@@ -12,7 +12,7 @@ import { ensureAuthor } from './authors.js';
 import { assertNotBanned } from './bans.js';
 import { NotFoundError, ThreadLockedError, ValidationError } from './errors.js';
 import { appendEvent, type LiveEvent } from './events.js';
-import { showsArticle } from './visibility.js';
+import { showsArticle, showsComment } from './visibility.js';
 
 export const defaultReactionKinds: readonly string[] = ['LIKE'];
 /** A few: each comment of a page lists every one, and the widget's page must stay within the node limit. */
@@ -61,13 +61,21 @@ export async function setReaction(
         select: {
           id: true,
           articleId: true,
+          authorId: true,
           deletedAt: true,
           hiddenAt: true,
           status: true,
           article: { select: { publishedAt: true, commentsLocked: true } },
         },
       });
-      if (!comment || !showsArticle(comment.article, viewer, now)) throw new NotFoundError('The comment does not exist.');
+      // A comment the viewer may not see (held, hidden) does not exist for them: no answer tells it apart.
+      if (
+        !comment ||
+        !showsArticle(comment.article, viewer, now) ||
+        !(comment.deletedAt || showsComment({ ...comment, authorId: comment.authorId }, viewer, author.id))
+      ) {
+        throw new NotFoundError('The comment does not exist.');
+      }
       const unchanged = { commentId: comment.id, articleId: comment.articleId, changed: false };
       if (input.on) {
         // Only what everyone can read takes reactions; taking one back stays open whatever happened since.
@@ -94,8 +102,10 @@ export async function setReaction(
       });
       return { ...unchanged, changed: true };
     },
-    // No event here (announceReactions logs one, coalesced); cached answers follow that event.
-    { scope: 'comments' },
+    // No event and no version here: announceReactions logs the event, coalesced, and cached
+    // answers follow it (a click moving the site-wide epoch would void every cached answer not
+    // about one article, at each click).
+    { scope: 'none' },
   );
 }
 

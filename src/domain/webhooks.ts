@@ -14,6 +14,12 @@ import { NotFoundError, ValidationError } from './errors.js';
 import { recordModeration } from './moderation-log.js';
 
 export const maxWebhooks = 50;
+
+/**
+ * What the moderation log says of an endpoint: its host. Moderators read the log, and a chat
+ * service's webhook URL carries its secret in the path.
+ */
+const hostOf = (url: string) => new URL(url).host;
 export const maxWebhookUrlLength = 2000;
 export const maxWebhookDescription = 500;
 
@@ -74,7 +80,12 @@ export async function createWebhook(db: Database, viewer: Viewer, input: Webhook
       }
       const secret = newWebhookSecret();
       const webhook = await tx.webhook.create({ data: { url, events, description, secret, createdAt: now, updatedAt: now } });
-      await recordModeration(tx, viewer, { kind: 'RULES_CHANGE', detail: `webhook ${webhook.id} created: ${url} (${events})` }, now);
+      await recordModeration(
+        tx,
+        viewer,
+        { kind: 'RULES_CHANGE', detail: `webhook ${webhook.id} created: ${hostOf(url)} (${events})` },
+        now,
+      );
       return { id: webhook.id, secret };
     },
     { scope: 'none' },
@@ -129,7 +140,7 @@ export async function deleteWebhook(db: Database, viewer: Viewer, id: number, no
       await tx.webhookAttempt.deleteMany({ where: { delivery: { webhookId: id } } });
       await tx.webhookDelivery.deleteMany({ where: { webhookId: id } });
       await tx.webhook.delete({ where: { id } });
-      await recordModeration(tx, viewer, { kind: 'RULES_CHANGE', detail: `webhook ${id} deleted: ${existing.url}` }, now);
+      await recordModeration(tx, viewer, { kind: 'RULES_CHANGE', detail: `webhook ${id} deleted: ${hostOf(existing.url)}` }, now);
       return { id };
     },
     { scope: 'none' },

@@ -69,6 +69,8 @@ const articleTypes = new Set([
   'PageInfo',
   'Permalink',
   'Quote',
+  // A comment's reaction counts: they change with its article's REACTED events.
+  'ReactionCount',
 ]);
 /** Shown inside an article by their own fields only: their lists span articles. */
 const sharedTypes = new Set(['Author', 'Tag']);
@@ -115,6 +117,10 @@ function shapeOf(schema: GraphQLSchema, document: DocumentNode, operationName: s
   byOperation.set(operationName ?? '', shape);
   return shape;
 }
+
+/** Whether a stored answer to the operation holds while its articles' events do (else: until any write). */
+export const isArticleScoped = (schema: GraphQLSchema, document: DocumentNode, operationName: string | null | undefined): boolean =>
+  shapeOf(schema, document, operationName).articleScoped;
 
 /** Whether the operation asks for a field that is the viewer's own (live groups keep such subscribers apart). */
 export const asksForPrivateFields = (schema: GraphQLSchema, document: DocumentNode, operationName: string | null | undefined): boolean =>

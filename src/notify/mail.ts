@@ -63,7 +63,15 @@ interface Claimed {
   kind: NotificationKind;
   createdAt: Date;
   attemptCount: number;
-  comment: { number: number; body: string; author: { name: string }; article: { slug: string; title: string } };
+  comment: {
+    number: number;
+    body: string;
+    deletedAt: Date | null;
+    hiddenAt: Date | null;
+    status: string;
+    author: { name: string };
+    article: { slug: string; title: string };
+  };
 }
 
 /**
@@ -118,9 +126,11 @@ export async function sendDueEmails(
     }
     const claimed: Claimed[] = [];
     for (const id of mine) {
+      // The clock now, not the round's start: sends before this one took their time.
+      const claimedAt = new Date();
       const { count } = await db.writer.emailNotification.updateMany({
-        where: { id, sentAt: null, failedAt: null, OR: [{ lockedUntil: null }, { lockedUntil: { lt: now } }] },
-        data: { lockedUntil: new Date(now.getTime() + leaseMs) },
+        where: { id, sentAt: null, failedAt: null, OR: [{ lockedUntil: null }, { lockedUntil: { lt: claimedAt } }] },
+        data: { lockedUntil: new Date(claimedAt.getTime() + leaseMs) },
       });
       if (count === 0) continue;
       claimed.push(
@@ -132,13 +142,28 @@ export async function sendDueEmails(
             createdAt: true,
             attemptCount: true,
             comment: {
-              select: { number: true, body: true, author: { select: { name: true } }, article: { select: { slug: true, title: true } } },
+              select: {
+                number: true,
+                body: true,
+                deletedAt: true,
+                hiddenAt: true,
+                status: true,
+                author: { select: { name: true } },
+                article: { select: { slug: true, title: true } },
+              },
             },
           },
         }),
       );
     }
-    const wanted = claimed.filter((n) => (n.kind === 'REPLY' ? preference.replies : preference.quotes));
+    // A comment moderators removed since (or its author deleted) is nobody's news any more.
+    const wanted = claimed.filter(
+      (n) =>
+        (n.kind === 'REPLY' ? preference.replies : preference.quotes) &&
+        n.comment.deletedAt === null &&
+        n.comment.hiddenAt === null &&
+        n.comment.status === 'PUBLISHED',
+    );
     const dropped = claimed.filter((n) => !wanted.includes(n)).map((n) => n.id);
     if (dropped.length > 0) await db.writer.emailNotification.deleteMany({ where: { id: { in: dropped } } });
     if (wanted.length === 0) continue;

@@ -8,7 +8,7 @@ import type { Database } from '../db.js';
 export const notificationRetentionDays = 30;
 const chunk = 1000;
 
-/** Drops finished deliveries (with their attempts) and sent or abandoned emails older than the retention; answers how many. */
+/** Drops finished deliveries (with their attempts) and emails older than the retention, sent or not; answers how many. */
 export async function pruneNotifications(db: Database, retentionDays = notificationRetentionDays, now = new Date()): Promise<number> {
   const cutoff = new Date(now.getTime() - retentionDays * 86_400_000);
   let dropped = 0;
@@ -28,7 +28,8 @@ export async function pruneNotifications(db: Database, retentionDays = notificat
   }
   for (;;) {
     const old = await db.reader.emailNotification.findMany({
-      where: { createdAt: { lt: cutoff }, OR: [{ sentAt: { not: null } }, { failedAt: { not: null } }] },
+      // Unsent ones too: without a mail server they never go, and a backlog a month old is nobody's news.
+      where: { createdAt: { lt: cutoff } },
       select: { id: true },
       take: chunk,
     });

@@ -29,6 +29,8 @@ const v4Blocked: [number, number][] = [
   ['203.0.113.0', 24],
   ['224.0.0.0', 4],
   ['240.0.0.0', 4],
+  // Azure's host endpoint (WireServer), reachable from every VM.
+  ['168.63.129.16', 32],
 ].map(([base, bits]) => [v4Number(base as string)!, bits as number]);
 
 function v4Number(address: string): number | null {
@@ -78,10 +80,16 @@ function v6Private(address: string): boolean {
   if (groups.slice(0, 5).every((group) => group === 0) && (groups[5] === 0xffff || groups[5] === 0)) {
     return v4Private(`${groups[6]! >> 8}.${groups[6]! & 255}.${groups[7]! >> 8}.${groups[7]! & 255}`);
   }
-  // NAT64 (64:ff9b::/96) reaches IPv4 too.
-  if (a === 0x64 && groups[1] === 0xff9b && groups.slice(2, 6).every((group) => group === 0)) {
-    return v4Private(`${groups[6]! >> 8}.${groups[6]! & 255}.${groups[7]! >> 8}.${groups[7]! & 255}`);
-  }
+  const v4At = (high: number, low: number) => `${high >> 8}.${high & 255}.${low >> 8}.${low & 255}`;
+  // SIIT (::ffff:0:a.b.c.d) and NAT64 (64:ff9b::/96) reach IPv4 too; so does 6to4 (2002:a.b.c.d::/16).
+  if (groups.slice(0, 4).every((group) => group === 0) && groups[4] === 0xffff && groups[5] === 0)
+    return v4Private(v4At(groups[6]!, groups[7]!));
+  if (a === 0x64 && groups[1] === 0xff9b && groups.slice(2, 6).every((group) => group === 0))
+    return v4Private(v4At(groups[6]!, groups[7]!));
+  if (a === 0x2002) return v4Private(v4At(groups[1]!, groups[2]!));
+  if (a === 0x64 && groups[1] === 0xff9b && groups[2] === 1) return true; // 64:ff9b:1::/48, local NAT64
+  if (a === 0x2001 && groups[1] === 0) return true; // Teredo 2001::/32: tunnels to any IPv4
+  if (a === 0x0100 && groups.slice(1, 4).every((group) => group === 0)) return true; // 100::/64, discard
   if ((a & 0xfe00) === 0xfc00) return true; // fc00::/7 unique local
   if ((a & 0xffc0) === 0xfe80) return true; // fe80::/10 link-local
   if ((a & 0xffc0) === 0xfec0) return true; // fec0::/10 site-local (deprecated)

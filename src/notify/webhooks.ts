@@ -208,6 +208,8 @@ export async function claimDeliveries(db: Database, ids: readonly number[], now:
 
 export interface ClaimedDelivery {
   id: number;
+  /** Until when this instance holds it (set when claimed, here): an attempt starts only with time to finish inside it. */
+  leaseUntil?: number;
   webhookId: number;
   payload: string;
   eventType: string;
@@ -269,6 +271,19 @@ export async function attemptDelivery(
  */
 export async function recordOutcomes(db: Database, outcomes: readonly Outcome[], settings: WebhookSettings): Promise<void> {
   if (outcomes.length === 0) return;
+  try {
+    await recordTogether(db, outcomes, settings);
+  } catch (error) {
+    if (outcomes.length === 1) throw error;
+    // One of them cannot be recorded (its webhook was deleted meanwhile): the others still are,
+    // each alone, so that none is sent again for want of a record.
+    const failures = [];
+    for (const outcome of outcomes) await recordTogether(db, [outcome], settings).catch((failure: unknown) => failures.push(failure));
+    if (failures.length > 0 && failures.length === outcomes.length) throw error;
+  }
+}
+
+async function recordTogether(db: Database, outcomes: readonly Outcome[], settings: WebhookSettings): Promise<void> {
   const delivered = outcomes.filter(({ result }) => result.error === null);
   const failed = outcomes.filter(({ result }) => result.error !== null);
   const now = new Date();
@@ -284,18 +299,18 @@ export async function recordOutcomes(db: Database, outcomes: readonly Outcome[],
         error: result.error,
       })),
     }),
+    // Only while still PENDING: another instance's late record cannot undo a delivery.
     db.writer.webhookDelivery.updateMany({
-      where: { id: { in: delivered.map(({ delivery }) => delivery.id) } },
+      where: { id: { in: delivered.map(({ delivery }) => delivery.id) }, status: 'PENDING' },
       data: { status: 'DELIVERED', deliveredAt: now, attemptCount: { increment: 1 }, lockedUntil: null },
     }),
     ...failed.map(({ delivery, finishedAt }) => {
       const attempts = delivery.attemptCount + 1;
       const next = new Date(finishedAt.getTime() + retryDelayMs(attempts, settings));
       const givenUp = next.getTime() > delivery.createdAt.getTime() + settings.retryForMs;
-      return db.writer.webhookDelivery.update({
-        where: { id: delivery.id },
+      return db.writer.webhookDelivery.updateMany({
+        where: { id: delivery.id, status: 'PENDING' },
         data: { attemptCount: attempts, lockedUntil: null, ...(givenUp ? { status: 'FAILED' as const } : { nextAttemptAt: next }) },
-        select: { id: true },
       });
     }),
   ]);

@@ -43,6 +43,9 @@ export interface WorkerOptions {
 /** How often an instance drops deliveries and emails past their retention (src/notify/prune.ts). */
 const pruneEveryMs = 3_600_000;
 
+/** An attempt starts only if its lease outlasts its time limit by this much (time to record it). */
+const leaseMarginMs = 2000;
+
 /** Outcomes finishing this close together are recorded in one transaction. */
 const recordEveryMs = 10;
 
@@ -184,9 +187,11 @@ export class NotifyWorker {
         if (ids.length < room) byWebhook.set(webhookId, [...ids, id]);
       }
       for (const ids of byWebhook.values()) {
-        const claimed = await claimDeliveries(this.db, ids, now, leaseMs(this.options.webhooks, ids.length, perWebhook));
+        const lease = leaseMs(this.options.webhooks, ids.length, perWebhook);
+        const claimed = await claimDeliveries(this.db, ids, now, lease);
         if (claimed.length === 0) continue;
         for (const delivery of await loadDeliveries(this.db, claimed)) {
+          delivery.leaseUntil = now.getTime() + lease;
           const queue = this.#queues.get(delivery.webhookId) ?? [];
           this.#queues.set(delivery.webhookId, queue);
           queue.push(delivery);
@@ -203,6 +208,9 @@ export class NotifyWorker {
     for (const [webhookId, queue] of this.#queues) {
       while (queue.length > 0 && !this.#stopped && this.#total < concurrency && (this.#inFlight.get(webhookId) ?? 0) < perWebhook) {
         const delivery = queue.shift()!;
+        // Queued behind slow endpoints past the point where an attempt could finish inside its
+        // lease: not attempted here. The lease runs out, and whoever claims it next sends it once.
+        if ((delivery.leaseUntil ?? 0) < Date.now() + this.options.webhooks.timeoutMs + leaseMarginMs) continue;
         this.#total++;
         this.#inFlight.set(webhookId, (this.#inFlight.get(webhookId) ?? 0) + 1);
         // The slot is free once the endpoint has answered; the outcome is recorded with others',

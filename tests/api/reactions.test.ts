@@ -121,6 +121,22 @@ describe('reactions', () => {
     expect(await db.reader.reaction.count({ where: { commentId: rowId(commentId) } })).toBe(0);
   });
 
+  it('answers NotFound for a comment awaiting review, as for one that does not exist', async () => {
+    await db.writer.article.update({ where: { id: thread.id }, data: { moderation: 'PRE' } });
+    try {
+      const pending = await query(
+        PostCommentDocument,
+        { input: { articleId: thread.globalId, body: 'Held for review.' } },
+        { viewer: someone(), writeLimits },
+      );
+      if (pending.postComment.__typename !== 'PostCommentSuccess') throw new Error(pending.postComment.__typename);
+      expect(await react(pending.postComment.comment.id, someone())).toMatchObject({ __typename: 'NotFoundError' });
+      expect(await react(globalId('Comment', 999_999_999), someone())).toMatchObject({ __typename: 'NotFoundError' });
+    } finally {
+      await db.writer.article.update({ where: { id: thread.id }, data: { moderation: 'POST' } });
+    }
+  });
+
   it('takes no reaction on a deleted comment or in a locked thread, but lets one be taken back', async () => {
     const own = someone();
     const deleted = await post(thread.globalId, 'Soon gone.', own);

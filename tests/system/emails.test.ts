@@ -3,17 +3,19 @@
 // a signed link that needs no sign-in; the daily digest; a failing server retried.
 import type { AddressInfo } from 'node:net';
 import { type ParsedMail, simpleParser } from 'mailparser';
+import { SignJWT } from 'jose';
 import { SMTPServer } from 'smtp-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { App } from '../../src/app.js';
 import type { Viewer } from '../../src/auth.js';
 import { defaultWriteLimits } from '../../src/config.js';
 import {
+  HideCommentDocument,
   NotificationPreferencesDocument,
   PostCommentDocument,
   SetNotificationPreferencesDocument,
 } from '../../schema/generated/graphql.js';
-import { db, globalId, post, query, testApp, tokenFor, viewer } from '../helpers.js';
+import { db, globalId, post, query, testApp, testSecret, tokenFor, viewer } from '../helpers.js';
 
 const writeLimits = { ...defaultWriteLimits, minIntervalSeconds: 0, windowMax: 100_000 };
 let people = 0;
@@ -134,6 +136,22 @@ describe('notification preferences', () => {
     expect((await query(NotificationPreferencesDocument, {})).notificationPreferences).toBeNull();
   });
 
+  it('takes "email": null, as identity providers send it, for no email', async () => {
+    const token = await new SignJWT({ name: 'Nell Null', role: 'AUTHOR', email: null })
+      .setProtectedHeader({ alg: 'HS256' })
+      .setSubject('mail-null')
+      .setExpirationTime('1h')
+      .sign(testSecret);
+    const result = await post(
+      app,
+      SetNotificationPreferencesDocument,
+      { input: { replies: true, quotes: true } },
+      { authorization: `Bearer ${token}` },
+    );
+    expect(result.status).toBe(200);
+    expect(result.body.data!.setNotificationPreferences).toMatchObject({ __typename: 'ValidationError', field: 'email' });
+  });
+
   it('refuses a token whose email claim is not an address', async () => {
     const response = await app.yoga.fetch('http://localhost/graphql', {
       method: 'POST',
@@ -233,6 +251,27 @@ describe('reply and quote emails', () => {
     const [digest] = inbox.to('bo.digest@news.example');
     expect(digest!.subject).toBe('3 replies and quotes of your comments');
     for (let i = 1; i <= 3; i++) expect(digest!.text).toContain(`Reply ${i}.`);
+  });
+
+  it('sends nothing for a reply a moderator hid before its email went out', async () => {
+    const thread = await newThread();
+    const di = someone('di.hidden@news.example');
+    await subscribe(di, { replies: true, quotes: true, digest: 'DAILY' });
+    const original = await comment(di, thread.globalId, 'Be kind below.');
+    const nasty = await comment(someone(), thread.globalId, 'Something a moderator hides.', { replyToId: original.id });
+    await comment(someone(), thread.globalId, 'A kind reply.', { replyToId: original.id });
+    const hidden = await post(
+      app,
+      HideCommentDocument,
+      { input: { commentId: nasty.id } },
+      await auth(viewer('mail-moderator', 'MODERATOR')),
+    );
+    expect(hidden.body.data!.hideComment.__typename).toBe('HideCommentSuccess');
+    await expect.poll(() => inbox.to('di.hidden@news.example').length, { timeout: 5000 }).toBe(1);
+    const [digest] = inbox.to('di.hidden@news.example');
+    expect(digest!.subject).toContain('replied');
+    expect(digest!.text).toContain('A kind reply.');
+    expect(digest!.text).not.toContain('Something a moderator hides.');
   });
 
   it('retries when the mail server refuses for a while', async () => {

@@ -11,6 +11,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { App } from '../../src/app.js';
 import { defaultWriteLimits } from '../../src/config.js';
 import { pruneNotifications } from '../../src/notify/prune.js';
+import { defaultWebhookSettings, recordOutcomes } from '../../src/notify/webhooks.js';
 import { guardedLookup, isPrivateAddress } from '../../src/notify/targets.js';
 import {
   CreateWebhookDocument,
@@ -167,6 +168,12 @@ describe('webhook targets', () => {
       '64:ff9b::a00:1',
       '224.0.0.1',
       'ff02::1',
+      '::ffff:0:127.0.0.1',
+      '2002:a9fe:a9fe::',
+      '2001::1',
+      '64:ff9b:1::1',
+      '100::1',
+      '168.63.129.16',
     ]) {
       expect(isPrivateAddress(address), address).toBe(true);
     }
@@ -419,5 +426,29 @@ describe('deliveries', () => {
     }
     expect(await epoch()).toBe(before + 1);
     await app.stop();
+  });
+
+  it('records the other outcomes of a batch when the webhook of one delivery was deleted meanwhile', async () => {
+    const make = async () => {
+      const hook = await db.writer.webhook.create({ data: { url: receiver.url, events: 'COMMENT_ADDED', secret: 'whsec_batch' } });
+      const delivery = await db.writer.webhookDelivery.create({
+        data: { webhookId: hook.id, eventType: 'COMMENT_ADDED', payload: '{}', nextAttemptAt: new Date() },
+        include: { webhook: true },
+      });
+      return { hook, delivery };
+    };
+    const [kept, gone] = [await make(), await make()];
+    const outcome = (delivery: typeof kept.delivery) => ({
+      delivery,
+      sentAt: new Date(),
+      finishedAt: new Date(),
+      result: { durationMs: 1, statusCode: 200, responseBody: 'ok', error: null },
+    });
+    await db.writer.webhook.delete({ where: { id: gone.hook.id } });
+    await recordOutcomes(db, [outcome(kept.delivery), outcome(gone.delivery)], { ...defaultWebhookSettings });
+    expect(await db.reader.webhookDelivery.findUniqueOrThrow({ where: { id: kept.delivery.id } })).toMatchObject({
+      status: 'DELIVERED',
+      attemptCount: 1,
+    });
   });
 });

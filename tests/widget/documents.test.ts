@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { defaultRequestLimits } from '../../src/config.js';
 import { maxReactionKinds } from '../../src/domain/reactions.js';
 import { schema } from '../../src/schema/index.js';
+import { isArticleScoped } from '../../src/http/response-cache.js';
 import { measureOperation } from '../../src/security/cost.js';
 import * as documents from '../../src/widget/documents.js';
 
@@ -56,6 +57,10 @@ describe('the widget’s GraphQL operations', () => {
   it('asks whether the reader reacted only when signed in: anonymous reads stay shareable', () => {
     for (const read of [...Object.values(reads), addedSubscription, changedSubscription]) expect(read).not.toContain('viewerHasReacted');
     for (const read of Object.values(reads)) expect(documents.withStatus(read)).toContain('reactions { kind count viewerHasReacted }');
+  });
+
+  it('keeps the thread and permalink reads about one article: a click or a post elsewhere leaves their cached answers valid', () => {
+    for (const read of [threadQuery, permalinkQuery]) expect(isArticleScoped(schema, parse(read), undefined)).toBe(true);
   });
 
   it('keeps its largest page, pins and every reaction a site may offer, within the node limit', () => {
